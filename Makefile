@@ -1,0 +1,37 @@
+# The two commands: `make demo` runs the example shop, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_ADDR ?= 127.0.0.1:8000
+
+.PHONY: demo test lint format sandbox messages benchmarks clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	DEMO_ADDR=$(DEMO_ADDR) bash example_shop/demo.sh
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check django_diller tests
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format django_diller tests example_shop benchmarks
+
+sandbox: $(STAMP)
+	$(PY) manage.py diller_sandbox
+
+benchmarks: $(STAMP)
+	$(PY) benchmarks/token_stampede.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

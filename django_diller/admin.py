@@ -1,0 +1,56 @@
+"""Django admin: the Diller set-up screen."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .conf import app_settings
+from .models import StoreConfiguration
+from .services.connection import current_department_id, current_store_id
+from .setup import StoreChoiceForm, load_setup_state
+
+
+@admin.register(StoreConfiguration)
+class StoreConfigurationAdmin(admin.ModelAdmin):
+    """One page instead of a list: test the credentials, pick the store and department."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        if not self.has_change_permission(request):
+            return self._permission_denied(request)
+        store_id = request.POST.get("store_id") or request.GET.get("store") or current_store_id()
+        state = load_setup_state(store_id)
+        form = StoreChoiceForm(
+            request.POST or None,
+            state=state,
+            initial={"store_id": store_id, "department_id": current_department_id()},
+        )
+        if request.method == "POST" and not state.error and form.is_valid():
+            config = form.save(request.user)
+            messages.success(request, _("Saved: %(choice)s.") % {"choice": config})
+            return HttpResponseRedirect(reverse("admin:diller_storeconfiguration_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Diller set-up"),
+            "opts": self.model._meta,
+            "state": state,
+            "form": form,
+            "saved": StoreConfiguration.current(),
+            "sandbox": app_settings.SANDBOX,
+            "selected_store_id": store_id,
+        }
+        return TemplateResponse(request, "admin/django_diller/setup.html", context)
+
+    def _permission_denied(self, request: HttpRequest):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied

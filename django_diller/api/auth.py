@@ -1,0 +1,257 @@
+"""OAuth2 client-credentials tokens for Diller, shared between processes.
+
+Tokens are fetched with authlib (``POST /connect/token``, HTTP Basic client id and secret, scope
+``api.retailer``) and kept in a :class:`TokenStore`. A shop runs many processes (web workers,
+Celery workers), so the store is normally the shop's shared cache, and fetching is guarded by a
+lock in that store: when the token is missing or about to expire, one process fetches and the
+others wait briefly and read its result, so N processes do not stampede the token endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx2
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth2Client
+
+from .errors import DillerAuthError, DillerTimeout, DillerUnavailable
+
+logger = logging.getLogger("django_diller.api")
+
+TOKEN_PATH = "/connect/token"  # noqa: S105  (a URL path, not a secret)
+SCOPE = "api.retailer"
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    value: str
+    expires_at: float  # seconds since the epoch
+
+    def is_fresh(self, now: float, margin: float) -> bool:
+        """Usable for at least ``margin`` more seconds."""
+        return self.expires_at - margin > now
+
+
+class TokenStore(Protocol):
+    """Where tokens live between calls and processes, with a lock for fetching."""
+
+    def get(self, key: str) -> AccessToken | None: ...
+
+    def set(self, key: str, token: AccessToken) -> None: ...
+
+    def try_lock(self, key: str, ttl: float) -> bool:
+        """Take the lock ``key`` unless held; it frees itself after ``ttl`` seconds."""
+        ...
+
+    def unlock(self, key: str) -> None: ...
+
+
+class MemoryTokenStore:
+    """A per-process store: enough for scripts and tests, not shared between processes."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, AccessToken] = {}
+        self._locks: dict[str, float] = {}
+        self._mutex = threading.Lock()
+
+    def get(self, key: str) -> AccessToken | None:
+        return self._tokens.get(key)
+
+    def set(self, key: str, token: AccessToken) -> None:
+        self._tokens[key] = token
+
+    def try_lock(self, key: str, ttl: float) -> bool:
+        with self._mutex:
+            now = time.monotonic()
+            if self._locks.get(key, 0.0) > now:
+                return False
+            self._locks[key] = now + ttl
+            return True
+
+    def unlock(self, key: str) -> None:
+        with self._mutex:
+            self._locks.pop(key, None)
+
+
+def token_cache_key(base_url: str, client_id: str) -> str:
+    """The store key for a host and client id (hashed: keys may end up in cache dumps)."""
+    digest = hashlib.sha256(f"{base_url.rstrip('/')}|{client_id}".encode()).hexdigest()[:24]
+    return f"diller:token:{digest}"
+
+
+@dataclass(frozen=True)
+class TokenSettings:
+    base_url: str
+    client_id: str
+    client_secret: str
+    refresh_margin: float = 60.0  # fetch a new token this long before the old one expires
+    lock_ttl: float = 15.0  # a fetcher that dies frees the lock after this long
+    lock_wait: float = 10.0  # how long others wait for the fetcher before fetching themselves
+    poll_interval: float = 0.05
+
+
+def _token_from_response(token: dict, requested_at: float) -> AccessToken:
+    """The token and its expiry, counted from when it was requested (the safe side).
+
+    authlib's own ``expires_at`` is whole seconds, which can cost a short-lived token most of
+    its life, so the expiry is computed here from ``expires_in``.
+    """
+    value = token.get("access_token")
+    if not value:
+        raise DillerAuthError("the token endpoint answered without an access_token")
+    try:
+        lifetime = float(token.get("expires_in") or 0)
+    except (TypeError, ValueError):
+        raise DillerAuthError("the token endpoint answered an invalid expires_in") from None
+    return AccessToken(value=str(value), expires_at=requested_at + lifetime)
+
+
+def _auth_failure(exc: Exception) -> Exception:
+    if isinstance(exc, OAuthError):
+        return DillerAuthError(f"the token endpoint refused the credentials ({exc.error})")
+    if isinstance(exc, httpx2.TimeoutException):
+        return DillerTimeout("the token endpoint did not answer in time")
+    if isinstance(exc, httpx2.TransportError):
+        return DillerUnavailable(f"the token endpoint could not be reached ({type(exc).__name__})")
+    if isinstance(exc, httpx2.HTTPStatusError):
+        status = exc.response.status_code
+        if status in (400, 401, 403):
+            return DillerAuthError("the token endpoint refused the credentials", status=status)
+        return DillerUnavailable("the token endpoint failed", status=status)
+    return DillerAuthError(
+        f"the token endpoint answered something unexpected ({type(exc).__name__})"
+    )
+
+
+class _TokenProviderBase:
+    def __init__(self, settings: TokenSettings, store: TokenStore, timeout: httpx2.Timeout):
+        self.settings = settings
+        self.store = store
+        self.timeout = timeout
+        self.key = token_cache_key(settings.base_url, settings.client_id)
+        self.lock_key = self.key + ":lock"
+        self.fetch_count = 0  # tokens this provider fetched itself
+
+    def _usable(self, stale: str | None) -> str | None:
+        token = self.store.get(self.key)
+        if (
+            token
+            and token.value != stale
+            and token.is_fresh(time.time(), self.settings.refresh_margin)
+        ):
+            return token.value
+        return None
+
+    def _client_kwargs(self) -> dict:
+        return {
+            "client_id": self.settings.client_id,
+            "client_secret": self.settings.client_secret,
+            "token_endpoint_auth_method": "client_secret_basic",
+            "scope": SCOPE,
+            "timeout": self.timeout,
+        }
+
+    @property
+    def token_url(self) -> str:
+        return self.settings.base_url.rstrip("/") + TOKEN_PATH
+
+
+class TokenProvider(_TokenProviderBase):
+    """Hands out a valid access token, fetching one when needed (sync)."""
+
+    def __init__(
+        self,
+        settings: TokenSettings,
+        store: TokenStore,
+        timeout: httpx2.Timeout,
+        transport: httpx2.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        super().__init__(settings, store, timeout)
+        self.transport = transport
+        self.sleep = sleep
+
+    def get(self, stale: str | None = None) -> str:
+        """A usable token; ``stale`` is one Diller just refused, so it is not handed out again."""
+        if token := self._usable(stale):
+            return token
+        deadline = time.monotonic() + self.settings.lock_wait
+        while time.monotonic() < deadline:
+            if self.store.try_lock(self.lock_key, self.settings.lock_ttl):
+                try:
+                    return self._usable(stale) or self._fetch()
+                finally:
+                    self.store.unlock(self.lock_key)
+            self.sleep(self.settings.poll_interval)
+            if token := self._usable(stale):
+                return token
+        logger.warning("diller token lock not released in time; fetching without it")
+        return self._fetch()
+
+    def _fetch(self) -> str:
+        started = time.monotonic()
+        requested_at = time.time()
+        try:
+            with OAuth2Client(transport=self.transport, **self._client_kwargs()) as oauth:
+                response = oauth.fetch_token(self.token_url, grant_type="client_credentials")
+        except Exception as exc:
+            raise _auth_failure(exc) from None
+        token = _token_from_response(response, requested_at)
+        self.store.set(self.key, token)
+        self.fetch_count += 1
+        logger.info("diller token fetched in %.0f ms", (time.monotonic() - started) * 1000)
+        return token.value
+
+
+class AsyncTokenProvider(_TokenProviderBase):
+    """The same as :class:`TokenProvider` for asyncio code."""
+
+    def __init__(
+        self,
+        settings: TokenSettings,
+        store: TokenStore,
+        timeout: httpx2.Timeout,
+        transport: httpx2.AsyncBaseTransport | None = None,
+    ):
+        super().__init__(settings, store, timeout)
+        self.transport = transport
+
+    async def get(self, stale: str | None = None) -> str:
+        if token := self._usable(stale):
+            return token
+        deadline = time.monotonic() + self.settings.lock_wait
+        while time.monotonic() < deadline:
+            if self.store.try_lock(self.lock_key, self.settings.lock_ttl):
+                try:
+                    return self._usable(stale) or await self._fetch()
+                finally:
+                    self.store.unlock(self.lock_key)
+            await asyncio.sleep(self.settings.poll_interval)
+            if token := self._usable(stale):
+                return token
+        logger.warning("diller token lock not released in time; fetching without it")
+        return await self._fetch()
+
+    async def _fetch(self) -> str:
+        started = time.monotonic()
+        requested_at = time.time()
+        try:
+            async with AsyncOAuth2Client(
+                transport=self.transport, **self._client_kwargs()
+            ) as oauth:
+                response = await oauth.fetch_token(self.token_url, grant_type="client_credentials")
+        except Exception as exc:
+            raise _auth_failure(exc) from None
+        token = _token_from_response(response, requested_at)
+        self.store.set(self.key, token)
+        self.fetch_count += 1
+        logger.info("diller token fetched in %.0f ms", (time.monotonic() - started) * 1000)
+        return token.value

@@ -1,0 +1,80 @@
+"""The plugin's settings: one ``DILLER = {...}`` dict, read lazily.
+
+Every read goes back to ``django.conf.settings``, so ``override_settings(DILLER=...)`` works in
+tests. The connection values fall back to environment variables (``DILLER_BASE_URL``,
+``DILLER_CLIENT_ID``, ``DILLER_CLIENT_SECRET``, ``DILLER_STORE_ID``, ``DILLER_DEPARTMENT_ID``), so a
+secret need not live in the settings file.
+
+Keys (defaults in brackets):
+
+``SANDBOX`` [False]
+    Talk to the embedded in-process Diller sandbox instead of a Diller host. For the demo, tests
+    and offline development; the connection keys are then not needed.
+``BASE_URL``, ``CLIENT_ID``, ``CLIENT_SECRET``
+    The Diller host (e.g. ``https://api.prerelease.dillerapp.com``), store UID and API key.
+``STORE_ID``, ``DEPARTMENT_ID``
+    The store and the web shop's department. Staff may choose them on the set-up page in Django
+    admin instead; a choice saved there wins over these.
+``CONNECT_TIMEOUT`` [3.0], ``READ_TIMEOUT`` [10.0]
+    Seconds.
+``RETRY_ATTEMPTS`` [3], ``RETRY_BACKOFF`` [0.25], ``RETRY_BACKOFF_MAX`` [4.0],
+``RETRY_TOTAL`` [20.0]
+    Bounded retries of idempotent calls: attempts including the first, the first backoff, the
+    largest backoff, and the most seconds one call may spend retrying.
+``TOKEN_CACHE`` ["default"]
+    The cache alias where OAuth2 tokens are shared between processes. Use a shared cache (Redis,
+    Memcached, database) in production so that workers do not each fetch tokens.
+``SYSTEM_ID`` ["django-diller"]
+    ``origin.system_id`` sent with members and transactions.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    "SANDBOX": False,
+    "BASE_URL": None,
+    "CLIENT_ID": None,
+    "CLIENT_SECRET": None,
+    "STORE_ID": None,
+    "DEPARTMENT_ID": None,
+    "CONNECT_TIMEOUT": 3.0,
+    "READ_TIMEOUT": 10.0,
+    "RETRY_ATTEMPTS": 3,
+    "RETRY_BACKOFF": 0.25,
+    "RETRY_BACKOFF_MAX": 4.0,
+    "RETRY_TOTAL": 20.0,
+    "TOKEN_CACHE": "default",
+    "SYSTEM_ID": "django-diller",
+}
+
+ENVIRONMENT_FALLBACKS: dict[str, str] = {
+    "BASE_URL": "DILLER_BASE_URL",
+    "CLIENT_ID": "DILLER_CLIENT_ID",
+    "CLIENT_SECRET": "DILLER_CLIENT_SECRET",
+    "STORE_ID": "DILLER_STORE_ID",
+    "DEPARTMENT_ID": "DILLER_DEPARTMENT_ID",
+}
+
+
+class DillerSettings:
+    """Attribute access to the ``DILLER`` settings dict, with defaults and env fallbacks."""
+
+    def user_settings(self) -> dict[str, Any]:
+        value = getattr(settings, "DILLER", {})
+        return value if isinstance(value, dict) else {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"unknown Diller setting {name!r}")
+        value = self.user_settings().get(name)
+        if value in (None, "") and name in ENVIRONMENT_FALLBACKS:
+            value = os.environ.get(ENVIRONMENT_FALLBACKS[name]) or None
+        return DEFAULTS[name] if value is None else value
+
+
+app_settings = DillerSettings()

@@ -1,0 +1,140 @@
+"""``python manage.py diller_sandbox``: run the Diller API sandbox over HTTP until Ctrl-C."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from django_diller.sandbox import (
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    SEED_DEPARTMENT_ID,
+    SEED_MEMBER_ID,
+    SEED_MEMBER_PHONE,
+    SEED_STORE_ID,
+    Sandbox,
+    SentMessage,
+    serve_forever,
+)
+
+RATE_OPTIONS = ("error_rate", "rate_limit_rate", "timeout_rate", "drop_rate")
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the Diller Retailer API sandbox (a stateful, in-memory emulator) on a local port, "
+        "optionally slow or unreliable. Texts it 'sends' are printed here."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--latency-ms", type=int, default=0, help="Delay before every answer.")
+        parser.add_argument(
+            "--error-rate", type=float, default=0.0, help="Share of calls answered 503 (0..1)."
+        )
+        parser.add_argument(
+            "--rate-limit-rate",
+            type=float,
+            default=0.0,
+            help="Share of calls answered 429 with Retry-After (0..1).",
+        )
+        parser.add_argument(
+            "--retry-after", type=int, default=1, help="Seconds sent in Retry-After."
+        )
+        parser.add_argument(
+            "--timeout-rate",
+            type=float,
+            default=0.0,
+            help="Share of calls processed but answered only after --timeout-seconds (0..1).",
+        )
+        parser.add_argument("--timeout-seconds", type=float, default=30.0)
+        parser.add_argument(
+            "--drop-rate",
+            type=float,
+            default=0.0,
+            help="Share of calls processed, then the connection closed unanswered (0..1).",
+        )
+        parser.add_argument("--fault-seed", type=int, default=None, help="Repeatable faults.")
+        parser.add_argument(
+            "--no-validate",
+            action="store_true",
+            help="Do not check requests and responses against the OpenAPI contract.",
+        )
+        parser.add_argument(
+            "--no-seed", action="store_true", help="Start without the demo member and offers."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for name in RATE_OPTIONS:
+            if not 0.0 <= options[name] <= 1.0:
+                raise CommandError(f"--{name.replace('_', '-')} must be between 0 and 1.")
+        if options["latency_ms"] < 0 or options["retry_after"] < 0:
+            raise CommandError("--latency-ms and --retry-after must not be negative.")
+        validate = not options["no_validate"]
+        sandbox = Sandbox(
+            seed=not options["no_seed"],
+            validate_requests=validate,
+            validate_responses=validate,
+            on_message=self._show_message,
+        )
+        sandbox.faults.update(
+            latency=options["latency_ms"] / 1000,
+            error_rate=options["error_rate"],
+            rate_limit_rate=options["rate_limit_rate"],
+            retry_after=options["retry_after"],
+            timeout_rate=options["timeout_rate"],
+            timeout_seconds=options["timeout_seconds"],
+            drop_rate=options["drop_rate"],
+            seed=options["fault_seed"],
+        )
+        try:
+            serve_forever(
+                sandbox,
+                options["host"],
+                options["port"],
+                ready=lambda url: self._banner(url, sandbox),
+                verbose=options["verbosity"] >= 1,
+            )
+        except KeyboardInterrupt:
+            self.stdout.write("\nDiller sandbox stopped.")
+        except OSError as exc:
+            raise CommandError(
+                f"Cannot listen on {options['host']}:{options['port']}: {exc}"
+            ) from exc
+
+    def _banner(self, url: str, sandbox: Sandbox) -> None:
+        faults = sandbox.faults
+        lines = [
+            f"Diller sandbox listening on {url}",
+            f"  token URL      {url}/connect/token",
+            f"  client id      {SANDBOX_CLIENT_ID}",
+            f"  client secret  {SANDBOX_CLIENT_SECRET}",
+            f"  store id       {SEED_STORE_ID}",
+            f"  department id  {SEED_DEPARTMENT_ID}",
+        ]
+        if sandbox.seeded:
+            lines.append(f"  demo member    {SEED_MEMBER_ID} (phone {SEED_MEMBER_PHONE})")
+        lines += [
+            f"  validation     {'on' if sandbox.validate_requests else 'off'}",
+            f"  faults         latency {faults.latency * 1000:.0f} ms, error {faults.error_rate},"
+            f" 429 {faults.rate_limit_rate} (Retry-After {faults.retry_after}s),"
+            f" timeout {faults.timeout_rate}, drop {faults.drop_rate}",
+            f"  messages       {url}/_sandbox/messages",
+            "",
+            "Point the shop at it, e.g.:",
+            f"  export DILLER_BASE_URL={url}",
+            f"  export DILLER_CLIENT_ID={SANDBOX_CLIENT_ID}",
+            f"  export DILLER_CLIENT_SECRET={SANDBOX_CLIENT_SECRET}",
+            f"  export DILLER_STORE_ID={SEED_STORE_ID}",
+            f"  export DILLER_DEPARTMENT_ID={SEED_DEPARTMENT_ID}",
+            "",
+            "Quit with CONTROL-C.",
+        ]
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()
+
+    def _show_message(self, message: SentMessage) -> None:
+        self.stdout.write(f"[{message.channel} to {message.to}] {message.text}")
+        self.stdout.flush()

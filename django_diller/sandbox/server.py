@@ -1,0 +1,166 @@
+"""A real HTTP server around a :class:`Sandbox` (stdlib ``ThreadingHTTPServer``).
+
+Faults are carried out on the wire: latency and timeouts sleep before answering (a timeout fault
+hangs ``Faults.timeout_seconds``, longer than any sensible client read timeout, then answers),
+and a dropped connection closes the socket without writing a response, so clients see a genuine
+``RemoteProtocolError``. A :class:`SandboxContractError` cannot reach the client from here: it is
+kept in ``server.contract_errors``, logged, and answered as a 500 problem.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from . import codec
+from .app import Exchange, Sandbox, SandboxResponse
+from .problems import PROBLEM_CONTENT_TYPE, ApiProblem, SandboxContractError
+
+logger = logging.getLogger("django_diller.sandbox")
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, sandbox: Sandbox, host: str, port: int, *, verbose: bool = False) -> None:
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), _Handler)
+        self.sandbox = sandbox
+        self.verbose = verbose
+        self.stopping = threading.Event()
+        self.contract_errors: list[SandboxContractError] = []
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        if isinstance(host, bytes):
+            host = host.decode()
+        shown = f"[{host}]" if ":" in str(host) else host
+        return f"http://{shown}:{port}"
+
+    def stop(self) -> None:
+        self.stopping.set()  # wakes handlers sleeping on latency or a timeout fault
+        self.shutdown()
+        self.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes; without this, Nagle plus delayed ACKs add
+    # about 40 ms to every keep-alive request.
+    disable_nagle_algorithm = True
+    server: SandboxHTTPServer
+    timeout = 120  # idle keep-alive connections end eventually
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _serve(self) -> None:
+        body = self._read_body()
+        path, _, query = self.path.partition("?")
+        try:
+            exchange = self.server.sandbox.process(
+                self.command, path, query, dict(self.headers.items()), body
+            )
+        except SandboxContractError as exc:
+            self.server.contract_errors.append(exc)
+            logger.error("Sandbox contract error: %s", exc)
+            problem = ApiProblem(500, f"Sandbox contract error: {exc}")
+            exchange = Exchange(
+                SandboxResponse(
+                    500,
+                    {"Content-Type": PROBLEM_CONTENT_TYPE},
+                    codec.dumps(problem.payload(path)),
+                )
+            )
+        stopping = self.server.stopping
+        if exchange.latency:
+            stopping.wait(exchange.latency)
+        if exchange.fault == "drop":
+            self.close_connection = True  # nothing written: the peer sees EOF, no response
+            return
+        if exchange.fault == "timeout":
+            stopping.wait(self.server.sandbox.faults.timeout_seconds)
+        self._write(exchange.response)
+
+    def _write(self, response: SandboxResponse) -> None:
+        try:
+            self.send_response(response.status)
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: object) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+def make_server(
+    sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False
+) -> SandboxHTTPServer:
+    return SandboxHTTPServer(sandbox, host, port, verbose=verbose)
+
+
+@contextmanager
+def running_server(
+    sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False
+) -> Iterator[str]:
+    """Serve ``sandbox`` on a background thread; yields the base URL (``http://host:port``)."""
+    server = make_server(sandbox, host, port, verbose=verbose)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="diller-sandbox",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        thread.join(timeout=5)
+
+
+def serve_forever(
+    sandbox: Sandbox,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    ready: Callable[[str], None] | None = None,
+    verbose: bool = True,
+) -> None:
+    """Serve in the foreground until interrupted (Ctrl-C raises KeyboardInterrupt here)."""
+    server = make_server(sandbox, host, port, verbose=verbose)
+    try:
+        if ready is not None:
+            ready(server.url)
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.stopping.set()
+        server.server_close()

@@ -1,0 +1,63 @@
+"""httpx2 transports that answer from a :class:`Sandbox` in-process (no sockets).
+
+``httpx2.Client(transport=SandboxTransport(sb), base_url="https://sandbox.diller.invalid")``.
+Injected latency sleeps (``time.sleep`` / ``asyncio.sleep``); a timeout fault raises
+``httpx2.ReadTimeout`` and a drop fault ``httpx2.RemoteProtocolError``, both after the sandbox
+processed the request, which is the worst case a client must survive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx2
+
+from .app import Exchange, Sandbox
+
+
+def _call(sandbox: Sandbox, request: httpx2.Request, body: bytes) -> Exchange:
+    url = request.url
+    return sandbox.process(
+        request.method,
+        url.raw_path.decode("utf-8").split("?", 1)[0],
+        url.query.decode("utf-8"),
+        dict(request.headers.items()),
+        body,
+    )
+
+
+def _response(exchange: Exchange, request: httpx2.Request) -> httpx2.Response:
+    if exchange.fault == "timeout":
+        raise httpx2.ReadTimeout("sandbox fault: read timed out", request=request)
+    if exchange.fault == "drop":
+        raise httpx2.RemoteProtocolError(
+            "sandbox fault: server disconnected without sending a response", request=request
+        )
+    answer = exchange.response
+    return httpx2.Response(
+        answer.status, headers=answer.headers, content=answer.body, request=request
+    )
+
+
+class SandboxTransport(httpx2.BaseTransport):
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        exchange = _call(self.sandbox, request, request.read())
+        if exchange.latency:
+            time.sleep(exchange.latency)
+        return _response(exchange, request)
+
+
+class AsyncSandboxTransport(httpx2.AsyncBaseTransport):
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        body = await request.aread()
+        exchange = _call(self.sandbox, request, body)
+        if exchange.latency:
+            await asyncio.sleep(exchange.latency)
+        return _response(exchange, request)

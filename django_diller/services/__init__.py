@@ -1,0 +1,1 @@
+"""The only layer that calls Diller: shop-aware operations over :mod:`django_diller.api`."""

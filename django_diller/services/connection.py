@@ -1,0 +1,184 @@
+"""Which Diller to talk to, and the shared client objects for it.
+
+Clients are built once per process and connection settings (they hold a connection pool), and
+share OAuth2 tokens through the Django cache named by ``DILLER['TOKEN_CACHE']``. In sandbox mode
+they talk to one embedded, in-process :class:`~django_diller.sandbox.Sandbox`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from ..api import AsyncDillerClient, ClientConfig, DillerClient, RetryPolicy, Timeouts
+from ..conf import app_settings
+from ..models import StoreConfiguration
+from ..token_cache import DjangoCacheTokenStore
+
+if TYPE_CHECKING:
+    from ..sandbox import Sandbox
+
+SANDBOX_BASE_URL = "https://sandbox.diller.invalid"
+
+_lock = threading.Lock()
+_clients: dict[tuple, DillerClient] = {}
+_async_clients: dict[tuple, AsyncDillerClient] = {}
+_sandbox: Sandbox | None = None
+
+
+class NotConfigured(Exception):
+    """The Diller connection is not configured (see ``manage.py check``)."""
+
+
+def embedded_sandbox() -> Sandbox:
+    """The process's in-process sandbox, seeded on first use."""
+    global _sandbox
+    with _lock:
+        if _sandbox is None:
+            from ..sandbox import Sandbox
+
+            _sandbox = Sandbox(seed=True)
+        return _sandbox
+
+
+@dataclass(frozen=True)
+class Connection:
+    base_url: str
+    client_id: str
+    client_secret: str
+    sandbox: bool
+
+    @property
+    def key(self) -> tuple:
+        return (self.base_url, self.client_id, self.client_secret, self.sandbox)
+
+
+def connection() -> Connection:
+    if app_settings.SANDBOX:
+        from ..sandbox.seed import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+
+        return Connection(SANDBOX_BASE_URL, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, True)
+    base_url, client_id = app_settings.BASE_URL, app_settings.CLIENT_ID
+    secret = app_settings.CLIENT_SECRET
+    if not (base_url and client_id and secret):
+        raise NotConfigured("the Diller host and credentials are not configured")
+    return Connection(str(base_url), str(client_id), str(secret), False)
+
+
+def current_store_id() -> str | None:
+    saved = StoreConfiguration.current()
+    if saved and saved.store_id:
+        return saved.store_id
+    if app_settings.STORE_ID:
+        return str(app_settings.STORE_ID)
+    if app_settings.SANDBOX:
+        from ..sandbox.seed import SEED_STORE_ID
+
+        return SEED_STORE_ID
+    return None
+
+
+def current_department_id() -> str | None:
+    saved = StoreConfiguration.current()
+    if saved and saved.department_id:
+        return saved.department_id
+    if app_settings.DEPARTMENT_ID:
+        return str(app_settings.DEPARTMENT_ID)
+    if app_settings.SANDBOX:
+        from ..sandbox.seed import SEED_DEPARTMENT_ID
+
+        return SEED_DEPARTMENT_ID
+    return None
+
+
+def client_config(conn: Connection) -> ClientConfig:
+    return ClientConfig(
+        base_url=conn.base_url,
+        client_id=conn.client_id,
+        client_secret=conn.client_secret,
+        timeouts=Timeouts(
+            connect=float(app_settings.CONNECT_TIMEOUT), read=float(app_settings.READ_TIMEOUT)
+        ),
+        retry=RetryPolicy(
+            max_attempts=int(app_settings.RETRY_ATTEMPTS),
+            backoff_base=float(app_settings.RETRY_BACKOFF),
+            backoff_max=float(app_settings.RETRY_BACKOFF_MAX),
+            max_total=float(app_settings.RETRY_TOTAL),
+        ),
+    )
+
+
+def _settings_key(conn: Connection) -> tuple:
+    return (
+        *conn.key,
+        app_settings.CONNECT_TIMEOUT,
+        app_settings.READ_TIMEOUT,
+        app_settings.RETRY_ATTEMPTS,
+        app_settings.RETRY_TOTAL,
+        app_settings.TOKEN_CACHE,
+    )
+
+
+def get_client(store_id: str | None = None) -> DillerClient:
+    """The shared sync client, addressing ``store_id`` or the configured store."""
+    conn = connection()
+    key = _settings_key(conn)
+    with _lock:
+        client = _clients.get(key)
+    if client is None:
+        transport = None
+        if conn.sandbox:
+            from ..sandbox import SandboxTransport
+
+            transport = SandboxTransport(embedded_sandbox())
+        client = DillerClient(
+            client_config(conn),
+            token_store=DjangoCacheTokenStore(app_settings.TOKEN_CACHE),
+            transport=transport,
+        )
+        with _lock:
+            client = _clients.setdefault(key, client)
+    return client.for_store(store_id or current_store_id() or "")
+
+
+def get_async_client(store_id: str | None = None) -> AsyncDillerClient:
+    """The shared async client (one per process; use it from one event loop)."""
+    conn = connection()
+    key = _settings_key(conn)
+    with _lock:
+        client = _async_clients.get(key)
+    if client is None:
+        transport = None
+        if conn.sandbox:
+            from ..sandbox import AsyncSandboxTransport
+
+            transport = AsyncSandboxTransport(embedded_sandbox())
+        client = AsyncDillerClient(
+            client_config(conn),
+            token_store=DjangoCacheTokenStore(app_settings.TOKEN_CACHE),
+            transport=transport,
+        )
+        with _lock:
+            client = _async_clients.setdefault(key, client)
+    return client.for_store(store_id or current_store_id() or "")
+
+
+def reset() -> None:
+    """Forget the shared clients and the embedded sandbox (tests, settings changes)."""
+    global _sandbox
+    with _lock:
+        for client in _clients.values():
+            client.close()
+        _clients.clear()
+        _async_clients.clear()
+        _sandbox = None
+
+
+@receiver(setting_changed)
+def _forget_clients_on_settings_change(setting: str, **kwargs) -> None:
+    if setting in {"DILLER", "CACHES"}:
+        reset()

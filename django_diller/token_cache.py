@@ -1,0 +1,39 @@
+"""OAuth2 tokens kept in a Django cache, so that every process of the shop shares them."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import caches
+
+from .api.auth import AccessToken
+
+
+class DjangoCacheTokenStore:
+    """A :class:`~django_diller.api.auth.TokenStore` on a Django cache alias.
+
+    The fetch lock is ``cache.add``, which is atomic on Redis, Memcached and the database cache.
+    """
+
+    def __init__(self, alias: str = "default"):
+        self.alias = alias
+
+    @property
+    def cache(self):
+        return caches[self.alias]
+
+    def get(self, key: str) -> AccessToken | None:
+        value = self.cache.get(key)
+        if isinstance(value, dict) and "value" in value and "expires_at" in value:
+            return AccessToken(value=value["value"], expires_at=float(value["expires_at"]))
+        return None
+
+    def set(self, key: str, token: AccessToken) -> None:
+        ttl = max(1, int(token.expires_at - time.time()))
+        self.cache.set(key, {"value": token.value, "expires_at": token.expires_at}, ttl)
+
+    def try_lock(self, key: str, ttl: float) -> bool:
+        return bool(self.cache.add(key, 1, max(1, int(ttl))))
+
+    def unlock(self, key: str) -> None:
+        self.cache.delete(key)

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# `make demo`: migrate the SQLite database, load the demo shop and serve it at $DEMO_ADDR.
+#
+# Without REDIS_URL everything runs in the web process: eager Celery tasks and the embedded,
+# in-process Diller sandbox. With REDIS_URL a Celery worker runs on that Redis and, unless
+# DILLER_BASE_URL points somewhere else, the Diller sandbox is served over HTTP so that the web
+# process and the worker share one sandbox. Ctrl-C stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=.venv/bin/python
+ADDR="${DEMO_ADDR:-127.0.0.1:8000}"
+SANDBOX_PORT="${DILLER_SANDBOX_PORT:-8765}"
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-example_shop.settings.dev}"
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+"$PY" manage.py migrate --noinput
+"$PY" manage.py load_demo_shop --domain "$ADDR"
+
+if [[ -n "${REDIS_URL:-}" ]]; then
+  if [[ -z "${DILLER_BASE_URL:-}" ]]; then
+    "$PY" manage.py diller_sandbox --port "$SANDBOX_PORT" &
+    pids+=($!)
+    export DILLER_BASE_URL="http://127.0.0.1:${SANDBOX_PORT}"
+    eval "$("$PY" -c '
+from django_diller.sandbox import (
+    SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SEED_DEPARTMENT_ID, SEED_STORE_ID,
+)
+print(f"export DILLER_CLIENT_ID={SANDBOX_CLIENT_ID}")
+print(f"export DILLER_CLIENT_SECRET={SANDBOX_CLIENT_SECRET}")
+print(f"export DILLER_STORE_ID={SEED_STORE_ID}")
+print(f"export DILLER_DEPARTMENT_ID={SEED_DEPARTMENT_ID}")
+')"
+    # Wait (up to 15 s) until the sandbox accepts connections.
+    "$PY" -c '
+import socket, sys, time
+deadline = time.monotonic() + 15
+while time.monotonic() < deadline:
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=0.5).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.2)
+sys.exit("The Diller sandbox did not start.")
+' "$SANDBOX_PORT"
+  fi
+  .venv/bin/celery -A example_shop worker --loglevel=info &
+  pids+=($!)
+fi
+
+echo "Shop at http://${ADDR}/ (Ctrl-C to stop)"
+"$PY" manage.py runserver "$ADDR"

@@ -1,0 +1,1 @@
+"""Fork of Oscar's ``partner`` app: only to provide ``strategy.Selector`` (VAT-inclusive prices)."""

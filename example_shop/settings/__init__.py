@@ -1,0 +1,1 @@
+"""Settings of the example shop: ``base`` (shared), ``dev`` (``make demo``) and ``test``."""

@@ -1,0 +1,1 @@
+"""Fork of Oscar's ``shipping`` app: only to provide ``repository.Repository``."""

@@ -1,0 +1,1 @@
+"""The demo shop: catalogue loader, pricing strategy, shipping methods and thumbnails."""

@@ -1,0 +1,157 @@
+"""``manage.py load_demo_shop``: the Kaffebrenneriet demo shop, created or brought up to date.
+
+Idempotent: every object is looked up by a natural key (product class slug, category name,
+product UPC, partner name, stock record SKU, country code, e-mail address) and updated in place,
+so running it again changes nothing but resets the demo passwords, prices and stock levels.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sites.models import Site
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from oscar.apps.catalogue.categories import create_from_breadcrumbs
+from oscar.core.loading import get_model
+
+from example_shop.demo_catalogue import DEMO_PRODUCTS, DemoProduct
+from example_shop.shop.vat import VAT_RATE_BY_PRODUCT_CLASS
+
+Country = get_model("address", "Country")
+Partner = get_model("partner", "Partner")
+Product = get_model("catalogue", "Product")
+ProductCategory = get_model("catalogue", "ProductCategory")
+ProductClass = get_model("catalogue", "ProductClass")
+StockRecord = get_model("partner", "StockRecord")
+
+PARTNER_NAME = "Kaffebrenneriet"
+STOCK_LEVEL = 1000
+
+# slug -> (name, requires shipping, tracks stock); the slug is also the VAT group.
+PRODUCT_CLASSES = {
+    "food": ("Food (15 % VAT)", True, True),
+    "goods": ("Goods (25 % VAT)", True, True),
+    "gift-card": ("Gift card (no VAT)", False, False),
+}
+PRODUCT_CLASS_BY_RATE = {rate: slug for slug, rate in VAT_RATE_BY_PRODUCT_CLASS.items()}
+
+# (alpha-2, alpha-3, numeric, short name, official name, display order): Nordic shipping
+# countries, Norway first (Oscar sorts by descending display order).
+COUNTRIES = (
+    ("NO", "NOR", "578", "Norway", "Kingdom of Norway", 10),
+    ("SE", "SWE", "752", "Sweden", "Kingdom of Sweden", 0),
+    ("DK", "DNK", "208", "Denmark", "Kingdom of Denmark", 0),
+    ("FI", "FIN", "246", "Finland", "Republic of Finland", 0),
+)
+
+# (e-mail, password, first name, last name, staff)
+DEMO_USERS = (
+    ("staff@example.com", "staff-demo-pass", "Siri", "Staff", True),
+    ("customer@example.com", "customer-demo-pass", "Kari", "Nordmann", False),
+    ("other@example.com", "other-demo-pass", "Ola", "Nordmann", False),
+)
+
+
+class Command(BaseCommand):
+    help = "Create or update the Kaffebrenneriet demo shop: catalogue, stock, users and site."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--domain",
+            default="localhost:8000",
+            help="Domain of the current Site (default: localhost:8000).",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        self.load_site(options["domain"])
+        self.load_countries()
+        product_classes = self.load_product_classes()
+        partner, _created = Partner.objects.get_or_create(name=PARTNER_NAME)
+        for item in DEMO_PRODUCTS:
+            self.load_product(item, product_classes, partner)
+        users = [self.load_user(*user) for user in DEMO_USERS]
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo shop ready: {len(DEMO_PRODUCTS)} products from {PARTNER_NAME} "
+                f"at http://{options['domain']}/"
+            )
+        )
+        self.stdout.write("Logins (e-mail / password):")
+        for (email, password, *_rest), user in zip(DEMO_USERS, users, strict=True):
+            role = "staff, dashboard at /dashboard/" if user.is_staff else "customer"
+            self.stdout.write(f"  {email} / {password}  ({role})")
+
+    def load_site(self, domain: str) -> None:
+        Site.objects.update_or_create(
+            pk=settings.SITE_ID, defaults={"domain": domain, "name": settings.OSCAR_SHOP_NAME}
+        )
+        Site.objects.clear_cache()
+
+    def load_countries(self) -> None:
+        for alpha2, alpha3, numeric, name, official_name, display_order in COUNTRIES:
+            Country.objects.update_or_create(
+                iso_3166_1_a2=alpha2,
+                defaults={
+                    "iso_3166_1_a3": alpha3,
+                    "iso_3166_1_numeric": numeric,
+                    "printable_name": name,
+                    "name": official_name,
+                    "display_order": display_order,
+                    "is_shipping_country": True,
+                },
+            )
+
+    def load_product_classes(self) -> dict:
+        classes = {}
+        for slug, (name, requires_shipping, track_stock) in PRODUCT_CLASSES.items():
+            classes[slug], _created = ProductClass.objects.update_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "requires_shipping": requires_shipping,
+                    "track_stock": track_stock,
+                },
+            )
+        return classes
+
+    def load_product(self, item: DemoProduct, product_classes: dict, partner) -> None:
+        product_class = product_classes[PRODUCT_CLASS_BY_RATE[item.tax_rate]]
+        product, _created = Product.objects.update_or_create(
+            upc=item.upc,
+            defaults={
+                "title": item.title,
+                "product_class": product_class,
+                "structure": Product.STANDALONE,
+                "is_public": True,
+            },
+        )
+        category = create_from_breadcrumbs(item.category)  # gets or creates the category
+        ProductCategory.objects.get_or_create(product=product, category=category)
+        # StockRecord.price is the VAT-inclusive shelf price (see example_shop/shop/strategy.py).
+        StockRecord.objects.update_or_create(
+            partner=partner,
+            partner_sku=item.upc,
+            defaults={
+                "product": product,
+                "price": item.price_incl_tax,
+                "price_currency": settings.OSCAR_DEFAULT_CURRENCY,
+                "num_in_stock": STOCK_LEVEL,
+            },
+        )
+
+    def load_user(self, email, password, first_name, last_name, is_staff):
+        User = get_user_model()
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User(username=email, email=email)
+        user.first_name = first_name
+        user.last_name = last_name
+        user.is_active = True
+        user.is_staff = is_staff
+        user.is_superuser = is_staff
+        user.set_password(password)
+        user.save()
+        return user

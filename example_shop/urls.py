@@ -1,0 +1,18 @@
+"""URLs of the example shop: Oscar's shop at the root, the Diller loyalty pages at /loyalty/."""
+
+from django.apps import apps
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's admin is not supported by Oscar, but handy while developing.
+    path("admin/", admin.site.urls),
+    path("loyalty/", include("django_diller.urls")),
+    path("", include(apps.get_app_config("oscar").urls[0])),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

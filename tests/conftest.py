@@ -1,0 +1,21 @@
+"""Shared pytest configuration (pytest-django reads its settings from pyproject.toml)."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches_and_clients():
+    """Every test starts with empty caches, fresh Diller clients and a fresh embedded sandbox.
+
+    The database is rolled back after each test, but the cache (which holds the saved Diller
+    set-up and the tokens) and the process-wide clients are not: reset them too.
+    """
+    from django.core.cache import caches
+
+    from django_diller.services import connection
+
+    for cache in caches.all():
+        cache.clear()
+    connection.reset()
+    yield
+    connection.reset()

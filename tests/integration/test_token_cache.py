@@ -1,0 +1,20 @@
+import time
+
+from django_diller.api.auth import AccessToken
+from django_diller.token_cache import DjangoCacheTokenStore
+
+
+def test_tokens_round_trip_through_the_django_cache():
+    store = DjangoCacheTokenStore("default")
+    token = AccessToken("abc", time.time() + 300)
+    store.set("k", token)
+    assert store.get("k") == token
+
+
+def test_the_fetch_lock_is_exclusive_until_released():
+    store = DjangoCacheTokenStore("default")
+    assert store.try_lock("lock", ttl=10)
+    assert not store.try_lock("lock", ttl=10)
+    store.unlock("lock")
+    assert store.try_lock("lock", ttl=10)
+    store.unlock("lock")
