@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from django.core.cache import caches
@@ -29,7 +30,8 @@ class DjangoCacheTokenStore:
         return None
 
     def set(self, key: str, token: AccessToken) -> None:
-        ttl = max(1, int(token.expires_at - time.time()))
+        # Rounded up: a cache entry that dies before the token would force an early re-fetch.
+        ttl = max(1, math.ceil(token.expires_at - time.time()))
         self.cache.set(key, {"value": token.value, "expires_at": token.expires_at}, ttl)
 
     def try_lock(self, key: str, ttl: float) -> bool:

@@ -1,7 +1,11 @@
 """URLs of the shopper-facing loyalty pages; include under a prefix such as ``loyalty/``."""
 
-from django.urls import path  # noqa: F401  (patterns are added as the pages land)
+from django.urls import path
+
+from .views.sandbox import sandbox_messages
 
 app_name = "diller"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("sandbox/messages/", sandbox_messages, name="sandbox-messages"),
+]

@@ -58,5 +58,20 @@ sys.exit("The Diller sandbox did not start.")
   pids+=($!)
 fi
 
-echo "Shop at http://${ADDR}/ (Ctrl-C to stop)"
-"$PY" manage.py runserver "$ADDR"
+cat <<BANNER
+
+  Shop                 http://${ADDR}/
+  Django admin         http://${ADDR}/admin/          (staff@example.com / staff-demo-pass)
+  Diller set-up        http://${ADDR}/admin/diller/storeconfiguration/
+  Oscar dashboard      http://${ADDR}/dashboard/
+  Customer login       http://${ADDR}/accounts/login/ (customer@example.com / customer-demo-pass)
+BANNER
+if [[ -n "${REDIS_URL:-}" && "${DILLER_BASE_URL:-}" == "http://127.0.0.1:${SANDBOX_PORT}" ]]; then
+  echo "  Sandbox SMS outbox   ${DILLER_BASE_URL}/_sandbox/messages"
+elif [[ -z "${DILLER_BASE_URL:-}" ]]; then
+  echo "  Sandbox SMS outbox   http://${ADDR}/loyalty/sandbox/messages/"
+fi
+echo "  (Ctrl-C stops everything)"
+echo
+# One process, so the embedded sandbox keeps its state for the whole demo.
+"$PY" manage.py runserver --noreload "$ADDR"

@@ -95,6 +95,7 @@ COUPON_FIXED30_BAKERY = "FIXED30BAKERY"
 COUPON_EXPIRED15 = "EXPIRED15"
 COUPON_ONCE100 = "ONCE100"
 COUPON_FUTURE5 = "FUTURE5"
+COUPON_SHIPFREE_EQUIPMENT = "SHIPFREEGEAR"
 
 STAMP_CARD_COFFEE = 101
 STAMP_CARD_BUN = 102
@@ -267,6 +268,9 @@ def _coupons(now: datetime) -> list[Coupon]:
                max_redemptions=1, description="A single-use birthday gift."),
         coupon(8, COUPON_FUTURE5, "5 % off (coming soon)", "Campaign", "Percentage", "5",
                valid_from=now + timedelta(days=7), valid_to=now + timedelta(days=60)),
+        coupon(9, COUPON_SHIPFREE_EQUIPMENT, "Free shipping on equipment", "Campaign",
+               "FreeShipping", "0", product_ids=list(EQUIPMENT_PRODUCT_IDS),
+               description="Free shipping when the order holds equipment."),
     ]  # fmt: skip
 
 

@@ -18,3 +18,10 @@ def test_the_fetch_lock_is_exclusive_until_released():
     store.unlock("lock")
     assert store.try_lock("lock", ttl=10)
     store.unlock("lock")
+
+
+def test_a_token_stays_cached_for_all_of_its_life():
+    store = DjangoCacheTokenStore("default")
+    store.set("k", AccessToken("abc", time.time() + 1.9))
+    time.sleep(1.2)  # an entry cut to whole seconds downwards would be gone by now
+    assert store.get("k") is not None

@@ -18,12 +18,12 @@ def test_four_processes_share_one_token():
 def test_a_short_lived_token_is_fetched_once_per_lifetime():
     result = run(
         processes=4,
-        calls=2000,
-        token_lifetime=1.0,
-        refresh_margin=0.25,
+        calls=3000,
+        token_lifetime=2.0,
+        refresh_margin=0.5,
         redis_url=redis_url_or_skip(),
     )
     assert result.failures == 0
     assert 1 <= result.token_fetches <= result.most_fetches_allowed
-    if result.seconds > 2:
+    if result.seconds > 3:
         assert result.token_fetches >= 2  # it did renew once the token expired

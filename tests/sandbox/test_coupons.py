@@ -42,7 +42,7 @@ def buy(client, external_id, codes, total="100.00"):
 def test_member_coupons_lists_only_usable(client):
     coupons = {c["code"]: c for c in client.get(f"{MEMBER}/coupons").json()}
     assert set(coupons) == {
-        "PCT10", "FIXED50", "SHIPFREE", "PCT20COFFEE", "FIXED30BAKERY", "ONCE100"
+        "PCT10", "FIXED50", "SHIPFREE", "PCT20COFFEE", "FIXED30BAKERY", "ONCE100", "SHIPFREEGEAR"
     }  # fmt: skip
     assert coupons[COUPON_PCT20_COFFEE]["product_ids"] == list(COFFEE_PRODUCT_IDS)
     assert coupons[COUPON_PCT20_COFFEE]["discount_type"] == "Percentage"

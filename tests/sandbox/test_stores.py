@@ -83,7 +83,7 @@ def test_store_coupons_active_and_inactive(client):
     assert COUPON_FUTURE5 not in active
     everything = client.get(f"{STORE}/coupons", params={"alsoInactive": "true"}).json()
     assert {COUPON_EXPIRED15, COUPON_FUTURE5} <= {c["code"] for c in everything}
-    assert len(everything) == 8
+    assert len(everything) == 9
 
 
 def test_store_stamp_cards(client):
