@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 STORE_CONFIGURATION_CACHE_KEY = "diller:store-configuration"
@@ -57,3 +58,91 @@ class StoreConfiguration(models.Model):
             saved = cls.objects.filter(pk=1).first() or False
             cache.set(STORE_CONFIGURATION_CACHE_KEY, saved, 60)
         return saved or None
+
+
+class Source(models.TextChoices):
+    """Where a member link or a consent came from."""
+
+    PAGE = "page", _("loyalty page")
+    CHECKOUT = "checkout", _("checkout")
+    STAFF = "staff", _("staff")
+    ACTIVATION = "activation", _("activation link")
+
+
+class MemberLink(models.Model):
+    """A shop account linked to a Diller member of a store.
+
+    Created only when Diller registered the member for this account, or after the shopper
+    proved they own the member's phone with a one-time code (or staff linked them).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="diller_member",
+    )
+    store_id = models.CharField(_("store id"), max_length=100)
+    member_id = models.CharField(_("member id"), max_length=100)
+    linked_at = models.DateTimeField(_("linked at"), default=timezone.now)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+
+    class Meta:
+        verbose_name = _("member link")
+        verbose_name_plural = _("member links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store_id", "member_id"], name="diller_one_account_per_member"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ↔ {self.member_id}"
+
+
+class Consent(models.TextChoices):
+    """Diller's four consents (the names of ``Consent`` on the wire)."""
+
+    GDPR = "gdpr_accepted", _("joined the loyalty club (terms and privacy policy)")
+    ORDER_HISTORY = "save_order_history", _("purchase history may be kept")
+    SMS = "receive_sms", _("marketing by SMS")
+    EMAIL = "receive_email", _("marketing by e-mail")
+
+
+class ConsentRecord(models.Model):
+    """One consent given or withdrawn, when and where: the shop's own evidence."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="diller_consents",
+    )
+    store_id = models.CharField(_("store id"), max_length=100)
+    member_id = models.CharField(_("member id"), max_length=100, blank=True)
+    consent = models.CharField(_("consent"), max_length=30, choices=Consent.choices)
+    given = models.BooleanField(_("given"))
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    order_number = models.CharField(_("order number"), max_length=128, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The staff member who recorded it, when staff did."),
+    )
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ["-recorded_at"]
+        indexes = [models.Index(fields=["member_id", "consent", "-recorded_at"])]
+
+    def __str__(self) -> str:
+        state = _("given") if self.given else _("withdrawn")
+        return f"{self.get_consent_display()}: {state}"

@@ -1,0 +1,18 @@
+"""Signals a shop can listen to.
+
+``member_joined(sender, user, member_id, store_id, source)``
+    A shop account joined the club: registered at Diller, or linked to an existing member
+    after proving ownership with a one-time code. ``user`` may be None (guest checkout).
+``member_updated(sender, user, member_id, store_id, changed)``
+    The member edited their profile; ``changed`` is the set of changed field names.
+``member_left(sender, user, member_id, store_id)``
+    The member left the club (deleted at Diller); the shop account stays.
+
+``sender`` is the service class that sent it.
+"""
+
+from django.dispatch import Signal
+
+member_joined = Signal()
+member_updated = Signal()
+member_left = Signal()
