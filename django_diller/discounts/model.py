@@ -1,0 +1,149 @@
+"""The engine's plain values: lines, coupons and stamp cards in, the plan out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class BasketLine:
+    """One basket line. Amounts include tax."""
+
+    line_id: str
+    product_id: str  # the product's external id at Diller
+    quantity: int
+    unit_price: Decimal
+    tax_rate: Decimal = Decimal(0)  # 0.25 for 25 %
+    shop_discount: Decimal = Decimal(0)  # already taken off by the shop's own offers
+    eligible: bool = True  # False: earns nothing and takes no loyalty discount (gift cards)
+
+    @property
+    def gross(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class DiscountKind(StrEnum):
+    PERCENTAGE = "Percentage"
+    FIXED = "Fixed"
+    FREE_SHIPPING = "FreeShipping"
+    NOT_DEFINED = "NotDefined"
+
+
+@dataclass(frozen=True)
+class CouponOffer:
+    """A member's coupon as the engine needs it.
+
+    ``chosen``: whether the shopper asked to use it. Coupons with product ids apply by themselves
+    (rule 3); whole-purchase coupons only when chosen (rule 4).
+    """
+
+    code: str
+    kind: DiscountKind
+    value: Decimal = Decimal(0)  # percent (10 = 10 %) or an amount in the currency
+    product_ids: frozenset[str] = frozenset()
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    max_redemptions: int | None = None  # None or 0: unlimited
+    times_redeemed: int = 0
+    chosen: bool = False
+
+    @property
+    def whole_purchase(self) -> bool:
+        return not self.product_ids
+
+
+@dataclass(frozen=True)
+class StampCardOffer:
+    """A member's stamp card. A ``threshold`` card earns one stamp per purchase of at least
+    ``threshold_amount``; a standard card one stamp per matching unit."""
+
+    card_id: int
+    required_stamps: int
+    stamps_collected: int = 0
+    product_ids: frozenset[str] = frozenset()
+    is_restartable: bool = True
+    card_type: str = "standard"
+    threshold_amount: Decimal | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+
+
+class RefusalReason(StrEnum):
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    USED_UP = "used_up"
+    NOT_CHOSEN = "not_chosen"
+    NO_MATCHING_PRODUCTS = "no_matching_products"
+    NOTHING_LEFT_TO_DISCOUNT = "nothing_left_to_discount"
+    NO_SHIPPING_CHARGE = "no_shipping_charge"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    reason: RefusalReason
+
+
+@dataclass(frozen=True)
+class LineDiscount:
+    """Part of a coupon or stamp-card reward taken off one line."""
+
+    line_id: str
+    source: str  # "coupon" or "stamp_card"
+    reference: str  # the coupon code, or the stamp card id as text
+    units: int  # how many of the line's units it covers
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class LineStamps:
+    line_id: str
+    card_id: int
+    collected: int
+    deducted: int
+
+
+@dataclass(frozen=True)
+class StampMovement:
+    """What to report in the transaction for one card (``collected`` and ``deducted`` stamps)."""
+
+    card_id: int
+    collected: int
+    deducted: int
+    rewards: int  # free units given
+
+
+@dataclass(frozen=True)
+class DiscountPlan:
+    line_discounts: tuple[LineDiscount, ...]
+    coupon_amounts: dict[str, Decimal]  # applied coupons: code -> total discount
+    shipping_discount: Decimal
+    shipping_coupon: str | None
+    stamp_movements: tuple[StampMovement, ...]
+    line_stamps: tuple[LineStamps, ...]
+    refused: tuple[Refusal, ...]
+    goods_total: Decimal  # after the shop's own discounts, before loyalty discounts
+    shipping_charge: Decimal
+    loyalty_discount: Decimal = field(default=Decimal(0))  # lines + shipping
+
+    @property
+    def total_before(self) -> Decimal:
+        return self.goods_total + self.shipping_charge
+
+    @property
+    def total_after(self) -> Decimal:
+        return self.total_before - self.loyalty_discount
+
+    def discount_for_line(self, line_id: str) -> Decimal:
+        return sum((d.amount for d in self.line_discounts if d.line_id == line_id), Decimal(0))
+
+    @property
+    def applied_codes(self) -> tuple[str, ...]:
+        codes = list(self.coupon_amounts)
+        if self.shipping_coupon:
+            codes.append(self.shipping_coupon)
+        return tuple(codes)
