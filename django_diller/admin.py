@@ -1,4 +1,4 @@
-"""Django admin: the Diller set-up screen."""
+"""Django admin: the Diller set-up screen, and the staff tools of :mod:`django_diller.staff`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from .conf import app_settings
 from .models import StoreConfiguration
 from .services.connection import current_department_id, current_store_id
-from .setup import StoreChoiceForm, load_setup_state
+from .setup import StoreChoiceForm, load_setup_state, safe_link
 
 
 @admin.register(StoreConfiguration)
@@ -47,6 +47,9 @@ class StoreConfigurationAdmin(admin.ModelAdmin):
             "saved": StoreConfiguration.current(),
             "sandbox": app_settings.SANDBOX,
             "selected_store_id": store_id,
+            "privacy_policy_link": safe_link(
+                state.store.privacy_policy_url if state.store else None
+            ),
         }
         return TemplateResponse(request, "admin/django_diller/setup.html", context)
 
@@ -54,3 +57,9 @@ class StoreConfigurationAdmin(admin.ModelAdmin):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied
+
+
+# Staff tools: member look-up, member links, consent records (django_diller.staff).
+from .staff.admin import register as _register_staff_admin  # noqa: E402
+
+_register_staff_admin(admin.site)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 
 from django.core.cache import caches
 
@@ -26,16 +27,25 @@ class DjangoCacheTokenStore:
     def get(self, key: str) -> AccessToken | None:
         value = self.cache.get(key)
         if isinstance(value, dict) and "value" in value and "expires_at" in value:
-            return AccessToken(value=value["value"], expires_at=float(value["expires_at"]))
+            return AccessToken(
+                value=value["value"],
+                expires_at=float(value["expires_at"]),
+                lifetime=float(value.get("lifetime", 300.0)),
+            )
         return None
 
     def set(self, key: str, token: AccessToken) -> None:
         # Rounded up: a cache entry that dies before the token would force an early re-fetch.
         ttl = max(1, math.ceil(token.expires_at - time.time()))
-        self.cache.set(key, {"value": token.value, "expires_at": token.expires_at}, ttl)
+        entry = {"value": token.value, "expires_at": token.expires_at, "lifetime": token.lifetime}
+        self.cache.set(key, entry, ttl)
 
-    def try_lock(self, key: str, ttl: float) -> bool:
-        return bool(self.cache.add(key, 1, max(1, int(ttl))))
+    def try_lock(self, key: str, ttl: float) -> str | None:
+        owner = uuid.uuid4().hex
+        return owner if self.cache.add(key, owner, max(1, math.ceil(ttl))) else None
 
-    def unlock(self, key: str) -> None:
-        self.cache.delete(key)
+    def unlock(self, key: str, owner: str) -> None:
+        # Only the holder releases: a lock that expired and was retaken is someone else's.
+        # (Read-then-delete is not atomic, but narrows the window to a cache round trip.)
+        if self.cache.get(key) == owner:
+            self.cache.delete(key)

@@ -14,15 +14,17 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import httpx2
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth2Client
 
-from .errors import DillerAuthError, DillerTimeout, DillerUnavailable
+from .errors import DillerAuthError, DillerUnavailable
+from .retry import RETRYABLE_STATUSES, parse_retry_after
 
 logger = logging.getLogger("django_diller.api")
 
@@ -30,14 +32,26 @@ TOKEN_PATH = "/connect/token"  # noqa: S105  (a URL path, not a secret)
 SCOPE = "api.retailer"
 
 
+DEFAULT_LIFETIME = 300.0  # assumed when the token endpoint does not say (expires_in missing)
+
+
 @dataclass(frozen=True)
 class AccessToken:
-    value: str
+    value: str = field(repr=False)
     expires_at: float  # seconds since the epoch
+    lifetime: float = DEFAULT_LIFETIME
 
     def is_fresh(self, now: float, margin: float) -> bool:
-        """Usable for at least ``margin`` more seconds."""
-        return self.expires_at - margin > now
+        """Usable for at least ``margin`` more seconds.
+
+        The margin is capped at a quarter of the token's life, so that a short-lived token is
+        still used for most of it instead of being fetched again on every call.
+        """
+        return self.expires_at - min(margin, self.lifetime / 4) > now
+
+
+class TokenUnavailable(DillerUnavailable):
+    """The token endpoint failed (down, 5xx, 429, network): no API request was sent."""
 
 
 class TokenStore(Protocol):
@@ -47,11 +61,14 @@ class TokenStore(Protocol):
 
     def set(self, key: str, token: AccessToken) -> None: ...
 
-    def try_lock(self, key: str, ttl: float) -> bool:
-        """Take the lock ``key`` unless held; it frees itself after ``ttl`` seconds."""
+    def try_lock(self, key: str, ttl: float) -> str | None:
+        """Take the lock ``key`` unless held: an owner token, or None. It frees itself after
+        ``ttl`` seconds."""
         ...
 
-    def unlock(self, key: str) -> None: ...
+    def unlock(self, key: str, owner: str) -> None:
+        """Release the lock if ``owner`` still holds it (it may have expired and been retaken)."""
+        ...
 
 
 class MemoryTokenStore:
@@ -59,7 +76,7 @@ class MemoryTokenStore:
 
     def __init__(self) -> None:
         self._tokens: dict[str, AccessToken] = {}
-        self._locks: dict[str, float] = {}
+        self._locks: dict[str, tuple[float, str]] = {}
         self._mutex = threading.Lock()
 
     def get(self, key: str) -> AccessToken | None:
@@ -68,17 +85,21 @@ class MemoryTokenStore:
     def set(self, key: str, token: AccessToken) -> None:
         self._tokens[key] = token
 
-    def try_lock(self, key: str, ttl: float) -> bool:
+    def try_lock(self, key: str, ttl: float) -> str | None:
         with self._mutex:
             now = time.monotonic()
-            if self._locks.get(key, 0.0) > now:
-                return False
-            self._locks[key] = now + ttl
-            return True
+            held = self._locks.get(key)
+            if held and held[0] > now:
+                return None
+            owner = uuid.uuid4().hex
+            self._locks[key] = (now + ttl, owner)
+            return owner
 
-    def unlock(self, key: str) -> None:
+    def unlock(self, key: str, owner: str) -> None:
         with self._mutex:
-            self._locks.pop(key, None)
+            held = self._locks.get(key)
+            if held and held[1] == owner:
+                del self._locks[key]
 
 
 def token_cache_key(base_url: str, client_id: str) -> str:
@@ -91,11 +112,27 @@ def token_cache_key(base_url: str, client_id: str) -> str:
 class TokenSettings:
     base_url: str
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
     refresh_margin: float = 60.0  # fetch a new token this long before the old one expires
-    lock_ttl: float = 15.0  # a fetcher that dies frees the lock after this long
-    lock_wait: float = 10.0  # how long others wait for the fetcher before fetching themselves
+    # A fetcher that dies frees the lock after lock_ttl; the others wait for the fetcher up to
+    # lock_wait. Both must outlast one token request (connect + read timeouts), or waiting
+    # processes give up while the fetch is still on its way and all fetch at once.
+    lock_ttl: float = 30.0
+    lock_wait: float = 30.0
     poll_interval: float = 0.05
+
+
+def _check_token_response(response: Any) -> Any:
+    """authlib hook, before it parses the answer: overload and outages are not auth failures."""
+    status = response.status_code
+    if status in RETRYABLE_STATUSES or status >= 500:
+        raise TokenUnavailable(
+            f"the token endpoint answered HTTP {status}",
+            operation="token",
+            status=status,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+    return response
 
 
 def _token_from_response(token: dict, requested_at: float) -> AccessToken:
@@ -108,24 +145,27 @@ def _token_from_response(token: dict, requested_at: float) -> AccessToken:
     if not value:
         raise DillerAuthError("the token endpoint answered without an access_token")
     try:
-        lifetime = float(token.get("expires_in") or 0)
+        lifetime = float(token.get("expires_in") or DEFAULT_LIFETIME)
     except (TypeError, ValueError):
         raise DillerAuthError("the token endpoint answered an invalid expires_in") from None
-    return AccessToken(value=str(value), expires_at=requested_at + lifetime)
+    return AccessToken(value=str(value), expires_at=requested_at + lifetime, lifetime=lifetime)
 
 
 def _auth_failure(exc: Exception) -> Exception:
+    if isinstance(exc, DillerAuthError | DillerUnavailable):
+        return exc
     if isinstance(exc, OAuthError):
         return DillerAuthError(f"the token endpoint refused the credentials ({exc.error})")
-    if isinstance(exc, httpx2.TimeoutException):
-        return DillerTimeout("the token endpoint did not answer in time")
     if isinstance(exc, httpx2.TransportError):
-        return DillerUnavailable(f"the token endpoint could not be reached ({type(exc).__name__})")
+        # Fetching a token has no effect to lose, so a timeout is simply "unavailable".
+        return TokenUnavailable(
+            f"the token endpoint could not be reached ({type(exc).__name__})", operation="token"
+        )
     if isinstance(exc, httpx2.HTTPStatusError):
         status = exc.response.status_code
         if status in (400, 401, 403):
             return DillerAuthError("the token endpoint refused the credentials", status=status)
-        return DillerUnavailable("the token endpoint failed", status=status)
+        return TokenUnavailable("the token endpoint failed", operation="token", status=status)
     return DillerAuthError(
         f"the token endpoint answered something unexpected ({type(exc).__name__})"
     )
@@ -185,11 +225,11 @@ class TokenProvider(_TokenProviderBase):
             return token
         deadline = time.monotonic() + self.settings.lock_wait
         while time.monotonic() < deadline:
-            if self.store.try_lock(self.lock_key, self.settings.lock_ttl):
+            if owner := self.store.try_lock(self.lock_key, self.settings.lock_ttl):
                 try:
                     return self._usable(stale) or self._fetch()
                 finally:
-                    self.store.unlock(self.lock_key)
+                    self.store.unlock(self.lock_key, owner)
             self.sleep(self.settings.poll_interval)
             if token := self._usable(stale):
                 return token
@@ -201,6 +241,7 @@ class TokenProvider(_TokenProviderBase):
         requested_at = time.time()
         try:
             with OAuth2Client(transport=self.transport, **self._client_kwargs()) as oauth:
+                oauth.register_compliance_hook("access_token_response", _check_token_response)
                 response = oauth.fetch_token(self.token_url, grant_type="client_credentials")
         except Exception as exc:
             raise _auth_failure(exc) from None
@@ -211,8 +252,16 @@ class TokenProvider(_TokenProviderBase):
         return token.value
 
 
+RunSync = Callable[..., Awaitable[Any]]
+
+
 class AsyncTokenProvider(_TokenProviderBase):
-    """The same as :class:`TokenProvider` for asyncio code."""
+    """The same as :class:`TokenProvider` for asyncio code.
+
+    The token store is synchronous (a Django cache, say), so its calls run through ``run_sync``,
+    off the event loop: ``asyncio.to_thread`` by default; Django code passes asgiref's
+    ``sync_to_async`` so that a database cache keeps to Django's thread rules.
+    """
 
     def __init__(
         self,
@@ -220,22 +269,25 @@ class AsyncTokenProvider(_TokenProviderBase):
         store: TokenStore,
         timeout: httpx2.Timeout,
         transport: httpx2.AsyncBaseTransport | None = None,
+        run_sync: RunSync = asyncio.to_thread,
     ):
         super().__init__(settings, store, timeout)
         self.transport = transport
+        self.run_sync = run_sync
 
     async def get(self, stale: str | None = None) -> str:
-        if token := self._usable(stale):
+        if token := await self.run_sync(self._usable, stale):
             return token
         deadline = time.monotonic() + self.settings.lock_wait
         while time.monotonic() < deadline:
-            if self.store.try_lock(self.lock_key, self.settings.lock_ttl):
+            owner = await self.run_sync(self.store.try_lock, self.lock_key, self.settings.lock_ttl)
+            if owner:
                 try:
-                    return self._usable(stale) or await self._fetch()
+                    return await self.run_sync(self._usable, stale) or await self._fetch()
                 finally:
-                    self.store.unlock(self.lock_key)
+                    await self.run_sync(self.store.unlock, self.lock_key, owner)
             await asyncio.sleep(self.settings.poll_interval)
-            if token := self._usable(stale):
+            if token := await self.run_sync(self._usable, stale):
                 return token
         logger.warning("diller token lock not released in time; fetching without it")
         return await self._fetch()
@@ -251,7 +303,7 @@ class AsyncTokenProvider(_TokenProviderBase):
         except Exception as exc:
             raise _auth_failure(exc) from None
         token = _token_from_response(response, requested_at)
-        self.store.set(self.key, token)
+        await self.run_sync(self.store.set, self.key, token)
         self.fetch_count += 1
         logger.info("diller token fetched in %.0f ms", (time.monotonic() - started) * 1000)
         return token.value

@@ -63,6 +63,15 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
+def _path_segment(name: str, value: Any) -> str:
+    text = str(value)
+    if not text:
+        raise ValueError(f"empty path parameter {name}")
+    segment = quote(text, safe="")
+    # "." and ".." would be collapsed by URL normalisation and reach another endpoint.
+    return segment.replace(".", "%2E") if set(text) == {"."} else segment
+
+
 def prepare(
     operation: Operation,
     path_params: Mapping[str, Any],
@@ -72,7 +81,7 @@ def prepare(
     """Fill the path template (values URL-quoted), drop empty query values, encode the body."""
     url_path = operation.path
     for name, value in path_params.items():
-        url_path = url_path.replace("{" + name + "}", quote(str(value), safe=""))
+        url_path = url_path.replace("{" + name + "}", _path_segment(name, value))
     if "{" in url_path:
         raise ValueError(f"{operation.operation_id}: missing path parameter in {url_path}")
     params = {k: _query_value(v) for k, v in (query or {}).items() if v is not None}
@@ -90,6 +99,7 @@ class Attempts:
         self.attempt = 0
         self.attempt_started = self.started
         self.waited = 0.0  # seconds of backoff scheduled so far
+        self.lost_answer = False  # an attempt went out and no answer came back
 
     def begin(self) -> None:
         self.attempt += 1
@@ -133,6 +143,22 @@ class Attempts:
             )
         return delay
 
+    def after_token_failure(self, exc: DillerUnavailable) -> float:
+        """Seconds to wait after the token endpoint failed; raises when no retry is left.
+
+        No API request went out, so this is safe to retry for every operation.
+        """
+        delay = self._retry_delay(exc.retry_after)
+        if delay is None:
+            raise exc
+        logger.warning(
+            "diller %s: token endpoint unavailable, retry %d in %.2f s",
+            self.operation.operation_id,
+            self.attempt,
+            delay,
+        )
+        return delay
+
     def after_error(self, exc: httpx2.TransportError) -> float:
         """Seconds to wait before retrying; raises the typed error when no retry is allowed."""
         op = self.operation
@@ -145,6 +171,8 @@ class Attempts:
             self._elapsed_ms(),
             extra={"diller_operation": op.operation_id, "diller_status": None},
         )
+        if not never_sent:
+            self.lost_answer = True
         if never_sent or op.idempotent:
             delay = self._retry_delay(None)
             if delay is not None:
@@ -198,10 +226,16 @@ def _problem(operation: Operation, response: httpx2.Response) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def interpret(operation: Operation, response: httpx2.Response) -> Any:
-    """The typed result of a final response, or the typed error it stands for."""
+def interpret(operation: Operation, response: httpx2.Response, *, retried: bool = False) -> Any:
+    """The typed result of a final response, or the typed error it stands for.
+
+    ``retried``: an earlier attempt of this call got no answer. A DELETE that then finds nothing
+    to delete was done by that attempt, so it counts as done.
+    """
     status = response.status_code
     op_id = operation.operation_id
+    if retried and status == 404 and operation.method == "DELETE":
+        return operation.response(is_ok=True, details="already deleted")
     if 200 <= status < 300:
         if operation.response is None:
             return None
@@ -242,6 +276,11 @@ def interpret(operation: Operation, response: httpx2.Response) -> Any:
             title=title,
             detail=detail,
             field_errors=field_errors,
+        )
+    if status in (502, 504) and not operation.idempotent:
+        # A gateway gave up waiting: Diller may have processed the request behind it.
+        raise DillerTimeout(
+            f"{message}; the request may have been processed", operation=op_id, status=status
         )
     if status == 429 or status >= 500:
         raise DillerUnavailable(

@@ -18,13 +18,16 @@ from typing import Any
 import httpx2
 
 from .. import __version__
+from . import logs
 from . import models as m
 from .auth import (
     AsyncTokenProvider,
     MemoryTokenStore,
+    RunSync,
     TokenProvider,
     TokenSettings,
     TokenStore,
+    TokenUnavailable,
 )
 from .calls import Attempts, PreparedCall, interpret, prepare
 from .errors import DillerAuthError
@@ -52,15 +55,20 @@ class ClientConfig:
     token_refresh_margin: float = 60.0
 
     def token_settings(self) -> TokenSettings:
+        one_fetch = self.timeouts.connect + self.timeouts.read + 5.0
         return TokenSettings(
             base_url=self.base_url,
             client_id=self.client_id,
             client_secret=self.client_secret,
             refresh_margin=self.token_refresh_margin,
+            lock_ttl=one_fetch,
+            lock_wait=one_fetch,
         )
 
 
 USER_AGENT = f"django-diller/{__version__}"
+
+logs.install()
 
 
 class DillerOperations:
@@ -336,12 +344,14 @@ class DillerClient(DillerOperations):
             attempts.begin()
             try:
                 response = self._send_once(call)
+            except TokenUnavailable as exc:
+                delay = attempts.after_token_failure(exc)
             except httpx2.TransportError as exc:
                 delay = attempts.after_error(exc)
             else:
                 delay = attempts.after_response(response)
                 if delay is None:
-                    return interpret(call.operation, response)
+                    return interpret(call.operation, response, retried=attempts.lost_answer)
             time.sleep(delay)
 
 
@@ -354,15 +364,24 @@ class AsyncDillerClient(DillerOperations):
         *,
         token_store: TokenStore | None = None,
         transport: httpx2.AsyncBaseTransport | None = None,
+        run_sync: RunSync | None = None,
     ):
+        """``run_sync`` runs the (synchronous) token store off the event loop; see
+        :class:`~django_diller.api.auth.AsyncTokenProvider`.
+
+        An async client belongs to the event loop it is first used in (its connection pool
+        does): create one per loop.
+        """
         self.config = config
         self.store_id = config.store_id
         self._http = httpx2.AsyncClient(transport=transport, **_http_kwargs(config))
+        provider_kwargs = {"run_sync": run_sync} if run_sync else {}
         self.tokens = AsyncTokenProvider(
             config.token_settings(),
             token_store or MemoryTokenStore(),
             config.timeouts.for_httpx(),
             transport=transport,
+            **provider_kwargs,
         )
 
     def for_store(self, store_id: str) -> AsyncDillerClient:
@@ -402,10 +421,12 @@ class AsyncDillerClient(DillerOperations):
             attempts.begin()
             try:
                 response = await self._send_once(call)
+            except TokenUnavailable as exc:
+                delay = attempts.after_token_failure(exc)
             except httpx2.TransportError as exc:
                 delay = attempts.after_error(exc)
             else:
                 delay = attempts.after_response(response)
                 if delay is None:
-                    return interpret(call.operation, response)
+                    return interpret(call.operation, response, retried=attempts.lost_answer)
             await asyncio.sleep(delay)

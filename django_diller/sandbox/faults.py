@@ -14,6 +14,7 @@ Faults skip the token endpoint unless ``only_operations`` names ``"token"``.
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
@@ -34,6 +35,8 @@ class Faults:
     timeout_seconds: float = 30.0  # how long the real server hangs on a timeout fault
     max_faults: int | None = None  # stop injecting after this many faults ("fail twice, then work")
     _injected: int = field(default=0, repr=False, compare=False)
+    # The HTTP server draws from many threads: the generator and the count change together.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _rng: random.Random | None = field(default=None, repr=False, compare=False)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -65,16 +68,17 @@ class Faults:
         ]
         if not any(rate > 0 for _, rate in rates):
             return None
-        if self.max_faults is not None and self._injected >= self.max_faults:
+        with self._lock:
+            if self.max_faults is not None and self._injected >= self.max_faults:
+                return None
+            roll = self._random().random()
+            threshold = 0.0
+            for kind, rate in rates:
+                threshold += max(0.0, rate)
+                if roll < threshold:
+                    self._injected += 1
+                    return kind
             return None
-        roll = self._random().random()
-        threshold = 0.0
-        for kind, rate in rates:
-            threshold += max(0.0, rate)
-            if roll < threshold:
-                self._injected += 1
-                return kind
-        return None
 
     def latency_for(self, operation_id: str | None) -> float:
         return self.latency if self.latency > 0 and self.applies_to(operation_id) else 0.0

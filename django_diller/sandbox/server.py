@@ -118,6 +118,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         if self.server.verbose:
+            # Request lines carry ?phone= and ?email= searches: log the path only.
+            args = tuple(
+                arg.split("?", 1)[0] + (" …" if "?" in arg else "") if isinstance(arg, str) else arg
+                for arg in args
+            )
             super().log_message(format, *args)
 
 

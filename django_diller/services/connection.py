@@ -1,16 +1,21 @@
 """Which Diller to talk to, and the shared client objects for it.
 
-Clients are built once per process and connection settings (they hold a connection pool), and
-share OAuth2 tokens through the Django cache named by ``DILLER['TOKEN_CACHE']``. In sandbox mode
-they talk to one embedded, in-process :class:`~django_diller.sandbox.Sandbox`.
+Sync clients are built once per process and connection settings (they hold a connection pool);
+async clients once per event loop, since their pool belongs to the loop. All share OAuth2 tokens
+through the Django cache named by ``DILLER['TOKEN_CACHE']``. In sandbox mode they talk to one
+embedded, in-process :class:`~django_diller.sandbox.Sandbox`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+from asgiref.sync import sync_to_async
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -26,7 +31,9 @@ SANDBOX_BASE_URL = "https://sandbox.diller.invalid"
 
 _lock = threading.Lock()
 _clients: dict[tuple, DillerClient] = {}
-_async_clients: dict[tuple, AsyncDillerClient] = {}
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, Any]] = (
+    weakref.WeakKeyDictionary()
+)
 _sandbox: Sandbox | None = None
 
 
@@ -49,12 +56,14 @@ def embedded_sandbox() -> Sandbox:
 class Connection:
     base_url: str
     client_id: str
-    client_secret: str
-    sandbox: bool
+    client_secret: str = field(repr=False)
+    sandbox: bool = False
 
     @property
     def key(self) -> tuple:
-        return (self.base_url, self.client_id, self.client_secret, self.sandbox)
+        """Identifies the connection without holding the secret itself."""
+        secret_digest = hashlib.sha256(self.client_secret.encode()).hexdigest()[:16]
+        return (self.base_url, self.client_id, secret_digest, self.sandbox)
 
 
 def connection() -> Connection:
@@ -145,12 +154,20 @@ def get_client(store_id: str | None = None) -> DillerClient:
     return client.for_store(store_id or current_store_id() or "")
 
 
-def get_async_client(store_id: str | None = None) -> AsyncDillerClient:
-    """The shared async client (one per process; use it from one event loop)."""
+def _run_sync_the_django_way(function, *args):
+    """Token-store calls from async code: Django's cache may be the database."""
+    return sync_to_async(function, thread_sensitive=True)(*args)
+
+
+async def aget_client(store_id: str | None = None) -> AsyncDillerClient:
+    """The async client of the running event loop, addressing ``store_id`` or the configured
+    store. Safe in ASGI views: nothing here touches the database on the loop."""
     conn = connection()
     key = _settings_key(conn)
+    loop = asyncio.get_running_loop()
     with _lock:
-        client = _async_clients.get(key)
+        per_loop = _async_clients.setdefault(loop, {})
+        client = per_loop.get(key)
     if client is None:
         transport = None
         if conn.sandbox:
@@ -161,10 +178,12 @@ def get_async_client(store_id: str | None = None) -> AsyncDillerClient:
             client_config(conn),
             token_store=DjangoCacheTokenStore(app_settings.TOKEN_CACHE),
             transport=transport,
+            run_sync=_run_sync_the_django_way,
         )
         with _lock:
-            client = _async_clients.setdefault(key, client)
-    return client.for_store(store_id or current_store_id() or "")
+            client = per_loop.setdefault(key, client)
+    store = store_id or await sync_to_async(current_store_id, thread_sensitive=True)()
+    return client.for_store(store or "")
 
 
 def reset() -> None:
@@ -174,7 +193,7 @@ def reset() -> None:
         for client in _clients.values():
             client.close()
         _clients.clear()
-        _async_clients.clear()
+        _async_clients.clear()  # their loops close their connections
         _sandbox = None
 
 

@@ -1,11 +1,13 @@
 """The sync client against the sandbox: results, errors, retries, tokens and logs."""
 
 import logging
+import time
 from decimal import Decimal
 
 import pytest
 
 from django_diller.api import (
+    AccessToken,
     DillerAuthError,
     DillerClient,
     DillerNotFound,
@@ -144,12 +146,37 @@ def test_wrong_credentials_are_an_auth_error_without_the_secret(sandbox):
     assert "not-the-secret" not in str(caught.value)
 
 
-def test_a_token_about_to_expire_is_refreshed_ahead(sandbox):
+def test_a_token_about_to_expire_is_refreshed_ahead(client, sandbox):
+    client.get_segments()
+    store, key = client.tokens.store, client.tokens.key
+    token = store.get(key)
+    # 30 s left of an hour: inside the 60 s refresh margin, so it is replaced before it expires.
+    store.set(key, AccessToken(token.value, time.time() + 30, lifetime=3600))
+    client.get_segments()
+    assert sandbox.token_requests == 2
+
+
+def test_a_short_lived_token_is_still_used_for_most_of_its_life(sandbox):
     sandbox.token_lifetime = 30  # shorter than the 60 s refresh margin
     with DillerClient(make_config(), transport=SandboxTransport(sandbox)) as diller:
-        diller.get_segments()
-        diller.get_segments()
-    assert sandbox.token_requests == 2
+        for _ in range(5):
+            diller.get_segments()
+    assert sandbox.token_requests == 1
+
+
+def test_an_overloaded_token_endpoint_is_retried_not_called_an_auth_failure(
+    client, sandbox, sleeps
+):
+    with sandbox.inject(
+        rate_limit_rate=1.0, retry_after=2, max_faults=1, only_operations={"token"}
+    ):
+        assert client.get_segments()
+    assert sleeps == [2.0]
+    with sandbox.inject(error_rate=1.0, only_operations={"token"}):
+        client.tokens.store.set(client.tokens.key, AccessToken("expired", time.time() - 1))
+        with pytest.raises(DillerUnavailable) as caught:
+            client.get_segments()
+    assert not isinstance(caught.value, DillerAuthError)
 
 
 # Retries -----------------------------------------------------------------------------------------
@@ -259,4 +286,48 @@ def test_logs_name_method_path_status_and_latency_but_no_personal_data(client, s
     assert "GET /api/v2.0/stores/{storeId}/members/search -> 200 in" in text
     token = client.tokens.get()
     for secret in ("97778888", "secret@example.com", str(code), member.id, "sandbox-secret", token):
+        assert secret not in text
+
+
+def test_an_unanswered_delete_that_already_happened_is_not_reported_as_not_found(
+    client, sandbox, sleeps
+):
+    member = client.register_member(new_member_request())
+    with sandbox.inject(drop_rate=1.0, max_faults=1, only_operations={"deleteMember"}):
+        assert client.delete_member(member.id).is_ok
+    assert [r.status for r in sandbox.requests_for("deleteMember")] == [200, 404]
+    with pytest.raises(DillerNotFound):  # without a lost answer, a 404 is still a 404
+        client.delete_member(member.id)
+
+
+def test_dot_segments_cannot_redirect_a_request(client, sandbox):
+    with pytest.raises(DillerNotFound):
+        client.get_member("..")
+    with pytest.raises(DillerRefused):
+        client.validate_coupon(SEED_MEMBER_ID, "..")
+    assert sandbox.requests[-1].operation_id == "validateCoupon"
+    with pytest.raises(ValueError):
+        client.validate_coupon(SEED_MEMBER_ID, "")
+
+
+def test_a_gateway_timeout_on_a_write_means_the_effect_is_unknown(client, sandbox):
+    sandbox.override_response("createTransaction", 504, {"title": "Gateway Timeout"})
+    with pytest.raises(DillerTimeout):
+        client.create_transaction(SEED_MEMBER_ID, transaction())
+
+
+def test_no_secret_in_the_reprs_of_settings_objects(client):
+    assert "sandbox-secret" not in repr(client.config)
+    assert "sandbox-secret" not in repr(client.tokens.settings)
+    assert client.tokens.get() not in repr(client.tokens.store.get(client.tokens.key))
+
+
+def test_the_http_librarys_own_log_lines_carry_no_personal_data(client, caplog):
+    caplog.set_level(logging.DEBUG)  # every logger, httpx2's included
+    client.search_members(phone="+4791234567")
+    client.search_members(email="demo.member@example.com")
+    client.search_members(identifier_value="01017012345")
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "HTTP Request" in text
+    for secret in ("4791234567", "demo.member", "01017012345", SEED_MEMBER_ID):
         assert secret not in text
