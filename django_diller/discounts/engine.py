@@ -53,6 +53,11 @@ HUNDRED = Decimal(100)
 class _LineState:
     line: BasketLine
     free_units: int  # units no discount has touched yet
+    value_left: Decimal  # what the shop still charges for the line, minus loyalty discounts
+
+    def free_value(self) -> Decimal:
+        """What a coupon may discount on this line (never more than is still charged)."""
+        return min(self.line.unit_price * self.free_units, self.value_left)
 
 
 @dataclass
@@ -114,7 +119,9 @@ def _apply_standard_card(card: StampCardOffer, work: _Work):
             collected += 1
             counts[0] += 1
         # A free-able unit is free once its own stamp (or an earlier one) completed the card.
-        if remaining == 0 and free_able and state.free_units > free_per_line.get(line_id, 0):
+        already_free = free_per_line.get(line_id, 0)
+        affordable = state.value_left >= state.line.unit_price * (already_free + 1)
+        if remaining == 0 and free_able and state.free_units > already_free and affordable:
             free_per_line[line_id] = free_per_line.get(line_id, 0) + 1
             deducted += card.required_stamps
             counts[1] += card.required_stamps
@@ -126,6 +133,7 @@ def _apply_standard_card(card: StampCardOffer, work: _Work):
         free = free_per_line.get(state.line.line_id, 0)
         if free:
             state.free_units -= free
+            state.value_left -= state.line.unit_price * free
             work.discounts.append(
                 LineDiscount(
                     line_id=state.line.line_id,
@@ -143,7 +151,7 @@ def _apply_standard_card(card: StampCardOffer, work: _Work):
 
 # Coupons ---------------------------------------------------------------------------------------
 def _coupon_value(coupon: CouponOffer, states: list[_LineState], minor_unit: Decimal) -> Decimal:
-    base = sum((s.line.unit_price * s.free_units for s in states), ZERO)
+    base = sum((s.free_value() for s in states), ZERO)
     if base <= 0:
         return ZERO
     if coupon.kind == DiscountKind.PERCENTAGE:
@@ -153,9 +161,10 @@ def _coupon_value(coupon: CouponOffer, states: list[_LineState], minor_unit: Dec
 
 
 def _apply_coupon(coupon: CouponOffer, amount: Decimal, work: _Work) -> None:
-    states = [s for s in work.matching(coupon.product_ids) if s.free_units > 0]
-    weights = [s.line.unit_price * s.free_units for s in states]
+    states = [s for s in work.matching(coupon.product_ids) if s.free_value() > 0]
+    weights = [s.free_value() for s in states]
     for state, part in zip(states, allocate(amount, weights, work.minor_unit), strict=True):
+        state.value_left -= part
         work.discounts.append(
             LineDiscount(
                 line_id=state.line.line_id,
@@ -199,8 +208,7 @@ def plan_discounts(
     lines = list(lines)
     work = _Work(
         lines=[
-            _LineState(line, line.quantity if line.eligible and line.shop_discount <= 0 else 0)
-            for line in lines
+            _LineState(line, line.free_units, line.gross - line.shop_discount) for line in lines
         ],
         minor_unit=minor_unit,
     )

@@ -19,10 +19,22 @@ class BasketLine:
     tax_rate: Decimal = Decimal(0)  # 0.25 for 25 %
     shop_discount: Decimal = Decimal(0)  # already taken off by the shop's own offers
     eligible: bool = True  # False: earns nothing and takes no loyalty discount (gift cards)
+    # Units the shop's offers touched (Oscar's LineOfferConsumer knows); None: all of them when
+    # there is a shop discount, none otherwise.
+    shop_units: int | None = None
 
     @property
     def gross(self) -> Decimal:
         return self.unit_price * self.quantity
+
+    @property
+    def free_units(self) -> int:
+        """Units that may take a loyalty discount."""
+        if not self.eligible:
+            return 0
+        if self.shop_units is not None:
+            return max(0, self.quantity - self.shop_units)
+        return 0 if self.shop_discount > 0 else self.quantity
 
 
 class DiscountKind(StrEnum):

@@ -103,6 +103,16 @@ def test_no_percentage_on_an_item_the_shop_already_discounted():
     assert by_line(plan) == {"b": D("5.00")}
 
 
+def test_units_the_shop_did_not_touch_may_still_take_a_coupon():
+    # A "3 for 2" shop offer took 3 of 4 units: the fourth may take the coupon.
+    plan = plan_discounts(
+        [line("a", "P1", 4, "100.00", shop_discount=D("100.00"), shop_units=3)],
+        [coupon("PCT10", PCT, "10", chosen=True)],
+        now=NOW,
+    )
+    assert [(d.units, d.amount) for d in plan.line_discounts] == [(1, D("10.00"))]
+
+
 def test_two_coupons_never_discount_the_same_unit():
     plan = plan_discounts(
         [line("a", "COF", 1, "100.00"), line("b", "TEA", 1, "50.00")],

@@ -1,0 +1,106 @@
+"""Admin lists of member links and consent records, and the member look-up page's URLs.
+
+Both lists are read-only: staff link members through the look-up page, and consent records
+are the shop's evidence (never changed nor deleted from the admin).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from ..models import ConsentRecord, MemberLink
+from . import views
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.display(description=_("user e-mail"), ordering="user__email")
+def user_email(obj) -> str:
+    return getattr(obj.user, "email", "") if obj.user_id else "-"
+
+
+class MemberLinkAdmin(ReadOnlyAdmin):
+    """The linked accounts, and (``lookup/…``) the member look-up page."""
+
+    list_display = ("user", user_email, "member_id", "store_id", "source", "linked_at")
+    list_filter = ("source", "store_id")
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    date_hierarchy = "linked_at"
+    ordering = ("-linked_at",)
+    change_list_template = "admin/django_diller/memberlink_change_list.html"
+
+    def get_urls(self):
+        def wrap(view):
+            def wrapper(request, *args, **kwargs):
+                return view(request, self, *args, **kwargs)
+
+            wrapper.__name__ = view.__name__
+            return self.admin_site.admin_view(wrapper)
+
+        lookup_urls = [
+            path("lookup/", wrap(views.lookup_view), name="diller_member_lookup"),
+            path("lookup/enroll/", wrap(views.enroll_view), name="diller_member_enroll"),
+            path(
+                "lookup/member/<str:member_id>/",
+                wrap(views.member_view),
+                name="diller_member_detail",
+            ),
+            path(
+                "lookup/member/<str:member_id>/link/",
+                wrap(views.link_view),
+                name="diller_member_link",
+            ),
+            path(
+                "lookup/member/<str:member_id>/unlink/",
+                wrap(views.unlink_view),
+                name="diller_member_unlink",
+            ),
+        ]
+        return lookup_urls + super().get_urls()
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        opts = self.model._meta
+        can_look_up = request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+        extra_context = {**(extra_context or {}), "can_look_up": can_look_up}
+        return super().changelist_view(request, extra_context)
+
+
+class ConsentRecordAdmin(ReadOnlyAdmin):
+    """Consents given or withdrawn, when and where: evidence, so read-only and never deleted."""
+
+    list_display = (
+        "user",
+        "member_id",
+        "consent",
+        "given",
+        "source",
+        "recorded_at",
+        "order_number",
+        "recorded_by",
+    )
+    list_filter = ("consent", "given", "source", "recorded_at")
+    search_fields = ("user__email", "member_id", "order_number")
+    list_select_related = ("user", "recorded_by")
+    date_hierarchy = "recorded_at"
+    ordering = ("-recorded_at",)
+
+    def get_actions(self, request: HttpRequest):
+        return {}  # not even "delete selected"
+
+
+def register(site: admin.AdminSite) -> None:
+    site.register(MemberLink, MemberLinkAdmin)
+    site.register(ConsentRecord, ConsentRecordAdmin)
