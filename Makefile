@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_ADDR ?= 127.0.0.1:8000
 
-.PHONY: demo test lint format sandbox messages benchmarks clean
+.PHONY: demo test lint format sandbox messages benchmarks screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ sandbox: $(STAMP)
 
 benchmarks: $(STAMP)
 	$(PY) benchmarks/token_stampede.py
+	$(PY) benchmarks/discount_engine.py
+
+screenshots: $(STAMP)
+	E2E_SCREENSHOTS=1 $(VENV)/bin/pytest tests/e2e -q
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache
