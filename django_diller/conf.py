@@ -26,6 +26,11 @@ Keys (defaults in brackets):
     Memcached, database) in production so that workers do not each fetch tokens.
 ``SYSTEM_ID`` ["django-diller"]
     ``origin.system_id`` sent with members and transactions.
+``ADAPTER`` ["django_diller.adapter.DefaultAdapter"]
+    The class that knows the shop: a product's external id at Diller, which lines may take
+    loyalty discounts. Subclass it and name yours here.
+``WALLET_CACHE_SECONDS`` [120]
+    How long a member's coupons and stamp cards fetched from Diller are reused.
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_TOTAL": 20.0,
     "TOKEN_CACHE": "default",
     "SYSTEM_ID": "django-diller",
+    "ADAPTER": "django_diller.adapter.DefaultAdapter",
+    "WALLET_CACHE_SECONDS": 120,
 }
 
 ENVIRONMENT_FALLBACKS: dict[str, str] = {

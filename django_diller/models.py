@@ -146,3 +146,35 @@ class ConsentRecord(models.Model):
     def __str__(self) -> str:
         state = _("given") if self.given else _("withdrawn")
         return f"{self.get_consent_display()}: {state}"
+
+
+class BasketLoyalty(models.Model):
+    """What a basket may use: the member's coupons and stamp cards, and the shopper's choices.
+
+    Written by the coupon step (which fetches from Diller) and read by the basket's carrier
+    offer, which runs on every request and must never call Diller itself. ``coupons`` and
+    ``stamp_cards`` hold Diller's wire form as fetched.
+    """
+
+    basket_id = models.PositiveBigIntegerField(_("basket id"), unique=True)
+    store_id = models.CharField(_("store id"), max_length=100)
+    member_id = models.CharField(_("member id"), max_length=100)
+    coupons = models.JSONField(_("coupons"), default=list)
+    stamp_cards = models.JSONField(_("stamp cards"), default=list)
+    chosen_codes = models.JSONField(
+        _("chosen coupons"), default=list, help_text=_("Whole-purchase coupons the shopper chose.")
+    )
+    declined_codes = models.JSONField(
+        _("declined coupons"),
+        default=list,
+        help_text=_("Product coupons the shopper chose not to use."),
+    )
+    fetched_at = models.DateTimeField(_("fetched at"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("basket loyalty selection")
+        verbose_name_plural = _("basket loyalty selections")
+
+    def __str__(self) -> str:
+        return f"basket {self.basket_id}"

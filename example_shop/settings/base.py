@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "django_tables2",
     # The plugin, after Oscar's apps.
     "django_diller",
+    "django_diller.contrib.oscar",
     # The demo shop itself (load_demo_shop, the thumbnailer, templates).
     "example_shop.shop.apps.DemoShopConfig",
 ]

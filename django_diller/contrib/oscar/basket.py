@@ -1,0 +1,51 @@
+"""Oscar basket lines as the discount engine's lines, and the plan applied back to them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from ...adapter import get_adapter
+from ...discounts import BasketLine, DiscountPlan, plan_discounts
+from ...models import BasketLoyalty
+from ...services.wallet import coupon_offers, stamp_card_offers
+
+CENT = Decimal("0.01")
+
+
+def engine_lines(basket, offer) -> list[BasketLine]:
+    """Each line with what the shop's own offers (all but ``offer``) already took off it."""
+    adapter = get_adapter()
+    lines = []
+    for line in basket.all_lines():
+        shop_applications = [d for d in line.discounts.all() if d.offer is not offer]
+        shop_amount = sum((d.amount for d in shop_applications), Decimal(0))
+        lines.append(
+            BasketLine(
+                line_id=str(line.pk),
+                product_id=adapter.product_external_id(line.product),
+                quantity=line.quantity,
+                unit_price=line.unit_price_incl_tax or Decimal(0),
+                shop_discount=shop_amount.quantize(CENT),
+                shop_units=min(line.quantity, line.discounts.num_consumed()),
+                eligible=adapter.line_is_eligible(line),
+            )
+        )
+    return lines
+
+
+def plan_for_basket(basket, offer, shipping_charge: Decimal = Decimal(0)) -> DiscountPlan | None:
+    """The loyalty plan of a basket from its snapshot, or None when it has none."""
+    if not basket.id:
+        return None
+    loyalty = BasketLoyalty.objects.filter(basket_id=basket.id).first()
+    if loyalty is None:
+        return None
+    return plan_discounts(
+        engine_lines(basket, offer),
+        coupon_offers(loyalty),
+        stamp_card_offers(loyalty),
+        now=timezone.now(),
+        shipping_charge=shipping_charge,
+    )

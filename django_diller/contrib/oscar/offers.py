@@ -1,0 +1,113 @@
+"""The carrier offers' proxy Condition and Benefits.
+
+Oscar applies site offers on every request that touches a basket, so nothing here calls Diller:
+the basket's coupons and stamp cards come from its :class:`~django_diller.models.BasketLoyalty`
+snapshot, written by the coupon step.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from oscar.apps.offer.results import SHIPPING_DISCOUNT, ZERO_DISCOUNT, BasketDiscount
+from oscar.core.loading import get_model
+
+from ...models import BasketLoyalty
+from .basket import plan_for_basket
+
+logger = logging.getLogger("django_diller.oscar")
+
+Benefit = get_model("offer", "Benefit")
+Condition = get_model("offer", "Condition")
+
+PLAN_ATTRIBUTE = "_diller_plan"
+
+
+class LoyaltyCondition(Condition):
+    """Met by a basket that has a loyalty snapshot (a member went through the coupon step)."""
+
+    name = "Diller loyalty member basket"
+    description = "The basket belongs to a Diller member who opened the coupon step."
+
+    class Meta:
+        app_label = "diller_oscar"
+        proxy = True
+
+    def is_satisfied(self, offer, basket) -> bool:
+        return bool(basket.id) and BasketLoyalty.objects.filter(basket_id=basket.id).exists()
+
+    def is_partially_satisfied(self, offer, basket) -> bool:
+        return False
+
+
+class LoyaltyResult(BasketDiscount):
+    """The carrier's discount, carrying the plan so the order can record what each gave."""
+
+    def __init__(self, amount: Decimal, plan):
+        super().__init__(amount)
+        self.plan = plan
+
+
+class LoyaltyBenefit(Benefit):
+    """Coupons and stamp-card rewards, by Diller's rules, on units no shop offer touched."""
+
+    name = "Diller coupons and stamp cards"
+    description = "The member's Diller coupons and stamp-card rewards."
+
+    class Meta:
+        app_label = "diller_oscar"
+        proxy = True
+
+    def apply(self, basket, condition, offer, **kwargs):
+        try:
+            already = [
+                d
+                for line in basket.all_lines()
+                for d in line.discounts.all()
+                if d.offer is offer or getattr(d.offer, "pk", None) == offer.pk
+            ]
+            if already:  # applied once in this pass already: don't stack
+                return LoyaltyResult(sum((d.amount for d in already), Decimal(0)), None)
+            plan = plan_for_basket(basket, offer)
+        except Exception:  # never break the basket: no loyalty discount instead
+            logger.exception("diller carrier offer failed; basket shown without loyalty discount")
+            return ZERO_DISCOUNT
+        if plan is None:
+            return ZERO_DISCOUNT
+        setattr(basket, PLAN_ATTRIBUTE, plan)
+        lines = {str(line.pk): line for line in basket.all_lines()}
+        total = Decimal(0)
+        for discount in plan.line_discounts:
+            if discount.amount > 0:
+                lines[discount.line_id].discount(
+                    discount.amount, discount.units, incl_tax=True, offer=offer
+                )
+                total += discount.amount
+        return LoyaltyResult(total, plan) if total > 0 else ZERO_DISCOUNT
+
+
+class LoyaltyShippingBenefit(Benefit):
+    """A free-shipping coupon: the shipping charge goes to zero."""
+
+    name = "Diller free-shipping coupon"
+    description = "Free shipping from the member's Diller coupon."
+
+    class Meta:
+        app_label = "diller_oscar"
+        proxy = True
+
+    def apply(self, basket, condition, offer, **kwargs):
+        # The real charge is not known until a shipping method is; a nominal one lets the
+        # engine pick the coupon, and shipping_discount() then takes the whole charge.
+        try:
+            plan = plan_for_basket(basket, offer, shipping_charge=Decimal("0.01"))
+        except Exception:
+            logger.exception("diller shipping offer failed; shipping charged as usual")
+            return ZERO_DISCOUNT
+        if plan is not None and plan.shipping_coupon:
+            return SHIPPING_DISCOUNT
+        return ZERO_DISCOUNT
+
+    def shipping_discount(self, charge, currency=None):
+        return charge

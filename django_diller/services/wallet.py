@@ -1,0 +1,134 @@
+"""A member's coupons and stamp cards ("wallet"): fetched together, cached briefly.
+
+The checkout's coupon step reads the wallet once (one round trip: both calls at the same time)
+and keeps a snapshot on the basket (:class:`~django_diller.models.BasketLoyalty`), which the
+basket's carrier offer reads on every request without calling Diller.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.cache import cache
+from django.db import close_old_connections
+from django.utils import timezone
+
+from ..api import models as wire
+from ..conf import app_settings
+from ..discounts import CouponOffer, DiscountKind, StampCardOffer
+from ..models import BasketLoyalty
+from .connection import current_store_id, get_client
+
+
+@dataclass(frozen=True)
+class Wallet:
+    coupons: list[wire.MemberCouponResponse]
+    stamp_cards: list[wire.MemberStampCard]
+    fetched_at: datetime
+
+
+def _cache_key(store_id: str, member_id: str) -> str:
+    return f"diller:wallet:{store_id}:{member_id}"
+
+
+def _in_thread(function, *args):
+    try:
+        return function(*args)
+    finally:
+        close_old_connections()  # the thread's own database connection, if the cache used one
+
+
+def fetch_wallet(member_id: str, *, refresh: bool = False) -> Wallet:
+    """The member's wallet, from the cache or from Diller (both calls concurrently)."""
+    store_id = current_store_id() or ""
+    key = _cache_key(store_id, member_id)
+    if not refresh and (cached := cache.get(key)) is not None:
+        return cached
+    client = get_client(store_id)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="diller-wallet") as pool:
+        coupons = pool.submit(_in_thread, client.get_member_coupons, member_id)
+        cards = pool.submit(_in_thread, client.get_member_stamp_cards, member_id)
+        wallet = Wallet(coupons.result(), cards.result(), timezone.now())
+    cache.set(key, wallet, int(app_settings.WALLET_CACHE_SECONDS))
+    return wallet
+
+
+def forget_wallet(member_id: str) -> None:
+    cache.delete(_cache_key(current_store_id() or "", member_id))
+
+
+def snapshot_for_basket(basket_id: int, member_id: str, wallet: Wallet) -> BasketLoyalty:
+    """Keep the wallet on the basket, keeping the shopper's earlier choices that still apply."""
+    row, _created = BasketLoyalty.objects.get_or_create(
+        basket_id=basket_id,
+        defaults={
+            "store_id": current_store_id() or "",
+            "member_id": member_id,
+            "fetched_at": wallet.fetched_at,
+        },
+    )
+    if row.member_id != member_id:  # another member now owns the basket: start afresh
+        row.chosen_codes, row.declined_codes = [], []
+    codes = {c.code for c in wallet.coupons}
+    row.member_id = member_id
+    row.coupons = [c.model_dump(mode="json", exclude_none=True) for c in wallet.coupons]
+    row.stamp_cards = [c.model_dump(mode="json", exclude_none=True) for c in wallet.stamp_cards]
+    row.chosen_codes = [c for c in row.chosen_codes if c in codes]
+    row.declined_codes = [c for c in row.declined_codes if c in codes]
+    row.fetched_at = wallet.fetched_at
+    row.save()
+    return row
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(str(value)) if value is not None else Decimal(0)
+
+
+def coupon_offers(row: BasketLoyalty) -> list[CouponOffer]:
+    """The snapshot's coupons as the discount engine takes them, with the shopper's choices."""
+    offers = []
+    for data in row.coupons:
+        coupon = wire.MemberCouponResponse.model_validate(data)
+        product_ids = frozenset(coupon.product_ids)
+        if product_ids and coupon.code in row.declined_codes:
+            continue
+        offers.append(
+            CouponOffer(
+                code=coupon.code,
+                kind=DiscountKind(coupon.discount_type or "NotDefined"),
+                value=_decimal(coupon.discount_value),
+                product_ids=product_ids,
+                valid_from=coupon.valid_from,
+                valid_to=coupon.valid_to,
+                max_redemptions=coupon.max_redemptions,
+                times_redeemed=coupon.times_redeemed or 0,
+                chosen=coupon.code in row.chosen_codes,
+            )
+        )
+    return offers
+
+
+def stamp_card_offers(row: BasketLoyalty) -> list[StampCardOffer]:
+    offers = []
+    for data in row.stamp_cards:
+        card = wire.MemberStampCard.model_validate(data)
+        if card.id is None or not card.required_stamps:
+            continue
+        offers.append(
+            StampCardOffer(
+                card_id=card.id,
+                required_stamps=card.required_stamps,
+                stamps_collected=card.stamps_collected or 0,
+                product_ids=frozenset(card.product_ids),
+                is_restartable=bool(card.is_restartable),
+                card_type=card.card_type or "standard",
+                threshold_amount=card.threshold_amount,
+                valid_from=card.valid_from,
+                valid_to=card.valid_to,
+            )
+        )
+    return offers

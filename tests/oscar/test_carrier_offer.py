@@ -1,0 +1,115 @@
+"""The carrier offer applies Diller's rules to real Oscar baskets, without calling Diller."""
+
+from decimal import Decimal as D
+
+import pytest
+from oscar.core.loading import get_class, get_model
+
+from django_diller.contrib.oscar.carrier import LOYALTY_SLUG, SHIPPING_SLUG, ensure_carrier_offers
+
+from .conftest import BUN, EARL_GREY, ESPRESSO, MUG, apply_offers
+
+ConditionalOffer = get_model("offer", "ConditionalOffer")
+Range = get_model("offer", "Range")
+Condition = get_model("offer", "Condition")
+Benefit = get_model("offer", "Benefit")
+Repository = get_class("shipping.repository", "Repository")
+
+pytestmark = pytest.mark.django_db
+
+
+def loyalty_discounts(basket):
+    return {
+        line.product.upc: sum((d.amount for d in line.discounts.all()), D(0))
+        for line in basket.all_lines()
+    }
+
+
+def test_the_carrier_offers_exist_once_and_stay_suspended_when_staff_suspend_them():
+    ensure_carrier_offers()
+    ensure_carrier_offers()
+    assert ConditionalOffer.objects.filter(slug__in=[LOYALTY_SLUG, SHIPPING_SLUG]).count() == 2
+    offer = ConditionalOffer.objects.get(slug=LOYALTY_SLUG)
+    assert (offer.priority, offer.exclusive, offer.max_basket_applications) == (-1000, True, 1)
+    offer.suspend()
+    ensure_carrier_offers()
+    assert ConditionalOffer.objects.get(slug=LOYALTY_SLUG).is_suspended
+
+
+def test_product_coupons_and_stamp_cards_apply_by_themselves(make_basket):
+    # The demo member has 8 of 10 coffee stamps: the second espresso completes the card and
+    # is free; PCT20COFFEE (automatic: it names products) takes 20 % off the other one.
+    basket = make_basket({ESPRESSO: 2})
+    assert loyalty_discounts(basket) == {ESPRESSO: D("226.80")}
+    assert basket.total_incl_tax == D("151.20")
+
+
+def test_whole_purchase_coupons_apply_only_when_chosen(make_basket):
+    assert make_basket({EARL_GREY: 1}).total_incl_tax == D("79.00")
+    basket = make_basket({EARL_GREY: 1}, chosen=["PCT10"])
+    assert loyalty_discounts(basket) == {EARL_GREY: D("7.90")}
+    assert basket.total_incl_tax == D("71.10")
+
+
+def test_a_declined_product_coupon_is_not_used(make_basket):
+    basket = make_basket({BUN: 1}, declined=["FIXED30BAKERY"])
+    # The bun card (4 of 5) still makes this bun free.
+    assert loyalty_discounts(basket) == {BUN: D("45.00")}
+    basket = make_basket({"7040110000135": 1}, declined=["FIXED30BAKERY"])  # a croissant
+    assert basket.total_incl_tax == D("39.00")
+
+
+def test_a_shop_offer_and_a_coupon_never_discount_the_same_unit(make_basket):
+    everything = Range.objects.create(name="Everything", includes_all_products=True)
+    ConditionalOffer.objects.create(
+        name="10 % off everything",
+        offer_type=ConditionalOffer.SITE,
+        condition=Condition.objects.create(range=everything, type=Condition.COUNT, value=1),
+        benefit=Benefit.objects.create(range=everything, type=Benefit.PERCENTAGE, value=10),
+    )
+    basket = make_basket({EARL_GREY: 1}, chosen=["PCT10"])
+    assert basket.total_incl_tax == D("71.10")  # the shop's 10 %, not 10 % on top of it
+    (line,) = basket.all_lines()
+    assert [d.offer.name for d in line.discounts.all()] == ["10 % off everything"]
+
+
+def test_free_shipping_from_a_product_coupon(make_basket):
+    basket = make_basket({MUG: 1})
+    (shipping_discount,) = basket.shipping_discounts
+    assert shipping_discount["offer"].slug == SHIPPING_SLUG
+    methods = Repository().get_shipping_methods(basket, user=basket.owner)
+    assert all(method.calculate(basket).incl_tax == 0 for method in methods)
+
+
+def test_no_free_shipping_without_the_coupons_products(make_basket):
+    basket = make_basket({EARL_GREY: 1})
+    assert basket.shipping_discounts == []
+
+
+def test_suspending_the_carrier_is_a_kill_switch(make_basket):
+    ConditionalOffer.objects.get(slug=LOYALTY_SLUG).suspend()
+    basket = make_basket({ESPRESSO: 2})
+    assert basket.total_incl_tax == D("378.00")
+
+
+def test_a_basket_without_a_snapshot_gets_no_loyalty_discount(make_basket):
+    assert make_basket({ESPRESSO: 2}, snapshot=False).total_incl_tax == D("378.00")
+
+
+def test_applying_offers_never_calls_diller(make_basket, monkeypatch):
+    basket = make_basket({ESPRESSO: 2})
+
+    def no_calls(*args, **kwargs):
+        raise AssertionError("the carrier offer called Diller")
+
+    monkeypatch.setattr("django_diller.services.connection.get_client", no_calls)
+    monkeypatch.setattr("django_diller.services.wallet.get_client", no_calls)
+    assert apply_offers(basket).total_incl_tax == D("151.20")
+
+
+def test_applying_twice_does_not_stack(make_basket):
+    from oscar.apps.offer.applicator import Applicator
+
+    basket = make_basket({ESPRESSO: 2})
+    Applicator().apply(basket, basket.owner)  # again, without a reset
+    assert basket.total_incl_tax == D("151.20")
