@@ -2,10 +2,17 @@
 
 from django.urls import path
 
+from .views import members
 from .views.sandbox import sandbox_messages
 
 app_name = "diller"
 
 urlpatterns = [
+    path("join/", members.join, name="join"),
+    path("join/verify/", members.join_verify, name="join-verify"),
+    path("activate/", members.activate, name="activate"),
+    path("me/", members.me, name="me"),
+    path("me/edit/", members.me_edit, name="me-edit"),
+    path("me/leave/", members.me_leave, name="me-leave"),
     path("sandbox/messages/", sandbox_messages, name="sandbox-messages"),
 ]

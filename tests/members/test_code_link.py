@@ -1,0 +1,222 @@
+"""An existing member: prove ownership with the code texted to the member's phone, then link."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from django_diller.models import ConsentRecord, MemberLink, Source
+from django_diller.sandbox.seed import SEED_MEMBER_EMAIL, SEED_MEMBER_ID, SEED_MEMBER_NATIONAL_PHONE
+from django_diller.services.members import PENDING_LINK_SESSION_KEY
+from django_diller.signals import member_joined
+
+from .conftest import join_data
+
+pytestmark = pytest.mark.django_db
+
+VERIFY = reverse("diller:join-verify")
+
+
+def start(shopper, **overrides):
+    data = join_data(phone=SEED_MEMBER_NATIONAL_PHONE, email="someone@example.com", **overrides)
+    return shopper.post(reverse("diller:join"), data)
+
+
+def wrong_code(right: int) -> str:
+    return f"{(right + 1) % 900_000 + 100_000:06d}"
+
+
+def test_an_existing_phone_gets_a_code_and_never_sees_the_members_details(shopper, sandbox):
+    response = start(shopper)
+    assert response["Location"] == VERIFY
+    assert sandbox.last_otp(SEED_MEMBER_ID) is not None
+    html = shopper.get(VERIFY).content.decode()
+    assert "We sent a code to the phone number of that membership." in html
+    for secret in (
+        SEED_MEMBER_NATIONAL_PHONE,
+        "91 23 45 67",
+        SEED_MEMBER_EMAIL,
+        "Kari",
+        "Nordmann",
+    ):
+        assert secret not in html
+    assert not MemberLink.objects.exists()
+
+
+def test_an_existing_email_also_needs_the_code(shopper, sandbox):
+    response = shopper.post(
+        reverse("diller:join"), join_data(phone="41112222", email=SEED_MEMBER_EMAIL)
+    )
+    assert response["Location"] == VERIFY
+    assert sandbox.last_otp(SEED_MEMBER_ID) is not None
+
+
+def test_the_right_code_links_the_member(shopper, user, sandbox):
+    events = []
+    member_joined.connect(lambda sender, **kw: events.append(kw), weak=False, dispatch_uid="t1")
+    try:
+        start(shopper)
+        code = sandbox.last_otp(SEED_MEMBER_ID)
+        response = shopper.post(VERIFY, {"code": str(code)})
+    finally:
+        member_joined.disconnect(dispatch_uid="t1")
+    assert response["Location"] == reverse("diller:me-edit")
+    link = MemberLink.objects.get(user=user)
+    assert link.member_id == SEED_MEMBER_ID
+    assert ConsentRecord.objects.filter(member_id=SEED_MEMBER_ID, given=True).count() == 4
+    assert events[0]["member_id"] == SEED_MEMBER_ID
+    assert events[0]["source"] == Source.PAGE
+    assert PENDING_LINK_SESSION_KEY not in shopper.session
+    # and the edit page is prefilled from the member
+    html = shopper.get(reverse("diller:me-edit")).content.decode()
+    assert 'value="Kenya AA"' in html
+
+
+def test_a_wrong_code_is_refused(shopper, user, sandbox):
+    start(shopper)
+    page = shopper.post(VERIFY, {"code": wrong_code(sandbox.last_otp(SEED_MEMBER_ID))})
+    assert page.status_code == 200
+    assert "That code is wrong or has expired. Attempts left: 4." in page.content.decode()
+    assert not MemberLink.objects.exists()
+
+
+def test_five_wrong_codes_void_the_pending_link(shopper, sandbox):
+    start(shopper)
+    right = sandbox.last_otp(SEED_MEMBER_ID)
+    for _ in range(4):
+        assert shopper.post(VERIFY, {"code": wrong_code(right)}).status_code == 200
+    fifth = shopper.post(VERIFY, {"code": wrong_code(right)})
+    assert fifth["Location"] == reverse("diller:join")
+    assert PENDING_LINK_SESSION_KEY not in shopper.session
+    # even the right code does nothing now
+    after = shopper.post(VERIFY, {"code": str(right)})
+    assert after["Location"] == reverse("diller:join")
+    assert not MemberLink.objects.exists()
+
+
+def test_an_expired_pending_link_is_void(shopper, sandbox):
+    start(shopper)
+    session = shopper.session
+    pending = session[PENDING_LINK_SESSION_KEY]
+    pending["expires_at"] = 0
+    session[PENDING_LINK_SESSION_KEY] = pending
+    session.save()
+    response = shopper.post(VERIFY, {"code": str(sandbox.last_otp(SEED_MEMBER_ID))})
+    assert response["Location"] == reverse("diller:join")
+    assert not MemberLink.objects.exists()
+
+
+def test_a_code_expired_at_diller_is_refused(shopper, sandbox):
+    start(shopper)
+    code = sandbox.last_otp(SEED_MEMBER_ID)
+    real_clock = sandbox.clock
+    sandbox.clock = lambda: real_clock() + timedelta(minutes=6)
+    page = shopper.post(VERIFY, {"code": str(code)})
+    assert page.status_code == 200
+    assert "That code is wrong or has expired" in page.content.decode()
+    assert not MemberLink.objects.exists()
+
+
+def test_the_pending_link_belongs_to_the_user_who_asked(client, user, other_user, sandbox):
+    client.force_login(user)
+    start(client)
+    code = sandbox.last_otp(SEED_MEMBER_ID)
+    session_data = dict(client.session[PENDING_LINK_SESSION_KEY])
+    client.force_login(other_user)
+    session = client.session
+    session[PENDING_LINK_SESSION_KEY] = session_data
+    session.save()
+    response = client.post(VERIFY, {"code": str(code)})
+    assert response["Location"] == reverse("diller:join")
+    assert not MemberLink.objects.exists()
+
+
+def test_no_more_than_three_codes_per_phone(shopper, sandbox):
+    for _ in range(3):
+        assert start(shopper)["Location"] == VERIFY
+    sent = len(sandbox.requests_for("loginOTP"))
+    page = start(shopper)
+    assert page.status_code == 200
+    assert "Too many codes have been sent" in page.content.decode()
+    assert len(sandbox.requests_for("loginOTP")) == sent == 3
+
+
+def test_resending_counts_towards_the_limit(shopper, sandbox):
+    start(shopper)
+    assert shopper.post(VERIFY, {"resend": "1"})["Location"] == VERIFY
+    assert shopper.post(VERIFY, {"resend": "1"})["Location"] == VERIFY
+    page = shopper.post(VERIFY, {"resend": "1"})
+    assert "Too many codes have been sent" in page.content.decode()
+    assert len(sandbox.requests_for("loginOTP")) == 3
+
+
+def test_no_more_than_ten_codes_per_client_address(shopper, sandbox):
+    cache.set("diller:otp:ip:127.0.0.1", 10, 3600)
+    page = start(shopper)
+    assert "Too many codes have been sent" in page.content.decode()
+    assert sandbox.requests_for("loginOTP") == []
+
+
+def test_a_member_linked_to_another_account_cannot_be_linked_again(shopper, other_user, sandbox):
+    MemberLink.objects.create(
+        user=other_user, store_id="demo-store", member_id=SEED_MEMBER_ID, source="page"
+    )
+    page = start(shopper)
+    assert page.status_code == 200
+    assert "already linked to another account" in page.content.decode()
+    assert sandbox.requests_for("loginOTP") == []
+
+
+def test_the_verify_page_without_a_pending_link_goes_back_to_join(shopper):
+    assert shopper.get(VERIFY)["Location"] == reverse("diller:join")
+
+
+def test_the_member_id_is_never_taken_from_the_browser(shopper, sandbox):
+    start(shopper)
+    code = sandbox.last_otp(SEED_MEMBER_ID)
+    shopper.post(VERIFY, {"code": str(code), "member_id": "someone-else"})
+    assert MemberLink.objects.get().member_id == SEED_MEMBER_ID
+
+
+def test_an_enrolled_member_linked_by_code_gets_the_consents_ticked_on_the_form(
+    shopper, user, sandbox, store_state
+):
+    from django_diller.api import models as m
+    from django_diller.services.connection import get_client
+
+    enrolled = get_client().enroll_member(
+        m.EnrollMemberRequest(
+            phone=m.Phone(country_code="+47", number="45454545"), department_id="dept-webshop"
+        )
+    )
+    shopper.post(reverse("diller:join"), join_data(phone="45454545", receive_sms="on"))
+    shopper.post(VERIFY, {"code": str(sandbox.last_otp(enrolled.id))})
+    member = store_state.members[enrolled.id]
+    assert member.consent.gdpr_accepted is True
+    assert member.consent.receive_sms is True
+    assert member.consent.receive_email is False
+    assert MemberLink.objects.get(user=user).member_id == enrolled.id
+    given = ConsentRecord.objects.filter(member_id=enrolled.id, given=True)
+    assert {r.consent for r in given} == {"gdpr_accepted", "receive_sms"}
+
+
+def test_a_full_members_own_consents_are_left_alone(shopper, sandbox, store_state):
+    start(shopper)  # the form ticks only "join"
+    shopper.post(VERIFY, {"code": str(sandbox.last_otp(SEED_MEMBER_ID))})
+    assert store_state.members[SEED_MEMBER_ID].consent.receive_sms is True
+
+
+def test_a_verified_code_survives_diller_failing_right_after(shopper, user, sandbox):
+    start(shopper)
+    code = str(sandbox.last_otp(SEED_MEMBER_ID))
+    with sandbox.inject(error_rate=1.0, only_operations={"getMemberById"}):
+        page = shopper.post(VERIFY, {"code": code})
+    assert page.status_code == 200
+    assert "can&#x27;t be reached right now" in page.content.decode()
+    assert not MemberLink.objects.exists()
+    # Diller is back: the same code (already used up at Diller) now finishes the link
+    assert shopper.post(VERIFY, {"code": code})["Location"] == reverse("diller:me-edit")
+    assert MemberLink.objects.get(user=user).member_id == SEED_MEMBER_ID

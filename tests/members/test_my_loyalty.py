@@ -1,0 +1,343 @@
+"""Activation, my loyalty page, editing and leaving."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from django_diller.api import models as m
+from django_diller.models import ConsentRecord, MemberLink, Source
+from django_diller.sandbox.seed import SEED_MEMBER_ID
+from django_diller.services.connection import get_client
+from django_diller.signals import member_joined, member_left, member_updated
+
+from .conftest import join_data, member_with_number
+
+pytestmark = pytest.mark.django_db
+
+UNAVAILABLE = "The loyalty club can&#x27;t be reached right now."
+
+
+@pytest.fixture
+def demo_link(user):
+    return MemberLink.objects.create(
+        user=user, store_id="demo-store", member_id=SEED_MEMBER_ID, source=Source.PAGE
+    )
+
+
+@pytest.fixture
+def signals_seen():
+    seen: list[tuple[str, dict]] = []
+    for name, signal in (("joined", member_joined), ("updated", member_updated),
+                         ("left", member_left)):  # fmt: skip
+        signal.connect(
+            lambda sender, _name=name, **kw: seen.append((_name, kw)),
+            weak=False,
+            dispatch_uid=f"test-{name}",
+        )
+    yield seen
+    for name, signal in (("joined", member_joined), ("updated", member_updated),
+                         ("left", member_left)):  # fmt: skip
+        signal.disconnect(dispatch_uid=f"test-{name}")
+
+
+# activation ----------------------------------------------------------------------------------
+
+
+def enroll(number: str = "45454545") -> str:
+    member = get_client().enroll_member(
+        m.EnrollMemberRequest(
+            phone=m.Phone(country_code="+47", number=number), department_id="dept-webshop"
+        )
+    )
+    return member.id
+
+
+def test_activation_finishes_an_enrolled_profile(shopper, user, store_state, signals_seen):
+    member_id = enroll()
+    token = store_state.members[member_id].activation_token
+    url = f"{reverse('diller:activate')}?token={token}"
+    page = shopper.get(url)
+    assert page.status_code == 200
+    assert "phone" not in re.findall(r'name="([^"]+)"', page.content.decode())
+    data = join_data(phone=None, segment_1="Kenya", receive_email="on")
+    response = shopper.post(url, data)
+    assert response["Location"] == reverse("diller:me")
+    member = store_state.members[member_id]
+    assert member.consent.gdpr_accepted is True
+    assert member.consent.receive_email is True
+    assert member.first_name == "Ola"
+    assert member.segments[1].value == "Kenya"
+    link = MemberLink.objects.get(user=user)
+    assert (link.member_id, link.source) == (member_id, Source.ACTIVATION)
+    assert ConsentRecord.objects.filter(member_id=member_id, source=Source.ACTIVATION).count() == 4
+    assert signals_seen[0][0] == "joined"
+    assert signals_seen[0][1]["source"] == Source.ACTIVATION
+
+
+def test_an_unknown_activation_token_says_so(shopper):
+    page = shopper.get(f"{reverse('diller:activate')}?token=nope")
+    assert page.status_code == 200
+    assert "diller-activation-invalid" in page.content.decode()
+    assert not MemberLink.objects.exists()
+
+
+def test_activation_needs_a_login(client, store_state):
+    member_id = enroll()
+    token = store_state.members[member_id].activation_token
+    response = client.get(f"{reverse('diller:activate')}?token={token}")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+# my loyalty ----------------------------------------------------------------------------------
+
+
+def test_my_page_shows_points_level_coupons_and_stamp_cards(shopper, demo_link):
+    page = shopper.get(reverse("diller:me"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<strong>1250</strong>" in html
+    assert "Silver" in html
+    assert "3750 points to Gold" in html
+    assert '<progress value="250" max="4000">' in html
+    assert "10 % off your purchase" in html
+    assert "<strong>10 %</strong>" in html
+    assert "<strong>50 kr</strong>" in html
+    assert "<strong>Free shipping</strong>" in html
+    assert "1 use left" in html
+    assert "Only for selected products" in html
+    assert "15 % off (expired)" not in html
+    assert "8 of 10 stamps" in html
+    assert "Your next coffee is free!" in html
+    card = html[html.index("Every 10th coffee free") :]
+    card = card[: card.index("</li>")]
+    assert card.count("diller-stamp-filled") == 8
+    assert card.count("diller-stamp-empty") == 2
+
+
+def test_another_user_sees_only_their_own_membership(client, demo_link, other_user):
+    member = get_client().register_member(
+        m.RegisterMemberRequest(
+            phone=m.Phone(country_code="+47", number="47474747"),
+            first_name="Per",
+            consent=m.Consent(gdpr_accepted=True),
+            department_ids=["dept-webshop"],
+        )
+    )
+    MemberLink.objects.create(
+        user=other_user, store_id="demo-store", member_id=member.id, source=Source.PAGE
+    )
+    client.force_login(other_user)
+    html = client.get(reverse("diller:me")).content.decode()
+    assert "<strong>100</strong>" in html  # the sign-up bonus, nothing of the demo member's
+    assert "1250" not in html
+    assert "10 % off your purchase" not in html
+    assert "8 of 10 stamps" not in html  # stamp cards are store-wide: theirs are empty
+    assert "0 of 10 stamps" in html
+
+
+def test_my_page_without_a_link_goes_to_join(shopper):
+    assert shopper.get(reverse("diller:me"))["Location"] == reverse("diller:join")
+    assert shopper.get(reverse("diller:me-edit"))["Location"] == reverse("diller:join")
+    assert shopper.get(reverse("diller:me-leave"))["Location"] == reverse("diller:join")
+
+
+def test_my_page_needs_a_login(client):
+    assert "/accounts/login/" in client.get(reverse("diller:me"))["Location"]
+
+
+def test_my_page_when_diller_is_down(shopper, demo_link, sandbox):
+    with sandbox.inject(error_rate=1.0):
+        page = shopper.get(reverse("diller:me"))
+    assert page.status_code == 200
+    assert UNAVAILABLE in page.content.decode()
+
+
+# edit ----------------------------------------------------------------------------------------
+
+
+def edit_data(**overrides):
+    data = {
+        "first_name": "Kari",
+        "last_name": "Nordmann",
+        "email": "demo.member@example.com",
+        "birth_date": "1970-01-01",
+        "gender": "Female",
+        "street": "Storgata 10",
+        "zip_code": "0184",
+        "city": "Oslo",
+        "country": "NO",
+        "segment_1": "Kenya AA",
+        "segment_3": "31",
+        "segment_4": ["42", "44"],
+        "save_order_history": "on",
+        "receive_sms": "on",
+        "receive_email": "on",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_edit_a_segment(shopper, user, demo_link, store_state, signals_seen):
+    response = shopper.post(
+        reverse("diller:me-edit"), edit_data(segment_1="Sumatra", receive_sms=None)
+    )
+    assert response["Location"] == reverse("diller:me")
+    member = store_state.members[SEED_MEMBER_ID]
+    assert member.segments[1].value == "Sumatra"
+    assert member.segments[6].value == "A"  # the hidden answer is kept
+    assert member.consent.receive_sms is False
+    assert member.consent.gdpr_accepted is True
+    assert signals_seen == [
+        (
+            "updated",
+            {
+                "signal": member_updated,
+                "user": user,
+                "member_id": SEED_MEMBER_ID,
+                "store_id": "demo-store",
+                "changed": {"segment_1", "receive_sms"},
+            },
+        )
+    ]
+    latest = ConsentRecord.objects.filter(member_id=SEED_MEMBER_ID, consent="receive_sms").first()
+    assert latest.given is False
+
+
+def test_consent_rows_only_when_a_value_changes(shopper, demo_link):
+    shopper.post(reverse("diller:me-edit"), edit_data())
+    first = ConsentRecord.objects.count()
+    shopper.post(reverse("diller:me-edit"), edit_data(city="Bergen"))
+    assert ConsentRecord.objects.count() == first
+    shopper.post(reverse("diller:me-edit"), edit_data(receive_email=None))
+    assert ConsentRecord.objects.count() == first + 1
+
+
+def test_clearing_an_optional_segment(shopper, demo_link, store_state):
+    shopper.post(reverse("diller:me-edit"), edit_data(segment_4=None))
+    assert 4 not in store_state.members[SEED_MEMBER_ID].segments
+
+
+def test_nothing_changed_sends_no_signal(shopper, demo_link, signals_seen):
+    shopper.post(reverse("diller:me-edit"), edit_data())
+    assert signals_seen == []
+
+
+def test_edit_when_diller_is_down_keeps_the_input(shopper, demo_link, sandbox, store_state):
+    shopper.get(reverse("diller:me-edit"))
+    real_get = get_client().get_member(SEED_MEMBER_ID)
+    assert real_get.first_name == "Kari"
+    with sandbox.inject(error_rate=1.0, only_operations={"updateMember"}):
+        page = shopper.post(reverse("diller:me-edit"), edit_data(segment_1="Java"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert UNAVAILABLE in html
+    assert 'value="Java"' in html
+    assert store_state.members[SEED_MEMBER_ID].segments[1].value == "Kenya AA"
+
+
+def test_edit_shows_dillers_field_error(shopper, demo_link, sandbox):
+    sandbox.override_response(
+        "updateMember",
+        409,
+        {"title": "Conflict", "status": 409, "errors": {"email": ["Already in use."]}},
+    )
+    page = shopper.post(reverse("diller:me-edit"), edit_data(email="taken@example.com"))
+    assert page.status_code == 200
+    assert "Already in use." in page.content.decode()
+
+
+# leave ---------------------------------------------------------------------------------------
+
+
+def test_leaving_asks_first(shopper, demo_link, store_state):
+    page = shopper.get(reverse("diller:me-leave"))
+    assert page.status_code == 200
+    assert "diller-leave-form" in page.content.decode()
+    assert not store_state.members[SEED_MEMBER_ID].is_deleted
+
+
+def test_leave(shopper, user, demo_link, store_state, signals_seen):
+    response = shopper.post(reverse("diller:me-leave"))
+    assert response["Location"] == reverse("diller:join")
+    assert store_state.members[SEED_MEMBER_ID].is_deleted
+    assert not MemberLink.objects.exists()
+    assert get_user_model().objects.filter(pk=user.pk).exists()
+    withdrawn = ConsentRecord.objects.filter(member_id=SEED_MEMBER_ID, given=False)
+    assert {r.consent for r in withdrawn} == {
+        "gdpr_accepted", "save_order_history", "receive_sms", "receive_email"
+    }  # fmt: skip
+    assert signals_seen == [
+        (
+            "left",
+            {
+                "signal": member_left,
+                "user": user,
+                "member_id": SEED_MEMBER_ID,
+                "store_id": "demo-store",
+            },
+        )
+    ]
+
+
+def test_leave_when_diller_is_down_keeps_the_link(shopper, demo_link, sandbox):
+    with sandbox.inject(error_rate=1.0):
+        page = shopper.post(reverse("diller:me-leave"))
+    assert page.status_code == 200
+    assert UNAVAILABLE in page.content.decode()
+    assert MemberLink.objects.exists()
+
+
+def test_a_joined_member_can_rejoin_after_leaving(shopper, user, store_state):
+    shopper.post(reverse("diller:join"), join_data())
+    shopper.post(reverse("diller:me-leave"))
+    assert member_with_number(store_state, "98765432") is None
+    assert shopper.post(reverse("diller:join"), join_data())["Location"] == reverse("diller:me")
+    assert (
+        MemberLink.objects.get(user=user).member_id
+        == member_with_number(store_state, "98765432").id
+    )
+
+
+@pytest.mark.parametrize(
+    ("dtype", "value", "currency", "shown"),
+    [
+        ("Percentage", "10", "NOK", "10 %"),
+        ("Percentage", "12.5", "NOK", "12.50 %"),
+        ("Fixed", "50.00", "NOK", "50 kr"),
+        ("Fixed", "49.5", "SEK", "49.50 kr"),
+        ("Fixed", "20", "EUR", "20 €"),
+        ("Fixed", "20", "GBP", "20 GBP"),
+        ("FreeShipping", "0", "NOK", "Free shipping"),
+    ],
+)
+def test_coupon_values_as_shoppers_read_them(dtype, value, currency, shown):
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from django_diller.views.members import coupon_value
+
+    coupon = m.MemberCouponResponse(
+        code="C",
+        title="C",
+        valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+        valid_to=datetime(2027, 1, 1, tzinfo=UTC),
+        type="Standard",
+        discount_type=dtype,
+        discount_value=Decimal(value),
+    )
+    assert coupon_value(coupon, currency) == shown
+
+
+def test_my_page_asks_diller_for_coupons_and_stamp_cards_of_the_linked_member(
+    shopper, demo_link, sandbox
+):
+    shopper.get(reverse("diller:me"))
+    for operation in ("getMemberById", "getMemberCoupons", "getMemberStampCards"):
+        requests = sandbox.requests_for(operation)
+        assert len(requests) == 1
+        assert SEED_MEMBER_ID in requests[0].path
