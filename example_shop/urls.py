@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Django's admin is not supported by Oscar, but handy while developing.
     path("admin/", admin.site.urls),
+    path("loyalty/checkout/", include("django_diller.contrib.oscar.urls")),
     path("loyalty/", include("django_diller.urls")),
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]

@@ -4,45 +4,41 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('offer', '0013_range_excluded_categories'),
+        ("offer", "0013_range_excluded_categories"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LoyaltyBenefit',
-            fields=[
-            ],
+            name="LoyaltyBenefit",
+            fields=[],
             options={
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('offer.benefit',),
+            bases=("offer.benefit",),
         ),
         migrations.CreateModel(
-            name='LoyaltyCondition',
-            fields=[
-            ],
+            name="LoyaltyCondition",
+            fields=[],
             options={
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('offer.condition',),
+            bases=("offer.condition",),
         ),
         migrations.CreateModel(
-            name='LoyaltyShippingBenefit',
-            fields=[
-            ],
+            name="LoyaltyShippingBenefit",
+            fields=[],
             options={
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('offer.benefit',),
+            bases=("offer.benefit",),
         ),
     ]
