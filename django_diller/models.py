@@ -178,3 +178,46 @@ class BasketLoyalty(models.Model):
 
     def __str__(self) -> str:
         return f"basket {self.basket_id}"
+
+
+class OrderLoyaltyItem(models.Model):
+    """What one coupon or stamp card did for an order, and its reservation at Diller."""
+
+    class Kind(models.TextChoices):
+        COUPON = "coupon", _("coupon")
+        STAMP_CARD = "stamp_card", _("stamp card")
+
+    class Reservation(models.TextChoices):
+        PENDING = "pending", _("to reserve")
+        RESERVED = "reserved", _("reserved")
+        REFUSED = "refused", _("refused by Diller")
+        RELEASED = "released", _("released")
+
+    order_number = models.CharField(_("order number"), max_length=128, db_index=True)
+    store_id = models.CharField(_("store id"), max_length=100)
+    member_id = models.CharField(_("member id"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    reference = models.CharField(
+        _("reference"), max_length=100, help_text=_("The coupon code or the stamp card id.")
+    )
+    amount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=0)
+    stamps_collected = models.PositiveIntegerField(_("stamps collected"), default=0)
+    stamps_deducted = models.PositiveIntegerField(_("stamps deducted"), default=0)
+    reservation = models.CharField(
+        _("reservation"), max_length=20, choices=Reservation.choices, default=Reservation.PENDING
+    )
+    reservation_detail = models.CharField(_("Diller's answer"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order loyalty item")
+        verbose_name_plural = _("order loyalty items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_number", "kind", "reference"], name="diller_one_item_per_reference"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_number}: {self.get_kind_display()} {self.reference}"

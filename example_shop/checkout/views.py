@@ -10,6 +10,8 @@ Oscar saves both against the order once it exists.
 from oscar.apps.checkout import views
 from oscar.core.loading import get_model
 
+from django_diller.contrib.oscar.checkout import DillerCheckoutMixin, DillerPaymentMethodMixin
+
 Source = get_model("payment", "Source")
 SourceType = get_model("payment", "SourceType")
 Transaction = get_model("payment", "Transaction")
@@ -23,7 +25,11 @@ def demo_reference(order_number: str) -> str:
     return f"DEMO-{order_number}"
 
 
-class PaymentDetailsView(views.PaymentDetailsView):
+class PaymentMethodView(DillerPaymentMethodMixin, views.PaymentMethodView):
+    """Members pass the Diller coupon step on their way to payment."""
+
+
+class PaymentDetailsView(DillerCheckoutMixin, views.PaymentDetailsView):
     def handle_payment(self, order_number, total, **kwargs):
         """Record a settled payment of ``total.incl_tax`` (also for a zero total)."""
         source_type, _created = SourceType.objects.get_or_create(

@@ -1,0 +1,104 @@
+"""Checkout hooks: check the applied coupons just before the order is placed, and record and
+reserve them once it is.
+
+Put :class:`DillerCheckoutMixin` before Oscar's ``PaymentDetailsView`` in the shop's forked
+checkout views; :class:`DillerPaymentMethodMixin` before ``PaymentMethodView`` routes the
+checkout through the coupon step.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from ...api import DillerError
+from ...models import BasketLoyalty, MemberLink
+from ...services.reservations import invalid_coupons, record_order_items
+from .offers import PLAN_ATTRIBUTE
+
+logger = logging.getLogger("django_diller.oscar")
+
+
+def _member_id(user) -> str | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return MemberLink.objects.filter(user=user).values_list("member_id", flat=True).first()
+
+
+def _drop_codes(loyalty: BasketLoyalty, codes: set[str]) -> None:
+    product_codes = {c["code"] for c in loyalty.coupons if c.get("product_ids")}
+    loyalty.chosen_codes = [c for c in loyalty.chosen_codes if c not in codes]
+    loyalty.declined_codes = sorted(set(loyalty.declined_codes) | (codes & product_codes))
+    loyalty.save()
+
+
+class DillerCheckoutMixin:
+    """For the view that places the order (Oscar's ``PaymentDetailsView``)."""
+
+    def handle_place_order_submission(self, request):
+        basket = request.basket
+        plan = getattr(basket, PLAN_ATTRIBUTE, None)
+        member_id = _member_id(request.user)
+        loyalty = BasketLoyalty.objects.filter(basket_id=basket.id).first() if basket.id else None
+        if plan is None or member_id is None or loyalty is None or not plan.applied_codes:
+            return super().handle_place_order_submission(request)
+        try:
+            problems = invalid_coupons(member_id, list(plan.applied_codes))
+        except DillerError as exc:
+            # Nothing is charged yet: drop the loyalty discounts and show the new total.
+            logger.warning("diller could not check coupons before the order: %s", exc)
+            loyalty.delete()
+            messages.warning(
+                request,
+                _(
+                    "The loyalty club can't be reached right now, so your coupons can't be used "
+                    "on this order. Please check the new total."
+                ),
+            )
+            return HttpResponseRedirect(reverse("checkout:preview"))
+        if problems:
+            _drop_codes(loyalty, {p.code for p in problems})
+            for problem in problems:
+                messages.error(
+                    request,
+                    _("The coupon %(code)s can no longer be used: %(reason)s")
+                    % {"code": problem.code, "reason": problem.reason},
+                )
+            return HttpResponseRedirect(reverse("checkout:preview"))
+        return super().handle_place_order_submission(request)
+
+    def handle_successful_order(self, order):
+        basket = self.request.basket
+        plan = getattr(basket, PLAN_ATTRIBUTE, None)
+        member_id = _member_id(self.request.user)
+        if plan is not None and member_id and (plan.applied_codes or plan.stamp_movements):
+            number = str(order.number)  # Oscar keeps the generated number as an int until reloaded
+            try:
+                record_order_items(number, member_id, plan)
+            except Exception:  # the order is placed: never fail it for loyalty bookkeeping
+                logger.exception("diller could not record the loyalty items of an order")
+            else:
+                from ...tasks import reserve_order_loyalty
+
+                transaction.on_commit(lambda: reserve_order_loyalty.delay(number))
+        if basket.id:
+            BasketLoyalty.objects.filter(basket_id=basket.id).delete()
+        return super().handle_successful_order(order)
+
+
+class DillerPaymentMethodMixin:
+    """For Oscar's ``PaymentMethodView``: members pass the coupon step on the way to payment."""
+
+    def get_success_response(self):
+        if _member_id(self.request.user) is None:
+            return super().get_success_response()
+        target = reverse("diller_oscar:coupons")
+        return HttpResponseRedirect(
+            f"{target}?{urlencode({'next': reverse('checkout:payment-details')})}"
+        )

@@ -1,0 +1,142 @@
+"""Coupons and stamps held for an order: checked before it is placed, reserved after.
+
+Checking happens just before the order is placed (every applied coupon at once, concurrently),
+so a coupon used up elsewhere since the coupon step is caught before anything is charged.
+Reservations happen after the order is committed, from a task: a slow or absent Diller never
+holds up the shopper, and a reservation keyed by the order number may be repeated safely.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from django.db import close_old_connections
+
+from ..api import DillerError, DillerRefused
+from ..api import models as wire
+from ..discounts import DiscountPlan
+from ..models import OrderLoyaltyItem
+from .connection import current_store_id, get_client
+
+logger = logging.getLogger("django_diller.reservations")
+CHANNEL = "OnlineStore"
+
+
+@dataclass(frozen=True)
+class CouponProblem:
+    code: str
+    reason: str  # Diller's words, for the shopper
+
+
+def _validate_one(member_id: str, code: str) -> CouponProblem | None:
+    try:
+        get_client().validate_coupon(member_id, code)
+        return None
+    except DillerRefused as refusal:
+        return CouponProblem(code, refusal.details)
+    finally:
+        close_old_connections()
+
+
+def invalid_coupons(member_id: str, codes: list[str]) -> list[CouponProblem]:
+    """The codes Diller no longer accepts for this member (all checked at the same time).
+
+    Raises ``DillerError`` when Diller cannot answer: the caller decides whether to go on
+    without loyalty discounts.
+    """
+    if not codes:
+        return []
+    with ThreadPoolExecutor(max_workers=min(8, len(codes))) as pool:
+        results = list(pool.map(lambda code: _validate_one(member_id, code), codes))
+    return [problem for problem in results if problem is not None]
+
+
+def record_order_items(order_number: str, member_id: str, plan: DiscountPlan) -> None:
+    """Keep what each coupon and stamp card gave this order (idempotent)."""
+    order_number = str(order_number)
+    store_id = current_store_id() or ""
+    amounts = dict(plan.coupon_amounts)
+    if plan.shipping_coupon:
+        amounts[plan.shipping_coupon] = (
+            amounts.get(plan.shipping_coupon, 0) + plan.shipping_discount
+        )
+    for code, amount in amounts.items():
+        OrderLoyaltyItem.objects.update_or_create(
+            order_number=order_number,
+            kind=OrderLoyaltyItem.Kind.COUPON,
+            reference=code,
+            defaults={"store_id": store_id, "member_id": member_id, "amount": amount},
+        )
+    card_amounts: dict[str, object] = {}
+    for discount in plan.line_discounts:
+        if discount.source == "stamp_card":
+            card_amounts[discount.reference] = (
+                card_amounts.get(discount.reference, 0) + discount.amount
+            )
+    for movement in plan.stamp_movements:
+        reference = str(movement.card_id)
+        OrderLoyaltyItem.objects.update_or_create(
+            order_number=order_number,
+            kind=OrderLoyaltyItem.Kind.STAMP_CARD,
+            reference=reference,
+            defaults={
+                "store_id": store_id,
+                "member_id": member_id,
+                "amount": card_amounts.get(reference, 0),
+                "stamps_collected": movement.collected,
+                "stamps_deducted": movement.deducted,
+            },
+        )
+
+
+def reserve_order(order_number: str) -> None:
+    """Reserve at Diller every coupon and stamp card the order used and has not reserved yet.
+
+    Keyed by the order number, so running it again (a retried task) does no harm. A refusal is
+    recorded on the item for staff; an outage raises so that the task is retried.
+    """
+    order_number = str(order_number)
+    items = OrderLoyaltyItem.objects.filter(
+        order_number=order_number, reservation=OrderLoyaltyItem.Reservation.PENDING
+    )
+    for item in items:
+        client = get_client(item.store_id or None)
+        try:
+            if item.kind == OrderLoyaltyItem.Kind.COUPON:
+                request = wire.CouponReservationRequest(
+                    channel=CHANNEL, external_transaction_id=order_number
+                )
+                client.reserve_coupon(item.member_id, item.reference, request)
+            else:
+                request = wire.StampReservationRequest(
+                    channel=CHANNEL, external_transaction_id=order_number
+                )
+                client.reserve_stamp(item.member_id, int(item.reference), request)
+        except DillerRefused as refusal:
+            item.reservation = OrderLoyaltyItem.Reservation.REFUSED
+            item.reservation_detail = refusal.details[:255]
+            logger.warning("diller refused to reserve %s for order %s", item.kind, order_number)
+        except DillerError:
+            raise
+        else:
+            item.reservation = OrderLoyaltyItem.Reservation.RESERVED
+            item.reservation_detail = ""
+        item.save(update_fields=["reservation", "reservation_detail", "updated_at"])
+
+
+def release_order(order_number: str) -> None:
+    """Release the order's coupon reservations (order cancelled or payment abandoned)."""
+    order_number = str(order_number)
+    items = OrderLoyaltyItem.objects.filter(
+        order_number=order_number,
+        kind=OrderLoyaltyItem.Kind.COUPON,
+        reservation=OrderLoyaltyItem.Reservation.RESERVED,
+    )
+    for item in items:
+        get_client(item.store_id or None).cancel_coupon_reservation(
+            item.member_id, item.reference, order_number
+        )
+        item.reservation = OrderLoyaltyItem.Reservation.RELEASED
+        item.save(update_fields=["reservation", "updated_at"])

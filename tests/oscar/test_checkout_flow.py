@@ -1,0 +1,113 @@
+"""A member's checkout through the shop's pages: coupon step, check before placing, record and
+reserve after."""
+
+from datetime import timedelta
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from django_diller.models import BasketLoyalty, OrderLoyaltyItem
+from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
+from django_diller.services.connection import embedded_sandbox
+
+from .conftest import ESPRESSO
+
+Order = get_model("order", "Order")
+Product = get_model("catalogue", "Product")
+pytestmark = pytest.mark.django_db
+
+ADDRESS = {
+    "first_name": "Kari",
+    "last_name": "Nordmann",
+    "line1": "Karl Johans gate 1",
+    "line4": "Oslo",
+    "postcode": "0154",
+    "country": "NO",
+    "phone_number": "+4791234567",
+}
+STANDARD_SHIPPING = D("49.00")
+
+
+@pytest.fixture
+def shopper(client, member):
+    client.force_login(member)
+    product = Product.objects.get(upc=ESPRESSO)
+    client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": 2})
+    return client
+
+
+def to_preview(client):
+    client.post(reverse("checkout:shipping-address"), ADDRESS)
+    client.post(reverse("checkout:shipping-method"), {"method_code": "standard"})
+    response = client.get(reverse("checkout:payment-method"))
+    # Members pass the coupon step on the way to payment.
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("diller_oscar:coupons"))
+    step = client.get(response["Location"])
+    assert step.status_code == 200 and b"20 % off coffee" in step.content
+    done = client.post(
+        response["Location"], {"use": ["PCT20COFFEE"], "next": step.context["next_url"]}
+    )
+    assert done["Location"] == reverse("checkout:payment-details")
+    return client.post(reverse("checkout:preview"))
+
+
+def place_order(client):
+    return client.post(reverse("checkout:preview"), {"action": "place_order"})
+
+
+def coupon(code):
+    return embedded_sandbox().state.stores[SEED_STORE_ID].coupons[code.upper()]
+
+
+def test_the_order_records_and_reserves_what_each_coupon_and_card_gave(
+    shopper, django_capture_on_commit_callbacks
+):
+    assert to_preview(shopper).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = place_order(shopper)
+    assert response["Location"] == reverse("checkout:thank-you")
+    order = Order.objects.get()
+    # 2 x 189.00: one espresso free (stamp card 101), 20 % off the other; standard shipping.
+    assert order.total_incl_tax == D("151.20") + STANDARD_SHIPPING
+    items = {i.reference: i for i in OrderLoyaltyItem.objects.filter(order_number=order.number)}
+    assert items["PCT20COFFEE"].amount == D("37.80")
+    assert (items["101"].amount, items["101"].stamps_collected, items["101"].stamps_deducted) == (
+        D("189.00"),
+        2,
+        10,
+    )
+    assert {i.reservation for i in items.values()} == {OrderLoyaltyItem.Reservation.RESERVED}
+    hold = coupon("PCT20COFFEE").reservations[SEED_MEMBER_ID]
+    assert hold.external_transaction_id == order.number
+    assert not BasketLoyalty.objects.exists()  # the basket is spent
+
+
+def test_a_coupon_that_lapsed_since_the_step_is_removed_before_anything_is_charged(shopper):
+    to_preview(shopper)
+    coupon("PCT20COFFEE").valid_to = timezone.now() - timedelta(minutes=1)
+    response = place_order(shopper)
+    assert response.status_code == 302 and response["Location"] == reverse("checkout:preview")
+    assert not Order.objects.exists()
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("PCT20COFFEE can no longer be used" in m for m in messages)
+    assert "PCT20COFFEE" in BasketLoyalty.objects.get().declined_codes
+    # The shopper sees the new total and places the order without that coupon.
+    shopper.post(reverse("checkout:preview"))
+    assert place_order(shopper)["Location"] == reverse("checkout:thank-you")
+    assert Order.objects.get().total_incl_tax == D("189.00") + STANDARD_SHIPPING
+
+
+def test_diller_down_when_placing_the_order_drops_loyalty_and_says_so(shopper):
+    to_preview(shopper)
+    with embedded_sandbox().inject(error_rate=1.0, only_operations={"validateCoupon"}):
+        response = place_order(shopper)
+    assert response["Location"] == reverse("checkout:preview")
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("can't be reached right now" in m for m in messages)
+    shopper.post(reverse("checkout:preview"))
+    assert place_order(shopper)["Location"] == reverse("checkout:thank-you")
+    assert Order.objects.get().total_incl_tax == D("378.00") + STANDARD_SHIPPING
