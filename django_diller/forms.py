@@ -20,6 +20,7 @@ from .api.errors import DillerValidationError
 from .models import Consent
 from .phones import InvalidPhoneNumber, country_of_culture, parse_phone
 from .services.members import Profile, segment_answers_of
+from .setup import safe_link
 
 GENDER_CHOICES = [
     ("", _("Choose…")),
@@ -94,6 +95,19 @@ def user_country(user: Any) -> str | None:
     )
 
 
+def style_for_bootstrap(fields: Iterable[forms.Field]) -> None:
+    """Give widgets the classes of Oscar's Bootstrap theme (a shop's own CSS may ignore them)."""
+    for field in fields:
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            continue
+        else:
+            css = "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
 class MemberProfileForm(forms.Form):
     """Join the club: phone, profile, the store's visible segments, then the four consents.
 
@@ -149,6 +163,7 @@ class MemberProfileForm(forms.Form):
             fields[segment_field_name(segment.id)] = _segment_field(segment)
         fields.update(self._consent_fields())
         self.fields.update(fields)
+        style_for_bootstrap(self.fields.values())
         if user is not None and getattr(user, "is_authenticated", False) and not self.is_bound:
             self.initial.setdefault("first_name", getattr(user, "first_name", ""))
             self.initial.setdefault("last_name", getattr(user, "last_name", ""))
@@ -158,7 +173,7 @@ class MemberProfileForm(forms.Form):
         # Never ticked for the shopper: initial=False on all four.
         fields: dict[str, forms.BooleanField] = {}
         if self.with_join:
-            policy = self.store.privacy_policy_url if self.store else None
+            policy = safe_link(self.store.privacy_policy_url if self.store else None)
             if policy:
                 label = format_html(
                     _('I want to join the loyalty club and accept the <a href="{}" '

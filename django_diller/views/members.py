@@ -341,7 +341,10 @@ def stamp_card_rows(cards: list[wire.MemberStampCard]) -> list[StampCardRow]:
                 collected=collected,
                 required=required,
                 stamps=[i < collected for i in range(min(required, 50))],
-                reward=card.last_stamp_text or "",
+                # Diller's "last stamp" text announces the reward: shown once one stamp is left.
+                reward=(card.last_stamp_text or "")
+                if required and collected >= required - 1
+                else "",
             )
         )
     return rows

@@ -207,3 +207,15 @@ def test_the_code_form_wants_six_digits(raw, ok):
     assert form.is_valid() is ok
     if ok:
         assert form.cleaned_data["code"] == "123456"
+
+
+def test_a_privacy_link_that_is_not_http_is_not_rendered_as_a_link():
+    from django_diller.api import models as wire
+    from django_diller.forms import MemberProfileForm
+
+    store = wire.StoreResponse(privacy_policy_url="javascript:alert(1)")
+    label = str(MemberProfileForm(store=store).fields["gdpr_accepted"].label)
+    assert "javascript:" not in label and "<a" not in label
+    store = wire.StoreResponse(privacy_policy_url="https://example.com/privacy")
+    label = str(MemberProfileForm(store=store).fields["gdpr_accepted"].label)
+    assert 'href="https://example.com/privacy"' in label

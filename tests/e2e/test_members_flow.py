@@ -1,0 +1,150 @@
+"""The shopper's loyalty pages in a real browser: join, my loyalty, edit, link by one-time code.
+
+The live server runs in a thread of this process, so the embedded Diller sandbox the pages talk
+to is the one ``embedded_sandbox()`` returns here: the tests read the codes it "texted" and the
+members it holds straight from it.
+"""
+
+import re
+
+from playwright.sync_api import expect
+
+from django_diller.models import MemberLink
+from django_diller.sandbox.seed import (
+    SEED_MEMBER_ID,
+    SEED_MEMBER_NATIONAL_PHONE,
+    SEED_STORE_ID,
+    SEGMENT_BREW_METHOD,
+    SEGMENT_FAVOURITE_COFFEE,
+    SEGMENT_NEAREST_SHOP,
+)
+from django_diller.services.connection import embedded_sandbox
+
+from .conftest import CUSTOMER, log_in, screenshot
+
+OTHER = ("other@example.com", "other-demo-pass")
+
+NEW_NUMBER = "41234567"
+FILTER_OPTION, BERGEN_OPTION = 32, 52  # option ids in the seeded segments
+
+
+def sandbox_store():
+    return embedded_sandbox().state.stores[SEED_STORE_ID]
+
+
+def sandbox_member_with_number(number: str):
+    members = [
+        m for m in sandbox_store().members.values() if m.phone.number == number and not m.is_deleted
+    ]
+    assert len(members) == 1, f"expected one live member with {number}, found {len(members)}"
+    return members[0]
+
+
+def wrong_code(right: int) -> str:
+    return f"{(right + 1) % 900_000 + 100_000:06d}"
+
+
+def test_a_customer_joins_sees_my_loyalty_and_edits_a_segment(page, shop):
+    log_in(page, shop, *CUSTOMER)
+    page.goto(f"{shop}/loyalty/join/")
+    expect(page.get_by_role("heading", name="Join the loyalty club")).to_be_visible()
+
+    form = page.locator("#diller-join-form")
+    checkboxes = form.locator("input[type=checkbox]")
+    expect(checkboxes.first).to_be_attached()
+    for index in range(checkboxes.count()):
+        expect(checkboxes.nth(index)).not_to_be_checked()
+    expect(form.get_by_label("Send me offers by SMS")).not_to_be_checked()
+
+    form.get_by_label("Mobile phone").fill("41 23 45 67")
+    form.get_by_label("First name").fill("Kari")
+    form.get_by_label("Last name").fill("Nordmann")
+    form.get_by_label("Favourite coffee").fill("Yirgacheffe")
+    form.get_by_role("group", name=re.compile(r"^How do you brew\?")).get_by_label(
+        "Filter", exact=True
+    ).check()
+    form.get_by_label("I want to join the loyalty club").check()
+    assert screenshot(page, "member-join").stat().st_size < 300_000
+    form.get_by_role("button", name="Join").click()
+
+    page.wait_for_url(f"{shop}/loyalty/me/")
+    expect(page.locator(".alert", has_text="Welcome to the loyalty club!")).to_be_visible()
+    points = page.locator("#diller-points")
+    expect(points.locator(".diller-points-total")).to_contain_text(re.compile(r"\d+\s+points"))
+    expect(points.locator(".diller-level")).to_contain_text("Level: Bronze")
+    expect(page.get_by_role("heading", name="My coupons")).to_be_visible()
+    expect(page.get_by_role("heading", name="My stamp cards")).to_be_visible()
+    assert screenshot(page, "member-page").stat().st_size < 300_000
+
+    member = sandbox_member_with_number(NEW_NUMBER)
+    assert (member.first_name, member.last_name) == ("Kari", "Nordmann")
+    assert member.segments[SEGMENT_FAVOURITE_COFFEE].value == "Yirgacheffe"
+    assert member.segments[SEGMENT_BREW_METHOD].selected_options == [FILTER_OPTION]
+    assert SEGMENT_NEAREST_SHOP not in member.segments
+    assert member.consent.gdpr_accepted and not member.consent.receive_sms
+    link = MemberLink.objects.get(user__email=CUSTOMER[0])
+    assert link.member_id == member.id
+
+    page.get_by_role("link", name="Edit my details").click()
+    page.wait_for_url(f"{shop}/loyalty/me/edit/")
+    edit = page.locator("#diller-edit-form")
+    expect(edit.get_by_label("Favourite coffee")).to_have_value("Yirgacheffe")
+    edit.get_by_label("Favourite coffee").fill("Sumatra")
+    edit.get_by_label("Nearest shop").select_option(label="Bergen")
+    edit.get_by_role("button", name="Save").click()
+
+    page.wait_for_url(f"{shop}/loyalty/me/")
+    expect(page.locator(".alert", has_text="Your details have been saved.")).to_be_visible()
+    member = sandbox_member_with_number(NEW_NUMBER)
+    assert member.segments[SEGMENT_FAVOURITE_COFFEE].value == "Sumatra"
+    assert member.segments[SEGMENT_NEAREST_SHOP].selected_options == [BERGEN_OPTION]
+    assert member.segments[SEGMENT_BREW_METHOD].selected_options == [FILTER_OPTION]
+
+
+def test_an_existing_member_links_their_membership_with_the_texted_code(page, shop):
+    log_in(page, shop, *OTHER)
+    page.goto(f"{shop}/loyalty/join/")
+    form = page.locator("#diller-join-form")
+    form.get_by_label("Mobile phone").fill(SEED_MEMBER_NATIONAL_PHONE)
+    form.get_by_label("First name").fill("Ola")
+    form.get_by_label("Last name").fill("Nordmann")
+    form.get_by_label("Favourite coffee").fill("Java")
+    form.get_by_role("group", name=re.compile(r"^How do you brew\?")).get_by_label(
+        "Espresso", exact=True
+    ).check()
+    form.get_by_label("I want to join the loyalty club").check()
+    form.get_by_role("button", name="Join").click()
+
+    page.wait_for_url(f"{shop}/loyalty/join/verify/")
+    expect(page.get_by_role("heading", name="Confirm your membership")).to_be_visible()
+    expect(page.locator(".diller-verify")).to_contain_text(
+        "We sent a code to the phone number of that membership."
+    )
+    expect(page.locator("body")).not_to_contain_text("Kari")  # the member's name stays hidden
+    code = embedded_sandbox().last_otp(SEED_MEMBER_ID)
+    assert code is not None
+
+    verify = page.locator("#diller-verify-form")
+    verify.get_by_label("Code").fill(wrong_code(code))
+    verify.get_by_role("button", name="Confirm").click()
+    expect(page.locator(".diller-error")).to_contain_text("That code is wrong or has expired.")
+    expect(page).to_have_url(f"{shop}/loyalty/join/verify/")
+    assert not MemberLink.objects.filter(user__email=OTHER[0]).exists()
+
+    verify.get_by_label("Code").fill(f"{code:06d}")
+    verify.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(f"{shop}/loyalty/me/edit/")
+    expect(page.locator(".alert", has_text="Your membership is now linked")).to_be_visible()
+    expect(page.locator("#diller-edit-form").get_by_label("Favourite coffee")).to_have_value(
+        "Kenya AA"
+    )
+    assert MemberLink.objects.get(user__email=OTHER[0]).member_id == SEED_MEMBER_ID
+
+    page.goto(f"{shop}/loyalty/me/")
+    expect(page.locator("#diller-points .diller-points-total")).to_contain_text("1250 points")
+    expect(page.locator("#diller-points .diller-level")).to_contain_text("Level: Silver")
+    coupons = page.locator("#diller-coupons")
+    expect(coupons.get_by_role("heading", name="10 % off your purchase")).to_be_visible()
+    expect(coupons.get_by_role("heading", name="50 kr off")).to_be_visible()
+    expect(coupons).not_to_contain_text("15 % off (expired)")
+    expect(page.locator("#diller-stamp-cards")).to_contain_text("8 of 10 stamps")
