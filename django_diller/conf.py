@@ -31,6 +31,8 @@ Keys (defaults in brackets):
     loyalty discounts. Subclass it and name yours here.
 ``WALLET_CACHE_SECONDS`` [120]
     How long a member's coupons and stamp cards fetched from Diller are reused.
+``RELEASE_ON_ORDER_STATUSES`` [["Cancelled"]]
+    Oscar order statuses on which the order's coupon reservations are released at Diller.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ DEFAULTS: dict[str, Any] = {
     "SYSTEM_ID": "django-diller",
     "ADAPTER": "django_diller.adapter.DefaultAdapter",
     "WALLET_CACHE_SECONDS": 120,
+    "RELEASE_ON_ORDER_STATUSES": ["Cancelled"],
 }
 
 ENVIRONMENT_FALLBACKS: dict[str, str] = {

@@ -111,3 +111,27 @@ def test_diller_down_when_placing_the_order_drops_loyalty_and_says_so(shopper):
     shopper.post(reverse("checkout:preview"))
     assert place_order(shopper)["Location"] == reverse("checkout:thank-you")
     assert Order.objects.get().total_incl_tax == D("378.00") + STANDARD_SHIPPING
+
+
+def test_cancelling_the_order_releases_its_coupon_reservations(
+    shopper, django_capture_on_commit_callbacks
+):
+    to_preview(shopper)
+    with django_capture_on_commit_callbacks(execute=True):
+        place_order(shopper)
+    order = Order.objects.get()
+    assert SEED_MEMBER_ID in coupon("PCT20COFFEE").reservations
+    with django_capture_on_commit_callbacks(execute=True):
+        order.set_status("Cancelled")
+    assert SEED_MEMBER_ID not in coupon("PCT20COFFEE").reservations
+    item = OrderLoyaltyItem.objects.get(order_number=order.number, reference="PCT20COFFEE")
+    assert item.reservation == OrderLoyaltyItem.Reservation.RELEASED
+
+
+def test_other_statuses_keep_the_reservations(shopper, django_capture_on_commit_callbacks):
+    to_preview(shopper)
+    with django_capture_on_commit_callbacks(execute=True):
+        place_order(shopper)
+    with django_capture_on_commit_callbacks(execute=True):
+        Order.objects.get().set_status("Being processed")
+    assert SEED_MEMBER_ID in coupon("PCT20COFFEE").reservations
