@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 
 from ...api import DillerError
 from ...models import BasketLoyalty, MemberLink
+from ...services.connection import current_store_id
 from ...services.reservations import invalid_coupons, record_order_items
+from .forms import GuestConsentForm
 from .offers import PLAN_ATTRIBUTE
 
 logger = logging.getLogger("django_diller.oscar")
@@ -41,7 +43,22 @@ def _drop_codes(loyalty: BasketLoyalty, codes: set[str]) -> None:
 class DillerCheckoutMixin:
     """For the view that places the order (Oscar's ``PaymentDetailsView``)."""
 
+    diller_guest_consents: dict[str, bool] | None = None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not self.request.user.is_authenticated:
+            context.setdefault("diller_guest_consent_form", GuestConsentForm())
+        return context
+
     def handle_place_order_submission(self, request):
+        if not request.user.is_authenticated:
+            form = GuestConsentForm(request.POST)
+            form.is_valid()  # two optional boxes: always valid
+            self.diller_guest_consents = {
+                "join": bool(form.cleaned_data.get("join")),
+                "save_order_history": bool(form.cleaned_data.get("save_order_history")),
+            }
         basket = request.basket
         plan = getattr(basket, PLAN_ATTRIBUTE, None)
         member_id = _member_id(request.user)
@@ -89,7 +106,23 @@ class DillerCheckoutMixin:
                 transaction.on_commit(lambda: reserve_order_loyalty.delay(number))
         if basket.id:
             BasketLoyalty.objects.filter(basket_id=basket.id).delete()
+        if self.diller_guest_consents is not None:
+            self._register_guest(order, **self.diller_guest_consents)
         return super().handle_successful_order(order)
+
+    def _register_guest(self, order, join: bool, save_order_history: bool) -> None:
+        """Record what the guest ticked; only a ticked "join" sends anything to Diller."""
+        from .guests import record_guest_consents
+        from .tasks import register_guest_member
+
+        number = str(order.number)
+        try:
+            record_guest_consents(number, current_store_id() or "", join, save_order_history)
+        except Exception:
+            logger.exception("diller could not record a guest's consents")
+            return
+        if join:
+            transaction.on_commit(lambda: register_guest_member.delay(number, save_order_history))
 
 
 class DillerPaymentMethodMixin:

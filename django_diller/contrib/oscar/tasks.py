@@ -1,0 +1,16 @@
+"""Celery tasks of the Oscar integration."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from ...api import DillerUnavailable
+
+
+@shared_task(
+    autoretry_for=(DillerUnavailable,), retry_backoff=True, retry_jitter=True, max_retries=8
+)
+def register_guest_member(order_number: str, save_order_history: bool) -> str | None:
+    from .guests import register_guest_from_order
+
+    return register_guest_from_order(order_number, save_order_history)
