@@ -221,3 +221,33 @@ class OrderLoyaltyItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_number}: {self.get_kind_display()} {self.reference}"
+
+
+class CouponClaim(models.Model):
+    """One of a limited coupon's remaining uses, held by a basket on its way to an order.
+
+    A coupon with N uses left has slots 1..N; the unique constraint lets one basket hold each,
+    so however many checkouts run at once, at most N orders get the coupon. A claim whose
+    basket never became an order expires (``CLAIM_MINUTES``); one attached to an order ends
+    when the order is cancelled or Diller has counted the use.
+    """
+
+    store_id = models.CharField(_("store id"), max_length=100)
+    member_id = models.CharField(_("member id"), max_length=100)
+    code = models.CharField(_("coupon code"), max_length=100)
+    slot = models.PositiveIntegerField(_("slot"))
+    basket_id = models.PositiveBigIntegerField(_("basket id"))
+    order_number = models.CharField(_("order number"), max_length=128, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("coupon claim")
+        verbose_name_plural = _("coupon claims")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store_id", "member_id", "code", "slot"], name="diller_one_claim_per_slot"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} #{self.slot} ({self.order_number or self.basket_id})"

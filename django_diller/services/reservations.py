@@ -18,6 +18,7 @@ from ..api import DillerError, DillerRefused
 from ..api import models as wire
 from ..discounts import DiscountPlan
 from ..models import OrderLoyaltyItem
+from . import claims
 from .connection import current_store_id, get_client
 
 logger = logging.getLogger("django_diller.reservations")
@@ -129,6 +130,7 @@ def reserve_order(order_number: str) -> None:
 def release_order(order_number: str) -> None:
     """Release the order's coupon reservations (order cancelled or payment abandoned)."""
     order_number = str(order_number)
+    claims.release_for_order(order_number)
     items = OrderLoyaltyItem.objects.filter(
         order_number=order_number,
         kind=OrderLoyaltyItem.Kind.COUPON,

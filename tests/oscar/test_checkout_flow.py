@@ -13,7 +13,7 @@ from django_diller.models import BasketLoyalty, OrderLoyaltyItem
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 from django_diller.services.connection import embedded_sandbox
 
-from .conftest import ESPRESSO
+from .conftest import EARL_GREY, ESPRESSO
 
 Order = get_model("order", "Order")
 Product = get_model("catalogue", "Product")
@@ -135,3 +135,27 @@ def test_other_statuses_keep_the_reservations(shopper, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         Order.objects.get().set_status("Being processed")
     assert SEED_MEMBER_ID in coupon("PCT20COFFEE").reservations
+
+
+def test_a_single_use_coupon_held_by_an_earlier_order_is_refused(client, member, shop):
+    client.force_login(member)
+
+    def order_with_once100():
+        product = Product.objects.get(upc=EARL_GREY)  # no product coupon takes it first
+        client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": 1})
+        client.post(reverse("checkout:shipping-address"), ADDRESS)
+        client.post(reverse("checkout:shipping-method"), {"method_code": "standard"})
+        step = client.get(reverse("checkout:payment-method"))["Location"]
+        client.get(step)
+        client.post(step, {"use": ["ONCE100"]})
+        client.post(reverse("checkout:preview"))
+        return place_order(client)
+
+    assert order_with_once100()["Location"] == reverse("checkout:thank-you")
+    assert Order.objects.get().total_incl_tax == STANDARD_SHIPPING  # 100 kr off a 79 kr tea
+    # Diller has not counted the use yet (the transaction goes later), but the claim holds it.
+    response = order_with_once100()
+    assert response["Location"] == reverse("checkout:preview")
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("ONCE100 is already used by another order" in m for m in messages)
+    assert Order.objects.count() == 1

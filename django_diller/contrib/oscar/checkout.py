@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from ...api import DillerError
 from ...models import BasketLoyalty, MemberLink
+from ...services import claims
 from ...services.connection import current_store_id
 from ...services.reservations import invalid_coupons, record_order_items
 from .forms import GuestConsentForm
@@ -38,6 +39,19 @@ def _drop_codes(loyalty: BasketLoyalty, codes: set[str]) -> None:
     loyalty.chosen_codes = [c for c in loyalty.chosen_codes if c not in codes]
     loyalty.declined_codes = sorted(set(loyalty.declined_codes) | (codes & product_codes))
     loyalty.save()
+
+
+def _claim_limited_coupons(loyalty: BasketLoyalty, codes, basket_id: int) -> set[str]:
+    """Claim a use of every applied coupon that has a limited number; the codes all taken."""
+    taken = set()
+    for coupon in loyalty.coupons:
+        code, limit = coupon["code"], coupon.get("max_redemptions")
+        if code not in codes or not limit:
+            continue
+        uses_left = int(limit) - int(coupon.get("times_redeemed") or 0)
+        if not claims.claim(loyalty.store_id, loyalty.member_id, code, uses_left, basket_id):
+            taken.add(code)
+    return taken
 
 
 class DillerCheckoutMixin:
@@ -88,6 +102,15 @@ class DillerCheckoutMixin:
                     % {"code": problem.code, "reason": problem.reason},
                 )
             return HttpResponseRedirect(reverse("checkout:preview"))
+        taken = _claim_limited_coupons(loyalty, plan.applied_codes, basket.id)
+        if taken:
+            _drop_codes(loyalty, taken)
+            for code in sorted(taken):
+                messages.error(
+                    request,
+                    _("The coupon %(code)s is already used by another order.") % {"code": code},
+                )
+            return HttpResponseRedirect(reverse("checkout:preview"))
         return super().handle_place_order_submission(request)
 
     def handle_successful_order(self, order):
@@ -105,6 +128,7 @@ class DillerCheckoutMixin:
 
                 transaction.on_commit(lambda: reserve_order_loyalty.delay(number))
         if basket.id:
+            claims.attach_to_order(basket.id, str(order.number))
             BasketLoyalty.objects.filter(basket_id=basket.id).delete()
         if self.diller_guest_consents is not None:
             self._register_guest(order, **self.diller_guest_consents)

@@ -1,0 +1,61 @@
+"""Claims on coupons with a limited number of uses (see :class:`~django_diller.models.CouponClaim`).
+
+Diller's own reservation comes after the order is committed, so it cannot stop two checkouts
+that run at the same time from both using a single-use coupon. The claim is local, inside the
+database transaction that places the order: a unique slot per remaining use.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..models import CouponClaim
+
+CLAIM_MINUTES = 30  # a basket that did not become an order frees its claim after this long
+
+
+def claim(store_id: str, member_id: str, code: str, uses_left: int, basket_id: int) -> bool:
+    """Hold one of the coupon's ``uses_left`` for ``basket_id``; False when all are held."""
+    held = CouponClaim.objects.filter(
+        store_id=store_id, member_id=member_id, code=code, basket_id=basket_id
+    )
+    if held.exists():
+        return True
+    CouponClaim.objects.filter(
+        store_id=store_id,
+        member_id=member_id,
+        code=code,
+        order_number="",
+        claimed_at__lt=timezone.now() - timedelta(minutes=CLAIM_MINUTES),
+    ).delete()
+    for slot in range(1, uses_left + 1):
+        try:
+            with transaction.atomic():  # a savepoint: a taken slot does not spoil the order
+                CouponClaim.objects.create(
+                    store_id=store_id,
+                    member_id=member_id,
+                    code=code,
+                    slot=slot,
+                    basket_id=basket_id,
+                )
+            return True
+        except IntegrityError:
+            continue
+    return False
+
+
+def attach_to_order(basket_id: int, order_number: str) -> None:
+    CouponClaim.objects.filter(basket_id=basket_id, order_number="").update(
+        order_number=str(order_number)
+    )
+
+
+def release_for_order(order_number: str) -> None:
+    CouponClaim.objects.filter(order_number=str(order_number)).delete()
+
+
+def release_for_basket(basket_id: int) -> None:
+    CouponClaim.objects.filter(basket_id=basket_id, order_number="").delete()
