@@ -159,3 +159,12 @@ def test_a_single_use_coupon_held_by_an_earlier_order_is_refused(client, member,
     messages = [str(m) for m in response.wsgi_request._messages]
     assert any("ONCE100 is already used by another order" in m for m in messages)
     assert Order.objects.count() == 1
+
+
+def test_the_preview_lists_what_each_coupon_and_card_gives(shopper):
+    html = to_preview(shopper).content.decode()
+    summary = html[html.index('id="diller-loyalty-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert "20 % off coffee" in summary and "37.80" in summary
+    assert "Every 10th coffee free" in summary and "2 stamps collected" in summary
+    assert "189.00" in summary
