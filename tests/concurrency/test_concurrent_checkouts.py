@@ -25,6 +25,7 @@ from oscar.core.loading import get_class, get_model
 from django_diller.models import MemberLink, Source
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 from django_diller.services.wallet import fetch_wallet, snapshot_for_basket
+from example_shop.demo_customers import DEMO_SHIPPING_ADDRESS
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -37,15 +38,7 @@ Product = get_model("catalogue", "Product")
 
 CHECKOUTS = 20
 EARL_GREY = "7040110000074"  # 79.00: no product coupon takes it, so ONCE100 (100 kr) applies
-ADDRESS = {
-    "first_name": "Kari",
-    "last_name": "Nordmann",
-    "line1": "Karl Johans gate 1",
-    "line4": "Oslo",
-    "postcode": "0154",
-    "country": "NO",
-    "phone_number": "+4791234567",
-}
+ADDRESS = DEMO_SHIPPING_ADDRESS
 
 
 def checkout_session_data(member) -> dict:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from oscar.core.loading import get_model
 
 from example_shop.checkout.views import SETTLED
+from example_shop.demo_customers import DEMO_SHIPPING_ADDRESS
 
 Order = get_model("order", "Order")
 PaymentEvent = get_model("order", "PaymentEvent")
@@ -16,15 +17,7 @@ Transaction = get_model("payment", "Transaction")
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = {
-    "first_name": "Kari",
-    "last_name": "Nordmann",
-    "line1": "Karl Johans gate 1",
-    "line4": "Oslo",
-    "postcode": "0154",
-    "country": "NO",
-    "phone_number": "+4791234567",
-}
+ADDRESS = DEMO_SHIPPING_ADDRESS
 
 
 def add_to_basket(client, title, quantity=1):

@@ -12,6 +12,7 @@ from oscar.core.loading import get_model
 from django_diller.models import BasketLoyalty, OrderLoyaltyItem
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 from django_diller.services.connection import embedded_sandbox
+from example_shop.demo_customers import DEMO_SHIPPING_ADDRESS
 
 from .conftest import EARL_GREY, ESPRESSO
 
@@ -19,15 +20,7 @@ Order = get_model("order", "Order")
 Product = get_model("catalogue", "Product")
 pytestmark = pytest.mark.django_db
 
-ADDRESS = {
-    "first_name": "Kari",
-    "last_name": "Nordmann",
-    "line1": "Karl Johans gate 1",
-    "line4": "Oslo",
-    "postcode": "0154",
-    "country": "NO",
-    "phone_number": "+4791234567",
-}
+ADDRESS = DEMO_SHIPPING_ADDRESS
 STANDARD_SHIPPING = D("49.00")
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from ...api import DillerUnavailable
+from ...tasks import RETRY_WHILE_UNAVAILABLE
 
 
-@shared_task(
-    autoretry_for=(DillerUnavailable,), retry_backoff=True, retry_jitter=True, max_retries=8
-)
+@shared_task(**RETRY_WHILE_UNAVAILABLE)
 def register_guest_member(order_number: str, save_order_history: bool) -> str | None:
     from .guests import register_guest_from_order
 
