@@ -91,3 +91,12 @@ def test_one_round_trip_fetches_coupons_and_stamp_cards_together(shopper):
     shopper.get(reverse(STEP))  # the second view reuses the briefly cached wallet
     calls = [r.operation_id for r in sandbox.requests[before:] if r.operation_id != "token"]
     assert sorted(calls) == ["getMemberCoupons", "getMemberStampCards"]
+
+
+def test_a_free_shipping_coupon_for_other_products_is_marked_unused(shopper):
+    add_to_basket(shopper, ESPRESSO, 1)
+    html = shopper.get(reverse(STEP)).content.decode()
+    gear = html[html.index("Free shipping on equipment") :]
+    assert "not used by this basket" in gear[: gear.index("</li>")]
+    everywhere = html[html.index("Free shipping</strong>") :]
+    assert "not used by this basket" not in everywhere[: everywhere.index("</li>")]

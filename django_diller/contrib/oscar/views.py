@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_class
 
+from ...adapter import get_adapter
 from ...api import DillerError
 from ...api import models as wire
 from ...models import BasketLoyalty, MemberLink
@@ -84,6 +85,16 @@ def coupon_step(request: HttpRequest) -> HttpResponse:
     _reprice(request, basket)
     plan = getattr(basket, PLAN_ATTRIBUTE, None)
     usable = set(plan.applied_codes) if plan else set()
+    # Free shipping is settled once the shipping charge is known: it counts as used when the
+    # basket holds a product it names (or it names none).
+    adapter = get_adapter()
+    in_basket = {adapter.product_external_id(line.product) for line in basket.all_lines()}
+    usable |= {
+        c.code
+        for c in wallet.coupons
+        if c.discount_type == wire.CouponDiscountType.FreeShipping
+        and (not c.product_ids or in_basket & set(c.product_ids))
+    }
     context = {
         "basket": basket,
         "next_url": next_url,
@@ -93,6 +104,5 @@ def coupon_step(request: HttpRequest) -> HttpResponse:
         "chosen": set(loyalty.chosen_codes),
         "declined": set(loyalty.declined_codes),
         "usable": usable,
-        "free_shipping": wire.CouponDiscountType.FreeShipping,
     }
     return render(request, "django_diller/oscar/coupon_step.html", context)
