@@ -1,0 +1,339 @@
+"""Checkout server time with the Diller plugin against the same shop without it, and the Diller
+round trips each checkout step makes.
+
+    .venv/bin/python benchmarks/checkout_overhead.py [--runs 15]
+
+The example shop (``example_shop.settings.test``: SQLite, here in a temporary file, the demo
+catalogue from ``load_demo_shop``) is driven through Django's test ``Client``, logged in as
+``customer@example.com``: add 2 espressos, shipping address, shipping method ``standard``, the
+payment-method redirect, the coupon step (GET, then POST choosing ``PCT10``), payment details,
+preview, place order. The client runs in-process, so the wall time of each ``client.get/post``
+is the server time of that request. Every run starts from a new basket.
+
+Three configurations, ``--runs`` checkouts each after one unmeasured warm-up checkout, taking
+turns (one checkout of each, then again) so that drift falls on all three alike:
+
+* without the plugin: the plugin's two site offers (``diller-loyalty``, ``diller-free-shipping``)
+  suspended and the customer linked to no member, so the coupon step redirects straight on (the
+  plugin is still installed: this measures what a shopper who is not a member pays, which is
+  what the shop costs without loyalty);
+* with the plugin, the embedded Diller sandbox answering at once (0 ms);
+* with the plugin, the sandbox adding 50 ms before every answer (not to the token endpoint).
+
+Between runs the sandbox is reset to its seed and the member's cached wallet is forgotten, so
+every coupon step is cold (it fetches the wallet); the OAuth2 token stays cached, as it would in
+a running shop. Celery is not eager here (broker ``memory://``): the reservations queued after
+the order commits are not run in the request, as a real shop runs them in a worker.
+
+Round trips. Each Diller call the sandbox answers is in its request log
+(``embedded_sandbox().requests``) with the time ``at`` it arrived; a request's calls are the log
+entries added while it ran. Calls made at the same time (the coupon step fetches coupons and
+stamp cards together; placing the order validates its coupons together) cost one round trip, so
+the round trips of a step are its waves: the calls sorted by ``at``, a new wave starting
+whenever a call arrives more than latency / 2 after the one before (with 50 ms latency a call
+that waited for an earlier answer arrives at least 50 ms later). Waves are counted in the 50 ms
+runs; the same code paths run at 0 ms. As a cross-check independent of the log, the step's
+extra median time at 50 ms over 0 ms, divided by 50 ms, is printed as "~RT".
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import itertools
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from html import unescape
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+ADDRESS = {
+    "first_name": "Kari",
+    "last_name": "Nordmann",
+    "line1": "Karl Johans gate 1",
+    "line4": "Oslo",
+    "postcode": "0154",
+    "country": "NO",
+    "phone_number": "+4791234567",
+}
+ESPRESSO = "7040110000012"
+COUPON = "PCT10"  # reusable (ONCE100 is single-use)
+PLUGIN_OFFERS = ["diller-loyalty", "diller-free-shipping"]
+LATENCY = 0.05
+
+STEPS = [
+    "add to basket",
+    "shipping address",
+    "shipping method",
+    "payment method",
+    "coupon step GET",
+    "coupon step POST",
+    "payment details",
+    "preview",
+    "place order",
+]
+
+
+def setup_django(db_path: str) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "example_shop.settings.test"
+    from django.conf import settings
+
+    settings.DATABASES["default"]["NAME"] = db_path
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("load_demo_shop", stdout=io.StringIO())
+
+    # Queue the after-commit tasks instead of running them in the request.
+    from example_shop.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = "memory://"
+
+
+class Checkout:
+    """One shopper's checkouts, timing each request and noting the Diller calls it made."""
+
+    def __init__(self, member: bool) -> None:
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+        from oscar.core.loading import get_model
+
+        from django_diller.services.connection import embedded_sandbox
+
+        self.member = member
+        self.sandbox = embedded_sandbox()
+        self.user = get_user_model().objects.get(email="customer@example.com")
+        self.product = get_model("catalogue", "Product").objects.get(upc=ESPRESSO)
+        self.client = Client()
+        self.client.force_login(self.user)
+
+    def _timed(self, step: str, method: str, url: str, data=None):
+        before = len(self.sandbox.requests)
+        start = time.perf_counter()
+        response = getattr(self.client, method)(url, data or {})
+        elapsed = time.perf_counter() - start
+        calls = [r for r in self.sandbox.requests[before:] if r.operation_id != "token"]
+        tokens = len(self.sandbox.requests[before:]) - len(calls)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{step}: {method.upper()} {url} answered {response.status_code}")
+        self.result[step] = (elapsed, calls, tokens)
+        return response
+
+    def run(self) -> dict[str, tuple[float, list, int]]:
+        from django.urls import reverse
+
+        from django_diller.services.wallet import forget_wallet
+
+        self.result: dict[str, tuple[float, list, int]] = {}
+        latency = self.sandbox.faults.latency
+        self.sandbox.reset()  # back to the seed; also clears the faults
+        self.sandbox.faults.latency = latency
+        forget_wallet("member-demo")
+
+        self._timed(
+            "add to basket",
+            "post",
+            reverse("basket:add", kwargs={"pk": self.product.pk}),
+            {"quantity": 2},
+        )
+        self._timed("shipping address", "post", reverse("checkout:shipping-address"), ADDRESS)
+        self._timed(
+            "shipping method",
+            "post",
+            reverse("checkout:shipping-method"),
+            {"method_code": "standard"},
+        )
+        response = self._timed("payment method", "get", reverse("checkout:payment-method"))
+        assert response.status_code == 302, response.status_code
+        location = response["Location"]
+        coupons_url = reverse("diller_oscar:coupons")
+        if location.startswith(coupons_url):
+            step = self._timed("coupon step GET", "get", location)
+            if self.member:
+                assert step.status_code == 200, step.status_code
+                done = self._timed(
+                    "coupon step POST",
+                    "post",
+                    location,
+                    {"use": [COUPON], "next": next_url(step.content.decode())},
+                )
+                location = done["Location"]
+            else:
+                assert step.status_code == 302, step.status_code
+                location = step["Location"]
+        assert location == reverse("checkout:payment-details"), location
+        self._timed("payment details", "get", location)
+        preview = self._timed("preview", "post", reverse("checkout:preview"))
+        assert preview.status_code == 200, preview.status_code
+        placed = self._timed(
+            "place order", "post", reverse("checkout:preview"), {"action": "place_order"}
+        )
+        assert placed["Location"] == reverse("checkout:thank-you"), placed["Location"]
+        self._check_the_coupon_was_used()
+        return self.result
+
+    def _check_the_coupon_was_used(self) -> None:
+        """Members' orders carry the chosen coupon; the others' carry nothing from Diller."""
+        from oscar.core.loading import get_model
+
+        from django_diller.models import OrderLoyaltyItem
+
+        order = get_model("order", "Order").objects.filter(user=self.user).latest("id")
+        items = OrderLoyaltyItem.objects.filter(order_number=order.number)
+        used = set(items.values_list("reference", flat=True))
+        assert (COUPON in used) if self.member else not used, (order.number, used)
+
+
+def next_url(html: str) -> str:
+    """The coupon step form's hidden ``next`` field (no test instrumentation for contexts)."""
+    found = re.search(r'name="next" value="([^"]*)"', html)
+    return unescape(found.group(1)) if found else ""
+
+
+def waves(calls: list, latency: float) -> int:
+    """Sequential rounds among ``calls``: a new one when a call arrives > latency/2 later."""
+    if not calls:
+        return 0
+    times = sorted(c.at.timestamp() for c in calls)
+    count = 1
+    for previous, current in itertools.pairwise(times):
+        if current - previous > latency / 2:
+            count += 1
+    return count
+
+
+def configure(member: bool) -> None:
+    from oscar.core.loading import get_model
+
+    from django_diller.models import MemberLink
+
+    ConditionalOffer = get_model("offer", "ConditionalOffer")
+    offers = ConditionalOffer.objects.filter(slug__in=PLUGIN_OFFERS)
+    MemberLink.objects.all().delete()
+    if member:
+        offers.update(status="Open")
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.get(email="customer@example.com")
+        MemberLink.objects.create(
+            user=user, store_id="demo-store", member_id="member-demo", source="page"
+        )
+    else:
+        offers.update(status="Suspended")
+
+
+CONFIGURATIONS = [  # name, member, latency
+    ("without plugin", False, 0.0),
+    ("plugin, 0 ms", True, 0.0),
+    ("plugin, 50 ms", True, LATENCY),
+]
+
+
+def checkout_once(member: bool, latency: float) -> dict:
+    from django_diller.services.connection import embedded_sandbox
+
+    configure(member)
+    embedded_sandbox().faults.latency = latency
+    return Checkout(member).run()
+
+
+def measure(runs: int) -> list[dict]:
+    """``runs`` checkouts per configuration, taking turns so that drift (the database growing by
+    an order per checkout, the machine's load) falls on all three alike."""
+    for _, member, latency in CONFIGURATIONS:
+        checkout_once(member, latency)  # warm-up: imports, templates, the OAuth2 token
+    samples: list[list[dict]] = [[] for _ in CONFIGURATIONS]
+    for _ in range(runs):
+        for taken, (_, member, latency) in zip(samples, CONFIGURATIONS, strict=True):
+            taken.append(checkout_once(member, latency))
+    return [
+        summarise(taken, latency)
+        for taken, (_, _, latency) in zip(samples, CONFIGURATIONS, strict=True)
+    ]
+
+
+def summarise(samples: list[dict], latency: float) -> dict:
+    summary = {}
+    for step in STEPS:
+        seen = [s[step] for s in samples if step in s]
+        if not seen:
+            continue
+        summary[step] = {
+            "ms": statistics.median(t for t, _, _ in seen) * 1000,
+            "calls": statistics.median(len(c) for _, c, _ in seen),
+            "waves": max(waves(c, latency) for _, c, _ in seen) if latency else None,
+            "calls_max": max(len(c) for _, c, _ in seen),
+            "ops": sorted({c.operation_id for _, cs, _ in seen for c in cs}),
+            "tokens": sum(n for _, _, n in seen),
+        }
+    totals = (sum(t for t, _, _ in s.values()) for s in samples)
+    summary["total"] = {"ms": statistics.median(totals) * 1000}
+    return summary
+
+
+def fmt(value, spec=".1f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def report(base: dict, fast: dict, slow: dict, runs: int) -> None:
+    print(
+        f"\nCheckout server time, median of {runs} checkouts per column (ms); Diller calls and "
+        f"round trips per step (the most in any run) from the sandbox's request log, 50 ms runs."
+        "\n"
+        "Celery not eager: reservations after commit are queued for a worker, not timed.\n"
+    )
+    head = (
+        "| Step | Without plugin | Plugin, 0 ms | Plugin, 50 ms | Diller calls "
+        "| Round trips | ~RT from time | Operations |"
+    )
+    print(head)
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for step in [*STEPS, "total"]:
+        b, f, s = base.get(step, {}), fast.get(step, {}), slow.get(step, {})
+        if not (b or f or s):
+            continue
+        rt = (s["ms"] - f["ms"]) / (LATENCY * 1000) if s and f else None
+        label = "**total**" if step == "total" else step
+        print(
+            f"| {label} | {fmt(b.get('ms'))} | {fmt(f.get('ms'))} | {fmt(s.get('ms'))} "
+            f"| {fmt(s.get('calls'), 'g')} | {fmt(s.get('waves'), 'g')} | {fmt(rt, '.2f')} "
+            f"| {', '.join(s.get('ops', [])) or ('-' if step != 'total' else '')} |"
+        )
+
+    def calls(summary: dict) -> str:
+        steps = [v for k, v in summary.items() if k != "total"]
+        median = sum(v["calls"] for v in steps)
+        most = sum(v["calls_max"] for v in steps)
+        return f"{median:g}" if median == most else f"{median:g} (up to {most})"
+
+    tokens = sum(v.get("tokens", 0) for s in (base, fast, slow) for v in s.values())
+    print(
+        f"\nDiller calls per checkout (OAuth2 token fetches not counted; {tokens} in the measured "
+        f"runs): without plugin {calls(base)}, plugin 0 ms {calls(fast)}, "
+        f"plugin 50 ms {calls(slow)}.\n"
+        "A dash: step not visited (a shopper who is not a member goes from the payment-method "
+        "redirect straight to payment details)."
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="checkouts per configuration")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        setup_django(str(Path(tmp) / "shop.sqlite3"))
+        base, fast, slow = measure(args.runs)
+        report(base, fast, slow, args.runs)
+
+
+if __name__ == "__main__":
+    main()
