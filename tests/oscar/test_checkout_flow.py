@@ -66,6 +66,11 @@ def test_the_order_records_and_reserves_what_each_coupon_and_card_gave(
     order = Order.objects.get()
     # 2 x 189.00: one espresso free (stamp card 101), 20 % off the other; standard shipping.
     assert order.total_incl_tax == D("151.20") + STANDARD_SHIPPING
+    # Oscar's own records: one basket discount from the carrier offer, spread over the line.
+    (discount,) = order.discounts.all()
+    assert (discount.offer_name, discount.amount) == ("Diller loyalty", D("226.80"))
+    (line,) = order.lines.all()
+    assert line.line_price_before_discounts_incl_tax - line.line_price_incl_tax == D("226.80")
     items = {i.reference: i for i in OrderLoyaltyItem.objects.filter(order_number=order.number)}
     assert items["PCT20COFFEE"].amount == D("37.80")
     assert (items["101"].amount, items["101"].stamps_collected, items["101"].stamps_deducted) == (
