@@ -52,15 +52,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ADDRESS = {
-    "first_name": "Kari",
-    "last_name": "Nordmann",
-    "line1": "Karl Johans gate 1",
-    "line4": "Oslo",
-    "postcode": "0154",
-    "country": "NO",
-    "phone_number": "+4791234567",
-}
+from example_shop.demo_customers import DEMO_SHIPPING_ADDRESS as ADDRESS
+
 ESPRESSO = "7040110000012"
 COUPON = "PCT10"  # reusable (ONCE100 is single-use)
 PLUGIN_OFFERS = ["diller-loyalty", "diller-free-shipping"]
