@@ -6,7 +6,8 @@
 ``member_updated(sender, user, member_id, store_id, changed)``
     The member edited their profile; ``changed`` is the set of changed field names.
 ``member_left(sender, user, member_id, store_id)``
-    The member left the club (deleted at Diller); the shop account stays.
+    The account is no longer linked to the member: the member left the club (deleted at
+    Diller), or staff unlinked them. The shop account stays either way.
 
 ``sender`` is the service class that sent it.
 """
