@@ -251,3 +251,57 @@ class CouponClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} #{self.slot} ({self.order_number or self.basket_id})"
+
+
+class OutboxEntry(models.Model):
+    """One remote effect Diller must receive, written in the same transaction as its cause.
+
+    Workers claim due rows (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL) and lease them,
+    so two workers never send the same row; a row whose worker died is taken again once its
+    lease runs out. ``external_id`` makes each intended effect unique: enqueuing it twice
+    gives the same row.
+    """
+
+    class Kind(models.TextChoices):
+        SEND_TRANSACTION = "send_transaction", _("send transaction")
+        CANCEL_TRANSACTION = "cancel_transaction", _("cancel transaction")
+        REFUND = "refund", _("partial refund")
+        RESEND_REMAINDER = "resend_remainder", _("send the remainder")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        IN_FLIGHT = "in_flight", _("in flight")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed, will retry")
+        DEAD = "dead", _("dead")
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    external_id = models.CharField(_("external id"), max_length=150)
+    order_number = models.CharField(_("order number"), max_length=128, db_index=True)
+    store_id = models.CharField(_("store id"), max_length=100)
+    member_id = models.CharField(_("member id"), max_length=100, blank=True)
+    payload = models.JSONField(_("payload as sent"), default=dict)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    leased_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    response = models.JSONField(_("Diller's answer"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox entry")
+        verbose_name_plural = _("outbox entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "external_id"], name="diller_one_entry_per_effect"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.external_id} ({self.get_state_display()})"

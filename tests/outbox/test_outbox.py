@@ -1,0 +1,116 @@
+"""The outbox's life cycle: enqueue once, lease, deliver, back off, give up, retry."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from django_diller.api import DillerRefused, DillerTimeout, DillerUnavailable
+from django_diller.models import OutboxEntry
+from django_diller.services import outbox
+
+pytestmark = pytest.mark.django_db
+KIND = OutboxEntry.Kind.SEND_TRANSACTION
+
+
+@pytest.fixture
+def handler(monkeypatch):
+    """A handler whose outcome each test sets: an answer, or an exception to raise."""
+    calls = []
+    outcome = {"raise": None, "answer": {"is_ok": True}}
+
+    def send(entry):
+        calls.append(entry.external_id)
+        if outcome["raise"] is not None:
+            raise outcome["raise"]
+        return outcome["answer"]
+
+    monkeypatch.setitem(outbox.HANDLERS, KIND, send)
+    return calls, outcome
+
+
+def entry(external_id="100001"):
+    return outbox.enqueue(KIND, external_id, order_number=external_id, store_id="demo-store")
+
+
+def test_the_same_effect_is_enqueued_once():
+    assert entry().pk == entry().pk
+    assert OutboxEntry.objects.count() == 1
+
+
+def test_a_claimed_row_is_leased_and_not_claimed_again():
+    row = entry()
+    (claimed,) = outbox.claim_due()
+    assert claimed.pk == row.pk and claimed.state == OutboxEntry.State.IN_FLIGHT
+    assert outbox.claim_due() == []
+
+
+def test_a_row_whose_worker_died_is_taken_again_after_its_lease():
+    entry()
+    outbox.claim_due()
+    OutboxEntry.objects.update(leased_until=timezone.now() - timedelta(seconds=1))
+    assert len(outbox.claim_due()) == 1
+
+
+def test_delivered_rows_keep_dillers_answer(handler):
+    calls, _ = handler
+    entry()
+    assert outbox.drain() == 1
+    row = OutboxEntry.objects.get()
+    assert (row.state, row.attempts, row.response) == (OutboxEntry.State.SENT, 1, {"is_ok": True})
+    assert row.sent_at is not None and calls == ["100001"]
+    assert outbox.drain() == 0  # never sent twice
+
+
+@pytest.mark.parametrize("error", [DillerUnavailable("down"), DillerTimeout("no answer")])
+def test_unavailable_or_lost_answers_are_retried_later_with_backoff(handler, error, monkeypatch):
+    _, outcome = handler
+    outcome["raise"] = error
+    monkeypatch.setattr(outbox, "backoff", lambda attempts: timedelta(minutes=attempts))
+    entry()
+    outbox.drain()
+    row = OutboxEntry.objects.get()
+    assert row.state == OutboxEntry.State.FAILED and row.attempts == 1 and row.last_error
+    assert row.next_attempt_at > timezone.now() + timedelta(seconds=50)
+    assert outbox.claim_due() == []  # not before its time
+    OutboxEntry.objects.update(next_attempt_at=timezone.now())
+    outcome["raise"] = None
+    outbox.drain()
+    assert OutboxEntry.objects.get().state == OutboxEntry.State.SENT
+
+
+def test_after_the_last_attempt_a_row_is_dead_and_visible(handler):
+    _, outcome = handler
+    outcome["raise"] = DillerUnavailable("down")
+    entry()
+    for _ in range(outbox.MAX_ATTEMPTS):
+        OutboxEntry.objects.update(next_attempt_at=timezone.now())
+        outbox.drain()
+    row = OutboxEntry.objects.get()
+    assert (row.state, row.attempts) == (OutboxEntry.State.DEAD, outbox.MAX_ATTEMPTS)
+
+
+def test_a_refusal_is_dead_at_once_with_dillers_reason(handler):
+    _, outcome = handler
+    outcome["raise"] = DillerRefused("Member has not accepted GDPR")
+    entry()
+    outbox.drain()
+    row = OutboxEntry.objects.get()
+    assert row.state == OutboxEntry.State.DEAD and "GDPR" in row.last_error
+
+
+def test_staff_retry_gives_dead_rows_a_fresh_start(handler):
+    _, outcome = handler
+    outcome["raise"] = DillerRefused("no")
+    entry()
+    outbox.drain()
+    outcome["raise"] = None
+    assert outbox.retry(OutboxEntry.objects.all()) == 1
+    outbox.drain()
+    assert OutboxEntry.objects.get().state == OutboxEntry.State.SENT
+
+
+def test_backoff_grows_and_is_bounded():
+    assert outbox.backoff(1) <= timedelta(seconds=30)
+    assert outbox.backoff(3) <= timedelta(seconds=120)
+    assert outbox.backoff(40) <= outbox.BACKOFF_MAX
