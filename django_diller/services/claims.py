@@ -17,8 +17,15 @@ from ..models import CouponClaim
 CLAIM_MINUTES = 30  # a basket that did not become an order frees its claim after this long
 
 
-def claim(store_id: str, member_id: str, code: str, uses_left: int, basket_id: int) -> bool:
-    """Hold one of the coupon's ``uses_left`` for ``basket_id``; False when all are held."""
+def claim(
+    store_id: str, member_id: str, code: str, first_use: int, last_use: int, basket_id: int
+) -> bool:
+    """Hold one of the uses numbered ``first_use``..``last_use`` for ``basket_id``; False when
+    all are held.
+
+    Slots are use numbers, not counts: with one use already counted by Diller, the next order
+    claims use 2, so a claim an earlier (sent) order still holds on use 1 does not block it.
+    """
     held = CouponClaim.objects.filter(
         store_id=store_id, member_id=member_id, code=code, basket_id=basket_id
     )
@@ -31,7 +38,7 @@ def claim(store_id: str, member_id: str, code: str, uses_left: int, basket_id: i
         order_number="",
         claimed_at__lt=timezone.now() - timedelta(minutes=CLAIM_MINUTES),
     ).delete()
-    for slot in range(1, uses_left + 1):
+    for slot in range(max(1, first_use), last_use + 1):
         try:
             with transaction.atomic():  # a savepoint: a taken slot does not spoil the order
                 CouponClaim.objects.create(

@@ -13,8 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.db import close_old_connections
+from django.utils.translation import gettext as _
 
-from ..api import DillerError, DillerRefused
+from ..api import DillerError, DillerNotFound, DillerRefused
 from ..api import models as wire
 from ..discounts import DiscountPlan
 from ..models import OrderLoyaltyItem
@@ -37,6 +38,8 @@ def _validate_one(member_id: str, code: str) -> CouponProblem | None:
         return None
     except DillerRefused as refusal:
         return CouponProblem(code, refusal.details)
+    except DillerNotFound:  # the coupon (or member) is gone: not an outage
+        return CouponProblem(code, _("The coupon no longer exists."))
     finally:
         close_old_connections()
 
@@ -54,15 +57,20 @@ def invalid_coupons(member_id: str, codes: list[str]) -> list[CouponProblem]:
     return [problem for problem in results if problem is not None]
 
 
-def record_order_items(order_number: str, member_id: str, plan: DiscountPlan) -> None:
-    """Keep what each coupon and stamp card gave this order (idempotent)."""
+def record_order_items(
+    order_number: str, member_id: str, plan: DiscountPlan, *, shipping_discount=None
+) -> None:
+    """Keep what each coupon and stamp card gave this order (idempotent).
+
+    ``shipping_discount``: what a free-shipping coupon took off the order's actual shipping
+    charge (the plan only knew a nominal one).
+    """
     order_number = str(order_number)
     store_id = current_store_id() or ""
     amounts = dict(plan.coupon_amounts)
     if plan.shipping_coupon:
-        amounts[plan.shipping_coupon] = (
-            amounts.get(plan.shipping_coupon, 0) + plan.shipping_discount
-        )
+        taken = plan.shipping_discount if shipping_discount is None else shipping_discount
+        amounts[plan.shipping_coupon] = amounts.get(plan.shipping_coupon, 0) + taken
     for code, amount in amounts.items():
         OrderLoyaltyItem.objects.update_or_create(
             order_number=order_number,

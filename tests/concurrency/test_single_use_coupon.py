@@ -25,7 +25,7 @@ def test_twenty_concurrent_checkouts_one_single_use_coupon():
             # As in the checkout: the claim is made inside the transaction that places the
             # order, which stays open a moment longer (order lines, payment records).
             with transaction.atomic():
-                if claims.claim("demo-store", "member-demo", "ONCE100", 1, basket_id):
+                if claims.claim("demo-store", "member-demo", "ONCE100", 1, 1, basket_id):
                     won.append(basket_id)
                 time.sleep(0.05)
         except BaseException as exc:  # surfaced below
@@ -51,7 +51,7 @@ def test_a_coupon_with_three_uses_left_goes_to_three_checkouts():
         try:
             start.wait()
             with transaction.atomic():
-                if claims.claim("demo-store", "member-demo", "THRICE", 3, basket_id):
+                if claims.claim("demo-store", "member-demo", "THRICE", 1, 3, basket_id):
                     won.append(basket_id)
         finally:
             close_old_connections()

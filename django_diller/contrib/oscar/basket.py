@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ...adapter import get_adapter
 from ...discounts import BasketLine, DiscountPlan, plan_discounts
-from ...models import BasketLoyalty
+from ...models import BasketLoyalty, MemberLink
 from ...services.wallet import coupon_offers, stamp_card_offers
 
 CENT = Decimal("0.01")
@@ -35,13 +35,30 @@ def engine_lines(basket, offer) -> list[BasketLine]:
     return lines
 
 
-def plan_for_basket(basket, offer, shipping_charge: Decimal = Decimal(0)) -> DiscountPlan | None:
-    """The loyalty plan of a basket from its snapshot, or None when it has none."""
-    if not basket.id:
+# The shipping charge is not known while a basket is priced (no method chosen yet); a nominal
+# one lets the engine choose a free-shipping coupon, whose discount is then the whole charge.
+NOMINAL_SHIPPING = Decimal("0.01")
+
+
+def current_loyalty(basket) -> BasketLoyalty | None:
+    """The basket's snapshot, if it still belongs to the member its owner is linked to now."""
+    if not basket.id or not basket.owner_id:
         return None
     loyalty = BasketLoyalty.objects.filter(basket_id=basket.id).first()
     if loyalty is None:
         return None
+    linked = MemberLink.objects.filter(
+        user_id=basket.owner_id, member_id=loyalty.member_id, store_id=loyalty.store_id
+    ).exists()
+    return loyalty if linked else None
+
+
+def plan_for_basket(basket, offer) -> DiscountPlan | None:
+    """The loyalty plan of a basket from its snapshot, or None when it has none."""
+    loyalty = current_loyalty(basket)
+    if loyalty is None:
+        return None
+    shipping_charge = NOMINAL_SHIPPING if basket.is_shipping_required() else Decimal(0)
     return plan_discounts(
         engine_lines(basket, offer),
         coupon_offers(loyalty),

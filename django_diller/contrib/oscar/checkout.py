@@ -22,6 +22,7 @@ from ...models import BasketLoyalty, MemberLink
 from ...services import claims
 from ...services.connection import current_store_id
 from ...services.reservations import invalid_coupons, record_order_items
+from ...services.wallet import forget_wallet
 from .forms import GuestConsentForm
 from .offers import PLAN_ATTRIBUTE
 
@@ -48,9 +49,29 @@ def _claim_limited_coupons(loyalty: BasketLoyalty, codes, basket_id: int) -> set
         code, limit = coupon["code"], coupon.get("max_redemptions")
         if code not in codes or not limit:
             continue
-        uses_left = int(limit) - int(coupon.get("times_redeemed") or 0)
-        if not claims.claim(loyalty.store_id, loyalty.member_id, code, uses_left, basket_id):
+        next_use = int(coupon.get("times_redeemed") or 0) + 1
+        if not claims.claim(
+            loyalty.store_id, loyalty.member_id, code, next_use, int(limit), basket_id
+        ):
             taken.add(code)
+    return taken
+
+
+def _claim_stamp_rewards(loyalty: BasketLoyalty, plan, basket_id: int) -> set[int]:
+    """Claim each stamp-card reward of the plan; the ids of cards whose reward is taken.
+
+    A reward belongs to the card's state (its stamps as fetched): two orders from the same state
+    would both give the free unit, and Diller sees the stamps spent only when the first order's
+    transaction arrives. One claim per card state lets exactly one of them have it.
+    """
+    collected = {c.get("id"): int(c.get("stamps_collected") or 0) for c in loyalty.stamp_cards}
+    taken = set()
+    for movement in plan.stamp_movements:
+        if not movement.rewards:
+            continue
+        key = f"stamp-card:{movement.card_id}@{collected.get(movement.card_id, 0)}"
+        if not claims.claim(loyalty.store_id, loyalty.member_id, key, 1, 1, basket_id):
+            taken.add(movement.card_id)
     return taken
 
 
@@ -103,12 +124,22 @@ class DillerCheckoutMixin:
                 )
             return HttpResponseRedirect(reverse("checkout:preview"))
         taken = _claim_limited_coupons(loyalty, plan.applied_codes, basket.id)
-        if taken:
+        taken_cards = _claim_stamp_rewards(loyalty, plan, basket.id)
+        if taken or taken_cards:
             _drop_codes(loyalty, taken)
             for code in sorted(taken):
                 messages.error(
                     request,
                     _("The coupon %(code)s is already used by another order.") % {"code": code},
+                )
+            if taken_cards:
+                loyalty.stamp_cards = [
+                    c for c in loyalty.stamp_cards if c.get("id") not in taken_cards
+                ]
+                loyalty.save()
+                messages.error(
+                    request,
+                    _("A stamp-card reward is already used by another order."),
                 )
             return HttpResponseRedirect(reverse("checkout:preview"))
         return super().handle_place_order_submission(request)
@@ -119,8 +150,9 @@ class DillerCheckoutMixin:
         member_id = _member_id(self.request.user)
         if plan is not None and member_id and (plan.applied_codes or plan.stamp_movements):
             number = str(order.number)  # Oscar keeps the generated number as an int until reloaded
+            shipping_discount = order.shipping_before_discounts_incl_tax - order.shipping_incl_tax
             try:
-                record_order_items(number, member_id, plan)
+                record_order_items(number, member_id, plan, shipping_discount=shipping_discount)
             except Exception:  # the order is placed: never fail it for loyalty bookkeeping
                 logger.exception("diller could not record the loyalty items of an order")
             else:
@@ -130,6 +162,8 @@ class DillerCheckoutMixin:
         if basket.id:
             claims.attach_to_order(basket.id, str(order.number))
             BasketLoyalty.objects.filter(basket_id=basket.id).delete()
+        if member_id:
+            forget_wallet(member_id)  # the next basket must not reuse what this order spent
         if self.diller_guest_consents is not None:
             self._register_guest(order, **self.diller_guest_consents)
         return super().handle_successful_order(order)

@@ -13,8 +13,7 @@ from decimal import Decimal
 from oscar.apps.offer.results import SHIPPING_DISCOUNT, ZERO_DISCOUNT, BasketDiscount
 from oscar.core.loading import get_model
 
-from ...models import BasketLoyalty
-from .basket import plan_for_basket
+from .basket import current_loyalty, plan_for_basket
 
 logger = logging.getLogger("django_diller.oscar")
 
@@ -35,7 +34,8 @@ class LoyaltyCondition(Condition):
         proxy = True
 
     def is_satisfied(self, offer, basket) -> bool:
-        return bool(basket.id) and BasketLoyalty.objects.filter(basket_id=basket.id).exists()
+        # Only while the owner is still linked to the snapshot's member (not after leaving).
+        return current_loyalty(basket) is not None
 
     def is_partially_satisfied(self, offer, basket) -> bool:
         return False
@@ -98,10 +98,8 @@ class LoyaltyShippingBenefit(Benefit):
         proxy = True
 
     def apply(self, basket, condition, offer, **kwargs):
-        # The real charge is not known until a shipping method is; a nominal one lets the
-        # engine pick the coupon, and shipping_discount() then takes the whole charge.
         try:
-            plan = plan_for_basket(basket, offer, shipping_charge=Decimal("0.01"))
+            plan = getattr(basket, PLAN_ATTRIBUTE, None) or plan_for_basket(basket, offer)
         except Exception:
             logger.exception("diller shipping offer failed; shipping charged as usual")
             return ZERO_DISCOUNT

@@ -1,0 +1,100 @@
+"""Cases where loyalty discounts must not slip through: free shipping reused, a stamp reward
+given twice, a member who left, a coupon used twice when it may be."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+from oscar.core.loading import get_model
+
+from django_diller.models import MemberLink, OrderLoyaltyItem
+from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
+from django_diller.services import claims
+from django_diller.services.connection import embedded_sandbox
+from example_shop.demo_customers import DEMO_SHIPPING_ADDRESS
+
+from .conftest import ESPRESSO, MUG
+
+Order = get_model("order", "Order")
+Product = get_model("catalogue", "Product")
+pytestmark = pytest.mark.django_db
+
+
+def checkout(client, upc, quantity, use=()):
+    product = Product.objects.get(upc=upc)
+    client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": quantity})
+    client.post(reverse("checkout:shipping-address"), DEMO_SHIPPING_ADDRESS)
+    client.post(reverse("checkout:shipping-method"), {"method_code": "standard"})
+    step = client.get(reverse("checkout:payment-method"))["Location"]
+    page = client.get(step)
+    chosen = list(use) + [c.code for c in page.context["product_coupons"]]
+    client.post(step, {"use": chosen})
+    client.post(reverse("checkout:preview"))
+    return client.post(reverse("checkout:preview"), {"action": "place_order"})
+
+
+@pytest.fixture
+def shopper(client, member):
+    client.force_login(member)
+    return client
+
+
+def sandbox_coupon(code):
+    return embedded_sandbox().state.stores[SEED_STORE_ID].coupons[code]
+
+
+def test_a_free_shipping_coupon_is_checked_recorded_and_reserved(
+    shopper, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = checkout(shopper, MUG, 1)
+    assert response["Location"] == reverse("checkout:thank-you")
+    order = Order.objects.get()
+    assert order.shipping_incl_tax == 0
+    item = OrderLoyaltyItem.objects.get(order_number=order.number, reference="SHIPFREEGEAR")
+    assert item.amount == D("49.00")
+    assert item.reservation == OrderLoyaltyItem.Reservation.RESERVED
+    assert SEED_MEMBER_ID in sandbox_coupon("SHIPFREEGEAR").reservations
+    assert embedded_sandbox().requests_for("validateCoupon")  # checked before placing
+
+
+def test_a_stamp_card_reward_is_not_given_on_a_second_order_from_the_same_stamps(shopper):
+    assert checkout(shopper, ESPRESSO, 2)["Location"] == reverse("checkout:thank-you")
+    first = Order.objects.get()
+    assert first.total_incl_tax == D("151.20") + D("49.00")  # a free espresso
+    # Diller counts the stamps only when the first order's transaction arrives, so the wallet
+    # still shows 8 of 10: the reward was claimed by the first order.
+    response = checkout(shopper, ESPRESSO, 2)
+    assert response["Location"] == reverse("checkout:preview")
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("stamp-card reward is already used" in m for m in messages)
+    shopper.post(reverse("checkout:preview"))
+    shopper.post(reverse("checkout:preview"), {"action": "place_order"})
+    second = Order.objects.exclude(pk=first.pk).get()
+    assert second.total_incl_tax == D("302.40") + D("49.00")  # 20 % off both, nothing free
+
+
+def test_leaving_the_club_takes_the_discounts_off_the_basket(make_basket, member):
+    from .conftest import apply_offers
+
+    basket = make_basket({ESPRESSO: 2})
+    assert basket.total_incl_tax == D("151.20")
+    MemberLink.objects.filter(user=member).delete()
+    assert apply_offers(basket).total_incl_tax == D("378.00")
+
+
+def test_a_coupon_with_two_uses_can_be_used_again_once_diller_counted_the_first():
+    assert claims.claim("s", "m", "TWICE", 1, 2, basket_id=1)  # order A: use 1
+    # Diller has counted A's use (times_redeemed 1): order B asks for use 2..2.
+    assert claims.claim("s", "m", "TWICE", 2, 2, basket_id=2)
+    assert not claims.claim("s", "m", "TWICE", 2, 2, basket_id=3)
+
+
+def test_a_coupon_diller_no_longer_knows_is_removed_not_taken_for_an_outage(shopper):
+    sandbox = embedded_sandbox()
+    sandbox.override_response("validateCoupon", 404, {"title": "Not Found", "status": 404})
+    response = checkout(shopper, ESPRESSO, 1)
+    assert response["Location"] == reverse("checkout:preview")
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("no longer exists" in m for m in messages)
+    assert not any("can't be reached" in m for m in messages)
