@@ -349,6 +349,7 @@ class MemberService:
         phone_key = member.phone.country_code + member.phone.number if member.phone else member.id
         self._rate_limit(phone_key, client_ip(request))
         self.client.send_login_otp(member.id)
+        cache.delete(self._wrong_codes_key(member.id))  # a new code gets its own tries
         request.session[PENDING_LINK_SESSION_KEY] = {
             "member_id": member.id,
             "store_id": self.store_id,
@@ -366,6 +367,7 @@ class MemberService:
             raise NoPendingLink()
         self._rate_limit(pending["phone_key"], client_ip(request))
         self.client.send_login_otp(pending["member_id"])
+        cache.delete(self._wrong_codes_key(pending["member_id"]))
         pending["expires_at"] = time.time() + PENDING_LINK_LIFETIME
         pending["wrong"] = 0
         request.session[PENDING_LINK_SESSION_KEY] = pending
@@ -385,6 +387,20 @@ class MemberService:
             return None
         return pending
 
+    def _wrong_codes_key(self, member_id: str) -> str:
+        return f"diller:otp-wrong:{self.store_id}:{member_id}"
+
+    def _count_wrong_code(self, member_id: str) -> int:
+        """Wrong codes for this member's current code, counted atomically in the cache, so
+        that guesses sent in parallel (or from several sessions) all count."""
+        key = self._wrong_codes_key(member_id)
+        cache.add(key, 0, int(PENDING_LINK_LIFETIME))
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, int(PENDING_LINK_LIFETIME))
+            return 1
+
     def forget_pending(self, request: HttpRequest) -> None:
         request.session.pop(PENDING_LINK_SESSION_KEY, None)
 
@@ -395,10 +411,13 @@ class MemberService:
             raise NoPendingLink()
         member_id = pending["member_id"]
         if not pending.get("verified"):
+            if (cache.get(self._wrong_codes_key(member_id)) or 0) >= MAX_WRONG_CODES:
+                self.forget_pending(request)
+                raise TooManyAttempts()
             try:
                 self.client.verify_login_otp(member_id, int(code))
             except DillerRefused:
-                pending["wrong"] = int(pending.get("wrong", 0)) + 1
+                pending["wrong"] = self._count_wrong_code(member_id)
                 if pending["wrong"] >= MAX_WRONG_CODES:
                     self.forget_pending(request)
                     raise TooManyAttempts() from None

@@ -220,3 +220,23 @@ def test_a_verified_code_survives_diller_failing_right_after(shopper, user, sand
     # Diller is back: the same code (already used up at Diller) now finishes the link
     assert shopper.post(VERIFY, {"code": code})["Location"] == reverse("diller:me-edit")
     assert MemberLink.objects.get(user=user).member_id == SEED_MEMBER_ID
+
+
+def test_wrong_codes_from_several_sessions_count_together(shopper, user, sandbox):
+    """A second browser (or parallel requests) does not get five more guesses at one code."""
+    from django.test import Client
+
+    start(shopper)
+    right = sandbox.last_otp(SEED_MEMBER_ID)
+    second = Client()
+    second.force_login(user)
+    second_session = second.session
+    second_session[PENDING_LINK_SESSION_KEY] = shopper.session[PENDING_LINK_SESSION_KEY]
+    second_session.save()
+    for _ in range(3):
+        shopper.post(VERIFY, {"code": wrong_code(right)})
+    second.post(VERIFY, {"code": wrong_code(right)})
+    fifth = second.post(VERIFY, {"code": wrong_code(right)})
+    assert fifth["Location"] == reverse("diller:join")
+    assert shopper.post(VERIFY, {"code": str(right)})["Location"] == reverse("diller:join")
+    assert not MemberLink.objects.exists()
