@@ -100,3 +100,13 @@ def test_a_free_shipping_coupon_for_other_products_is_marked_unused(shopper):
     assert "not used by this basket" in gear[: gear.index("</li>")]
     everywhere = html[html.index("Free shipping</strong>") :]
     assert "not used by this basket" not in everywhere[: everywhere.index("</li>")]
+
+
+def test_a_link_to_another_store_does_not_count_here(client, member):
+    from django_diller.models import MemberLink
+
+    MemberLink.objects.filter(user=member).update(store_id="another-store")
+    client.force_login(member)
+    add_to_basket(client, ESPRESSO, 1)
+    response = client.get(reverse(STEP), {"next": "/checkout/preview/"})
+    assert response.status_code == 302 and response["Location"] == "/checkout/preview/"

@@ -32,7 +32,8 @@ logger = logging.getLogger("django_diller.oscar")
 def _member_id(user) -> str | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return MemberLink.objects.filter(user=user).values_list("member_id", flat=True).first()
+    links = MemberLink.objects.filter(user=user, store_id=current_store_id() or "")
+    return links.values_list("member_id", flat=True).first()
 
 
 def _drop_codes(loyalty: BasketLoyalty, codes: set[str]) -> None:

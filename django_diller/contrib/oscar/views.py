@@ -22,6 +22,7 @@ from ...adapter import get_adapter
 from ...api import DillerError
 from ...api import models as wire
 from ...models import BasketLoyalty, MemberLink
+from ...services.connection import current_store_id
 from ...services.wallet import fetch_wallet, snapshot_for_basket
 from .offers import PLAN_ATTRIBUTE
 
@@ -47,7 +48,7 @@ def coupon_step(request: HttpRequest) -> HttpResponse:
     basket = request.basket
     next_url = _next_url(request)
     link = (
-        MemberLink.objects.filter(user=request.user).first()
+        MemberLink.objects.filter(user=request.user, store_id=current_store_id() or "").first()
         if request.user.is_authenticated
         else None
     )
