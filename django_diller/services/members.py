@@ -45,6 +45,7 @@ CHANNEL = "OnlineStore"
 PENDING_LINK_SESSION_KEY = "diller_pending_link"
 PENDING_LINK_LIFETIME = 10 * 60  # seconds
 MAX_WRONG_CODES = 5
+TOKEN_MISSES_PER_IP = (10, 3600)  # unknown activation tokens per client address, per hour
 
 OTP_PER_PHONE = (3, 15 * 60)  # at most 3 codes per phone per 15 minutes
 OTP_PER_IP = (10, 60 * 60)  # at most 10 codes per client IP per hour
@@ -246,11 +247,22 @@ class MemberService:
                 return found[0]
         return None
 
-    def find_by_activation_token(self, token: str) -> wire.MemberResponse | None:
+    def find_by_activation_token(
+        self, token: str, *, client_address: str | None = None
+    ) -> wire.MemberResponse | None:
+        """The member a counter sign-up link is for. With ``client_address``, unknown tokens
+        count against that address (``TOKEN_MISSES_PER_IP``), so tokens cannot be guessed."""
         token = (token or "").strip()
+        miss_key = f"diller:token-miss:{client_address}" if client_address else None
+        if miss_key and (cache.get(miss_key) or 0) >= TOKEN_MISSES_PER_IP[0]:
+            raise RateLimited()
         if not token:
             return None
         found = self.client.search_members(activation_token=token)
+        counted_first = not found and miss_key and cache.add(miss_key, 1, TOKEN_MISSES_PER_IP[1])
+        if not found and miss_key and not counted_first:
+            with contextlib.suppress(ValueError):
+                cache.incr(miss_key)
         return found[0] if found else None
 
     def link_of(self, user: AbstractBaseUser) -> MemberLink | None:

@@ -43,6 +43,7 @@ from ..services.members import (
     RateLimited,
     TooManyAttempts,
     WrongCode,
+    client_ip,
 )
 from ..services.segments import visible_segments
 from ..services.store import store_details
@@ -244,8 +245,10 @@ def activate(request: HttpRequest) -> HttpResponse:
         return redirect("diller:me")
     service = MemberService()
     try:
-        member = service.find_by_activation_token(token)
+        member = service.find_by_activation_token(token, client_address=client_ip(request))
         segments, store = _form_context()
+    except RateLimited:
+        return render(request, _template("activate"), {"form": None, "invalid": True}, status=429)
     except DillerError as error:
         return _without_diller(request, "activate", ActivationForm, error)
     if member is None:

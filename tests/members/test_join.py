@@ -175,3 +175,11 @@ def test_an_account_linked_in_another_store_gets_a_message_not_a_redirect_loop(s
     page = shopper.post(reverse("diller:join"), join_data())
     assert page.status_code == 200
     assert "Your account is already linked to a membership." in page.content.decode()
+
+
+def test_guessing_activation_tokens_is_limited_per_client_address(client, user):
+    client.force_login(user)
+    for n in range(10):
+        page = client.get(reverse("diller:activate"), {"token": f"guess-{n}"})
+        assert page.status_code == 200
+    assert client.get(reverse("diller:activate"), {"token": "guess-11"}).status_code == 429
