@@ -62,7 +62,3 @@ def attach_to_order(basket_id: int, order_number: str) -> None:
 
 def release_for_order(order_number: str) -> None:
     CouponClaim.objects.filter(order_number=str(order_number)).delete()
-
-
-def release_for_basket(basket_id: int) -> None:
-    CouponClaim.objects.filter(basket_id=basket_id, order_number="").delete()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ...adapter import get_adapter
@@ -41,16 +42,16 @@ NOMINAL_SHIPPING = Decimal("0.01")
 
 
 def current_loyalty(basket) -> BasketLoyalty | None:
-    """The basket's snapshot, if it still belongs to the member its owner is linked to now."""
+    """The basket's snapshot, if it still belongs to the member its owner is linked to now.
+
+    One query: it runs for the condition and the benefit on every request that prices a basket.
+    """
     if not basket.id or not basket.owner_id:
         return None
-    loyalty = BasketLoyalty.objects.filter(basket_id=basket.id).first()
-    if loyalty is None:
-        return None
-    linked = MemberLink.objects.filter(
-        user_id=basket.owner_id, member_id=loyalty.member_id, store_id=loyalty.store_id
-    ).exists()
-    return loyalty if linked else None
+    still_linked = MemberLink.objects.filter(
+        user_id=basket.owner_id, member_id=OuterRef("member_id"), store_id=OuterRef("store_id")
+    )
+    return BasketLoyalty.objects.filter(basket_id=basket.id).filter(Exists(still_linked)).first()
 
 
 def plan_for_basket(basket, offer) -> DiscountPlan | None:

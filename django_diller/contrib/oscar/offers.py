@@ -41,14 +41,6 @@ class LoyaltyCondition(Condition):
         return False
 
 
-class LoyaltyResult(BasketDiscount):
-    """The carrier's discount, carrying the plan so the order can record what each gave."""
-
-    def __init__(self, amount: Decimal, plan):
-        super().__init__(amount)
-        self.plan = plan
-
-
 class LoyaltyBenefit(Benefit):
     """Coupons and stamp-card rewards, by Diller's rules, on units no shop offer touched."""
 
@@ -68,7 +60,7 @@ class LoyaltyBenefit(Benefit):
                 if d.offer is offer or getattr(d.offer, "pk", None) == offer.pk
             ]
             if already:  # applied once in this pass already: don't stack
-                return LoyaltyResult(sum((d.amount for d in already), Decimal(0)), None)
+                return BasketDiscount(sum((d.amount for d in already), Decimal(0)))
             plan = plan_for_basket(basket, offer)
         except Exception:  # never break the basket: no loyalty discount instead
             logger.exception("diller carrier offer failed; basket shown without loyalty discount")
@@ -84,7 +76,7 @@ class LoyaltyBenefit(Benefit):
                     discount.amount, discount.units, incl_tax=True, offer=offer
                 )
                 total += discount.amount
-        return LoyaltyResult(total, plan) if total > 0 else ZERO_DISCOUNT
+        return BasketDiscount(total) if total > 0 else ZERO_DISCOUNT
 
 
 class LoyaltyShippingBenefit(Benefit):
