@@ -36,6 +36,12 @@ format: $(STAMP)
 sandbox: $(STAMP)
 	$(PY) manage.py diller_sandbox
 
+# Refresh the translation catalogues after changing strings (then translate and run it again
+# to compile): a test keeps the .po and .mo files in step.
+messages: $(STAMP)
+	cd django_diller && ../$(VENV)/bin/django-admin makemessages -l en -l nb -l sv
+	cd django_diller && ../$(VENV)/bin/django-admin compilemessages
+
 benchmarks: $(STAMP)
 	$(PY) benchmarks/token_stampede.py
 	$(PY) benchmarks/discount_engine.py

@@ -63,3 +63,5 @@ class StoreConfigurationAdmin(admin.ModelAdmin):
 from .staff.admin import register as _register_staff_admin  # noqa: E402
 
 _register_staff_admin(admin.site)
+
+from . import admin_outbox  # noqa: E402, F401  (registers the transaction outbox's admin)

@@ -15,7 +15,20 @@ NUMERIC_KEYS = (
     "RETRY_BACKOFF",
     "RETRY_BACKOFF_MAX",
     "RETRY_TOTAL",
+    "OUTBOX_BACKOFF",
+    "OUTBOX_BACKOFF_MAX",
+    "OUTBOX_LEASE",
 )
+LIST_KEYS = (
+    "RELEASE_ON_ORDER_STATUSES",
+    "SEND_ON_PAYMENT_EVENTS",
+    "SEND_ON_ORDER_STATUSES",
+    "CANCEL_ON_ORDER_STATUSES",
+    "RETURN_ON_PAYMENT_EVENTS",
+    "RETURN_ON_SHIPPING_EVENTS",
+    "RETURN_ON_REFUND_TRANSACTIONS",
+)
+PARTIAL_RETURN_MODES = ("resend", "refund")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 PROCESS_LOCAL_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache",
@@ -91,6 +104,32 @@ def _check_token_cache() -> list:
     return []
 
 
+def _check_transaction_settings() -> list:
+    problems = [
+        Error(f"DILLER['{key}'] must be a list of names.", id="diller.E007")
+        for key in LIST_KEYS
+        if not isinstance(getattr(app_settings, key), list | tuple)
+        or not all(isinstance(name, str) for name in getattr(app_settings, key))
+    ]
+    if app_settings.PARTIAL_RETURNS not in PARTIAL_RETURN_MODES:
+        problems.append(
+            Error(
+                "DILLER['PARTIAL_RETURNS'] must be 'resend' or 'refund'.",
+                hint="'resend' cancels and sends what was kept; 'refund' uses the refund endpoint.",
+                id="diller.E007",
+            )
+        )
+    attempts = app_settings.OUTBOX_MAX_ATTEMPTS
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        problems.append(
+            Error(
+                "DILLER['OUTBOX_MAX_ATTEMPTS'] must be a whole number of at least 1.",
+                id="diller.E007",
+            )
+        )
+    return problems
+
+
 @register(Tags.compatibility, "diller")
 def check_diller_settings(app_configs=None, **kwargs) -> list:
     raw = getattr(settings, "DILLER", {})
@@ -116,6 +155,7 @@ def check_diller_settings(app_configs=None, **kwargs) -> list:
                 "DILLER['RETRY_ATTEMPTS'] must be a whole number of at least 1.", id="diller.E006"
             )
         )
+    problems += _check_transaction_settings()
     if not app_settings.SANDBOX:
         problems += _check_connection()
     problems += _check_token_cache()

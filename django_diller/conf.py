@@ -33,6 +33,35 @@ Keys (defaults in brackets):
     How long a member's coupons and stamp cards fetched from Diller are reused.
 ``RELEASE_ON_ORDER_STATUSES`` [["Cancelled"]]
     Oscar order statuses on which the order's coupon reservations are released at Diller.
+
+Transactions (see ``docs/transactions.md``):
+
+``SEND_ON_PAYMENT_EVENTS`` [["Settled"]], ``SEND_ON_ORDER_STATUSES`` [[]],
+``SEND_ON_ORDER_PLACED`` [False]
+    When a member's order goes to Diller: when a payment event of one of these types is
+    recorded, when the order reaches one of these statuses, or as soon as it is placed (for
+    shops whose payment settles at once). The first one that happens sends it; later ones
+    find it already queued.
+``CANCEL_ON_ORDER_STATUSES`` [["Cancelled"]]
+    Statuses that cancel the whole transaction (full refund or cancellation).
+``RETURN_ON_PAYMENT_EVENTS`` [["Refunded"]], ``RETURN_ON_SHIPPING_EVENTS`` [[]],
+``RETURN_ON_REFUND_TRANSACTIONS`` [[]]
+    Partial returns: payment events and shipping events (with their line quantities) of these
+    types, and payment-source transactions (``oscar.apps.payment``, amount only) of these
+    ``txn_type`` values, e.g. ``["Refund"]``. Enable one family per kind of return: each event
+    counts as a return of its own.
+``PARTIAL_RETURNS`` ["resend"]
+    ``"resend"``: Diller's guide, cancel the transaction and send what was kept as a new one
+    (coupons and stamps stay right). ``"refund"``: the partial refund endpoint (points only).
+``SHIPPING_AS_DETAIL`` [True]
+    Send the shipping charge as a detail line of its own (product external id
+    ``SHIPPING_PRODUCT_ID`` ["shipping"]), so the details add up to the order total. False
+    leaves shipping out of the details and the total.
+``OUTBOX_MAX_ATTEMPTS`` [10], ``OUTBOX_BACKOFF`` [30.0], ``OUTBOX_BACKOFF_MAX`` [21600.0],
+``OUTBOX_LEASE`` [300.0]
+    Attempts before an entry is dead; the first backoff and the largest one (seconds, doubled
+    per attempt, full jitter); how long a worker holds an entry it claimed before another may
+    take it again (longer than one send can take).
 """
 
 from __future__ import annotations
@@ -60,6 +89,20 @@ DEFAULTS: dict[str, Any] = {
     "ADAPTER": "django_diller.adapter.DefaultAdapter",
     "WALLET_CACHE_SECONDS": 120,
     "RELEASE_ON_ORDER_STATUSES": ["Cancelled"],
+    "SEND_ON_PAYMENT_EVENTS": ["Settled"],
+    "SEND_ON_ORDER_STATUSES": [],
+    "SEND_ON_ORDER_PLACED": False,
+    "CANCEL_ON_ORDER_STATUSES": ["Cancelled"],
+    "RETURN_ON_PAYMENT_EVENTS": ["Refunded"],
+    "RETURN_ON_SHIPPING_EVENTS": [],
+    "RETURN_ON_REFUND_TRANSACTIONS": [],
+    "PARTIAL_RETURNS": "resend",
+    "SHIPPING_AS_DETAIL": True,
+    "SHIPPING_PRODUCT_ID": "shipping",
+    "OUTBOX_MAX_ATTEMPTS": 10,
+    "OUTBOX_BACKOFF": 30.0,
+    "OUTBOX_BACKOFF_MAX": 21600.0,
+    "OUTBOX_LEASE": 300.0,
 }
 
 ENVIRONMENT_FALLBACKS: dict[str, str] = {

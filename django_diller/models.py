@@ -203,6 +203,15 @@ class OrderLoyaltyItem(models.Model):
     amount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=0)
     stamps_collected = models.PositiveIntegerField(_("stamps collected"), default=0)
     stamps_deducted = models.PositiveIntegerField(_("stamps deducted"), default=0)
+    lines = models.JSONField(
+        _("lines"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The products it touched: product id at Diller, discount, stamps collected and "
+            "deducted, for the transaction's detail lines."
+        ),
+    )
     reservation = models.CharField(
         _("reservation"), max_length=20, choices=Reservation.choices, default=Reservation.PENDING
     )
@@ -267,6 +276,7 @@ class OutboxEntry(models.Model):
         CANCEL_TRANSACTION = "cancel_transaction", _("cancel transaction")
         REFUND = "refund", _("partial refund")
         RESEND_REMAINDER = "resend_remainder", _("send the remainder")
+        RETURN_TRANSACTION = "return_transaction", _("send a return (negative amounts)")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -274,13 +284,34 @@ class OutboxEntry(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed, will retry")
         DEAD = "dead", _("dead")
+        SKIPPED = "skipped", _("skipped, nothing to send")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     external_id = models.CharField(_("external id"), max_length=150)
     order_number = models.CharField(_("order number"), max_length=128, db_index=True)
     store_id = models.CharField(_("store id"), max_length=100)
     member_id = models.CharField(_("member id"), max_length=100, blank=True)
-    payload = models.JSONField(_("payload as sent"), default=dict)
+    source = models.CharField(
+        _("cause"),
+        max_length=80,
+        blank=True,
+        help_text=_("What caused it: a payment event, an order status, a refund, a backfill."),
+    )
+    depends_on = models.ForeignKey(
+        "self",
+        verbose_name=_("waits for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dependents",
+        help_text=_("Sent only after this entry was sent (a cancel waits for its transaction)."),
+    )
+    payload = models.JSONField(
+        _("payload as sent"),
+        default=dict,
+        blank=True,
+        help_text=_("Built from the order on the first attempt, then sent unchanged on retries."),
+    )
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.PENDING, db_index=True
     )

@@ -9,7 +9,15 @@
     The account is no longer linked to the member: the member left the club (deleted at
     Diller), or staff unlinked them. The shop account stays either way.
 
-``sender`` is the service class that sent it.
+``transaction_sent(sender, entry, order_number)``
+    Diller received a purchase, a remainder, a return or a refund (``entry`` is the
+    :class:`~django_diller.models.OutboxEntry`; ``entry.kind`` says which).
+``transaction_cancelled(sender, entry, order_number)``
+    Diller cancelled the transaction ``entry.external_id``.
+``transaction_failed(sender, entry, order_number, will_retry)``
+    An attempt failed. ``will_retry`` is False when the entry is dead: staff must look at it.
+
+``sender`` is the service class that sent it (``OutboxEntry`` for the transaction signals).
 """
 
 from django.dispatch import Signal
@@ -17,3 +25,6 @@ from django.dispatch import Signal
 member_joined = Signal()
 member_updated = Signal()
 member_left = Signal()
+transaction_sent = Signal()
+transaction_cancelled = Signal()
+transaction_failed = Signal()

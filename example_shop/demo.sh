@@ -54,7 +54,7 @@ while time.monotonic() < deadline:
 sys.exit("The Diller sandbox did not start.")
 ' "$SANDBOX_PORT"
   fi
-  .venv/bin/celery -A example_shop worker --loglevel=info &
+  .venv/bin/celery -A example_shop worker --beat --loglevel=info &
   pids+=($!)
 fi
 

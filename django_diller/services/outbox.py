@@ -5,8 +5,16 @@ how to send it. The outcome decides the row's next state:
 
 * the handler returns Diller's answer → ``sent``;
 * Diller is unavailable, or the answer was lost (timeout) → ``failed``, tried again after an
-  exponential, jittered backoff; after ``MAX_ATTEMPTS`` → ``dead``;
+  exponential, jittered backoff; after ``OUTBOX_MAX_ATTEMPTS`` → ``dead``;
 * Diller refused or rejected it (it will not work by repeating) → ``dead`` with the reason.
+
+* the handler raises :class:`Skip` → ``skipped``: there is nothing to send (the buyer is not a
+  member who accepted the terms, the transaction to correct was never sent);
+* the handler raises :class:`NotReady` → ``failed`` and tried again later, like an outage (a
+  guest's membership is still being registered).
+
+A row with ``depends_on`` is claimed only once that row is sent or skipped: a cancel never
+overtakes its transaction, and a remainder never overtakes the cancel it replaces.
 
 A handler must be idempotent on the row's ``external_id``: after a lost answer, the row is sent
 again, and Diller's duplicate answer for an ``external_id`` it already has counts as received.
@@ -17,24 +25,40 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..api import DillerError, DillerTimeout, DillerUnavailable
+from ..conf import app_settings
 from ..models import OutboxEntry
 
 logger = logging.getLogger("django_diller.outbox")
 
-MAX_ATTEMPTS = 10
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_MAX = timedelta(hours=6)
-LEASE = timedelta(minutes=5)  # a worker that dies mid-send frees its row after this long
+
+def max_attempts() -> int:
+    return int(app_settings.OUTBOX_MAX_ATTEMPTS)
+
+
+def lease() -> timedelta:
+    """A worker that dies mid-send frees its row after this long."""
+    return timedelta(seconds=float(app_settings.OUTBOX_LEASE))
+
 
 Handler = Callable[[OutboxEntry], Any]
 HANDLERS: dict[str, Handler] = {}
+DONE = (OutboxEntry.State.SENT, OutboxEntry.State.SKIPPED)
+
+
+class Skip(Exception):
+    """Nothing to send for this row; the message says why (never personal data)."""
+
+
+class NotReady(Exception):
+    """The row cannot be sent yet; it is tried again later."""
 
 
 def register(kind: str) -> Callable[[Handler], Handler]:
@@ -53,6 +77,8 @@ def enqueue(
     store_id: str,
     member_id: str = "",
     payload: dict | None = None,
+    source: str = "",
+    depends_on: OutboxEntry | None = None,
 ) -> OutboxEntry:
     """The row for this effect, created once (call it inside the transaction of the cause)."""
     entry, _created = OutboxEntry.objects.get_or_create(
@@ -63,6 +89,8 @@ def enqueue(
             "store_id": store_id,
             "member_id": member_id,
             "payload": payload or {},
+            "source": source[:80],
+            "depends_on": depends_on,
         },
     )
     return entry
@@ -73,8 +101,27 @@ _rng = random.Random()
 
 def backoff(attempts: int, rng: random.Random = _rng) -> timedelta:
     """Full jitter over an exponential ceiling: after 1 attempt up to 30 s, then 60 s, …"""
-    ceiling = min(BACKOFF_MAX, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
-    return timedelta(seconds=rng.uniform(0, ceiling.total_seconds()))
+    base, largest = float(app_settings.OUTBOX_BACKOFF), float(app_settings.OUTBOX_BACKOFF_MAX)
+    ceiling = min(largest, base * (2 ** max(0, attempts - 1)))
+    return timedelta(seconds=rng.uniform(0, ceiling))
+
+
+def _due(now: datetime):
+    """Rows a worker may take at ``now``: their time has come (or their lease ran out) and
+    what they wait for is done."""
+    waiting = Q(
+        next_attempt_at__lte=now,
+        state__in=[OutboxEntry.State.PENDING, OutboxEntry.State.FAILED],
+    )
+    abandoned = Q(state=OutboxEntry.State.IN_FLIGHT, leased_until__lt=now)
+    free = Q(depends_on__isnull=True) | Q(depends_on__state__in=DONE)
+    return OutboxEntry.objects.filter((waiting | abandoned) & free)
+
+
+def due_ids(limit: int = 500, older_than: timedelta = timedelta(0)) -> list[int]:
+    """Ids of rows due for at least ``older_than`` (their own task should have run by then)."""
+    rows = _due(timezone.now() - older_than).order_by("next_attempt_at")
+    return list(rows.values_list("pk", flat=True)[:limit])
 
 
 def claim_due(limit: int = 50, entry_id: int | None = None) -> list[OutboxEntry]:
@@ -82,19 +129,18 @@ def claim_due(limit: int = 50, entry_id: int | None = None) -> list[OutboxEntry]
     ones whose lease ran out. Rows another worker is claiming right now are skipped."""
     now = timezone.now()
     with transaction.atomic():
-        due = OutboxEntry.objects.filter(
-            next_attempt_at__lte=now,
-            state__in=[OutboxEntry.State.PENDING, OutboxEntry.State.FAILED],
-        ) | OutboxEntry.objects.filter(state=OutboxEntry.State.IN_FLIGHT, leased_until__lt=now)
+        due = _due(now)
         if entry_id is not None:
             due = due.filter(pk=entry_id)
         locking = (
             {"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}
         )
-        rows = list(due.order_by("next_attempt_at").select_for_update(**locking)[:limit])
+        rows = list(
+            due.order_by("next_attempt_at").select_for_update(of=("self",), **locking)[:limit]
+        )
         ids = [row.pk for row in rows]
         OutboxEntry.objects.filter(pk__in=ids).update(
-            state=OutboxEntry.State.IN_FLIGHT, leased_until=now + LEASE, updated_at=now
+            state=OutboxEntry.State.IN_FLIGHT, leased_until=now + lease(), updated_at=now
         )
     return list(OutboxEntry.objects.filter(pk__in=ids).order_by("next_attempt_at"))
 
@@ -108,7 +154,10 @@ def deliver(entry: OutboxEntry) -> OutboxEntry:
         if handler is None:
             raise LookupError(f"no outbox handler for {entry.kind!r}")
         answer = handler(entry)
-    except (DillerUnavailable, DillerTimeout) as exc:
+    except Skip as exc:
+        entry.state = OutboxEntry.State.SKIPPED
+        entry.last_error = str(exc)[:500]
+    except (DillerUnavailable, DillerTimeout, NotReady) as exc:
         _failed(entry, str(exc), now)
     except DillerError as exc:
         _dead(entry, str(exc))
@@ -122,11 +171,32 @@ def deliver(entry: OutboxEntry) -> OutboxEntry:
         entry.last_error = ""
     entry.leased_until = None
     entry.save()
+    _announce(entry)
     return entry
 
 
+def _announce(entry: OutboxEntry) -> None:
+    from .. import signals
+
+    kind, state = OutboxEntry.Kind, OutboxEntry.State
+    if entry.state == state.SENT:
+        signal = (
+            signals.transaction_cancelled
+            if entry.kind == kind.CANCEL_TRANSACTION
+            else signals.transaction_sent
+        )
+        signal.send(sender=OutboxEntry, entry=entry, order_number=entry.order_number)
+    elif entry.state in (state.FAILED, state.DEAD):
+        signals.transaction_failed.send(
+            sender=OutboxEntry,
+            entry=entry,
+            order_number=entry.order_number,
+            will_retry=entry.state == state.FAILED,
+        )
+
+
 def _failed(entry: OutboxEntry, error: str, now) -> None:
-    if entry.attempts >= MAX_ATTEMPTS:
+    if entry.attempts >= max_attempts():
         _dead(entry, error)
         return
     entry.state = OutboxEntry.State.FAILED
@@ -142,7 +212,7 @@ def _dead(entry: OutboxEntry, error: str) -> None:
 
 def retry(entries) -> int:
     """Staff: send these again as soon as a worker is free (dead ones get a fresh count)."""
-    return entries.exclude(state=OutboxEntry.State.SENT).update(
+    return entries.exclude(state__in=DONE).update(
         state=OutboxEntry.State.PENDING,
         attempts=0,
         next_attempt_at=timezone.now(),

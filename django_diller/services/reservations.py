@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import close_old_connections
 from django.utils.translation import gettext as _
@@ -57,16 +58,49 @@ def invalid_coupons(member_id: str, codes: list[str]) -> list[CouponProblem]:
     return [problem for problem in results if problem is not None]
 
 
+def _touched_lines(
+    plan: DiscountPlan, line_products: dict[str, str], source: str, reference: str
+) -> list[dict]:
+    """Per product: what this coupon or card took off and the stamps it moved there."""
+    touched: dict[str, dict] = {}
+
+    def entry(line_id: str) -> dict:
+        product_id = line_products.get(line_id, "")
+        return touched.setdefault(
+            product_id,
+            {"product_id": product_id, "discount": "0", "collected": 0, "deducted": 0},
+        )
+
+    for discount in plan.line_discounts:
+        if discount.source == source and discount.reference == reference:
+            row = entry(discount.line_id)
+            row["discount"] = str(Decimal(row["discount"]) + discount.amount)
+    if source == "stamp_card":
+        for stamps in plan.line_stamps:
+            if str(stamps.card_id) == reference:
+                row = entry(stamps.line_id)
+                row["collected"] += stamps.collected
+                row["deducted"] += stamps.deducted
+    return [row for product_id, row in touched.items() if product_id]
+
+
 def record_order_items(
-    order_number: str, member_id: str, plan: DiscountPlan, *, shipping_discount=None
+    order_number: str,
+    member_id: str,
+    plan: DiscountPlan,
+    *,
+    shipping_discount=None,
+    line_products: dict[str, str] | None = None,
 ) -> None:
     """Keep what each coupon and stamp card gave this order (idempotent).
 
     ``shipping_discount``: what a free-shipping coupon took off the order's actual shipping
-    charge (the plan only knew a nominal one).
+    charge (the plan only knew a nominal one). ``line_products``: the plan's line ids (basket
+    lines) → the products' ids at Diller, so each item knows the order lines it touched.
     """
     order_number = str(order_number)
     store_id = current_store_id() or ""
+    line_products = line_products or {}
     amounts = dict(plan.coupon_amounts)
     if plan.shipping_coupon:
         taken = plan.shipping_discount if shipping_discount is None else shipping_discount
@@ -76,7 +110,12 @@ def record_order_items(
             order_number=order_number,
             kind=OrderLoyaltyItem.Kind.COUPON,
             reference=code,
-            defaults={"store_id": store_id, "member_id": member_id, "amount": amount},
+            defaults={
+                "store_id": store_id,
+                "member_id": member_id,
+                "amount": amount,
+                "lines": _touched_lines(plan, line_products, "coupon", code),
+            },
         )
     card_amounts: dict[str, object] = {}
     for discount in plan.line_discounts:
@@ -96,6 +135,7 @@ def record_order_items(
                 "amount": card_amounts.get(reference, 0),
                 "stamps_collected": movement.collected,
                 "stamps_deducted": movement.deducted,
+                "lines": _touched_lines(plan, line_products, "stamp_card", reference),
             },
         )
 

@@ -226,6 +226,11 @@ else:
     CELERY_TASK_EAGER_PROPAGATES = True
 
 CELERY_TIMEZONE = TIME_ZONE
+# The outbox sweep: queues Diller transactions whose task was lost (broker restart, killed
+# worker) or whose retry time has come. `celery -A example_shop worker -B` runs it.
+CELERY_BEAT_SCHEDULE = {
+    "diller-outbox-sweep": {"task": "django_diller.tasks.sweep_outbox", "schedule": 30.0},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

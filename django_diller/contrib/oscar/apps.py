@@ -10,7 +10,7 @@ class DillerOscarConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the order signal receivers)
+        from . import payloads, receivers  # noqa: F401  (signal receivers, payload builders)
         from .carrier import ensure_carrier_offers_after_migrate
 
         post_migrate.connect(ensure_carrier_offers_after_migrate, sender=self)

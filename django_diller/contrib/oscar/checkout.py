@@ -17,13 +17,16 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from ...adapter import get_adapter
 from ...api import DillerError
 from ...models import BasketLoyalty, MemberLink
 from ...services import claims
 from ...services.connection import current_store_id
 from ...services.reservations import invalid_coupons, record_order_items
 from ...services.wallet import forget_wallet
+from . import triggers
 from .forms import GuestConsentForm
+from .guard import guarded
 from .offers import PLAN_ATTRIBUTE
 
 logger = logging.getLogger("django_diller.oscar")
@@ -34,6 +37,12 @@ def _member_id(user) -> str | None:
         return None
     links = MemberLink.objects.filter(user=user, store_id=current_store_id() or "")
     return links.values_list("member_id", flat=True).first()
+
+
+def _line_products(basket) -> dict[str, str]:
+    """The basket's line ids (the discount plan's) → the products' ids at Diller."""
+    adapter = get_adapter()
+    return {str(line.pk): adapter.product_external_id(line.product) for line in basket.all_lines()}
 
 
 def _drop_codes(loyalty: BasketLoyalty, codes: set[str]) -> None:
@@ -153,7 +162,13 @@ class DillerCheckoutMixin:
             number = str(order.number)  # Oscar keeps the generated number as an int until reloaded
             shipping_discount = order.shipping_before_discounts_incl_tax - order.shipping_incl_tax
             try:
-                record_order_items(number, member_id, plan, shipping_discount=shipping_discount)
+                record_order_items(
+                    number,
+                    member_id,
+                    plan,
+                    shipping_discount=shipping_discount,
+                    line_products=_line_products(basket),
+                )
             except Exception:  # the order is placed: never fail it for loyalty bookkeeping
                 logger.exception("diller could not record the loyalty items of an order")
             else:
@@ -182,6 +197,7 @@ class DillerCheckoutMixin:
             return
         if join:
             transaction.on_commit(lambda: register_guest_member.delay(number, save_order_history))
+            guarded(triggers.member_joined_with_order)(order)
 
 
 class DillerPaymentMethodMixin:

@@ -1,13 +1,26 @@
-"""Receivers of Oscar's signals. They only enqueue work, after the database commit."""
+"""Receivers of Oscar's signals. They write outbox entries and queue work after the commit.
+
+Which events count is set in ``DILLER`` (see :mod:`django_diller.conf`): payment event types
+and order statuses that send the transaction, statuses that cancel it, and the payment events,
+shipping events and payment-source transactions that return part of it.
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
-from oscar.apps.order.signals import order_status_changed
+from oscar.apps.order.signals import order_placed, order_status_changed
+from oscar.core.loading import get_model
 
 from ...conf import app_settings
 from ...models import OrderLoyaltyItem
+from . import triggers
+from .guard import guarded
+
+PaymentEvent = get_model("order", "PaymentEvent")
+ShippingEvent = get_model("order", "ShippingEvent")
+PaymentTransaction = get_model("payment", "Transaction")
 
 
 @receiver(order_status_changed, dispatch_uid="diller-release-on-status")
@@ -20,3 +33,40 @@ def release_reservations_when_cancelled(sender, order, old_status, new_status, *
     from ...tasks import release_order_loyalty
 
     transaction.on_commit(lambda: release_order_loyalty.delay(number))
+
+
+@receiver(order_status_changed, dispatch_uid="diller-transaction-on-status")
+def transaction_on_status(sender, order, old_status, new_status, **kwargs) -> None:
+    if new_status in app_settings.CANCEL_ON_ORDER_STATUSES:
+        guarded(triggers.queue_return)(order, f"order_status:{new_status}", everything=True)
+    elif new_status in app_settings.SEND_ON_ORDER_STATUSES:
+        guarded(triggers.queue_transaction)(order, f"order_status:{new_status}")
+
+
+@receiver(order_placed, dispatch_uid="diller-transaction-on-placed")
+def transaction_on_placed(sender, order, **kwargs) -> None:
+    if app_settings.SEND_ON_ORDER_PLACED:
+        guarded(triggers.queue_transaction)(order, "order placed")
+
+
+@receiver(post_save, sender=PaymentEvent, dispatch_uid="diller-transaction-on-payment-event")
+def transaction_on_payment_event(sender, instance, created, raw=False, **kwargs) -> None:
+    if not created or raw:
+        return
+    name = instance.event_type.name
+    if name in app_settings.SEND_ON_PAYMENT_EVENTS:
+        guarded(triggers.queue_transaction)(instance.order, f"payment_event:{instance.pk}")
+    elif name in app_settings.RETURN_ON_PAYMENT_EVENTS:
+        guarded(triggers.queue_return)(instance.order, f"payment_event:{instance.pk}")
+
+
+@receiver(post_save, sender=ShippingEvent, dispatch_uid="diller-return-on-shipping-event")
+def return_on_shipping_event(sender, instance, created, raw=False, **kwargs) -> None:
+    if created and not raw and instance.event_type.name in app_settings.RETURN_ON_SHIPPING_EVENTS:
+        guarded(triggers.queue_return)(instance.order, f"shipping_event:{instance.pk}")
+
+
+@receiver(post_save, sender=PaymentTransaction, dispatch_uid="diller-return-on-refund")
+def return_on_refund_transaction(sender, instance, created, raw=False, **kwargs) -> None:
+    if created and not raw and instance.txn_type in app_settings.RETURN_ON_REFUND_TRANSACTIONS:
+        guarded(triggers.queue_return)(instance.source.order, f"payment_transaction:{instance.pk}")

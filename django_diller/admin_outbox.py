@@ -1,0 +1,314 @@
+"""Django admin for the transaction outbox: see what was sent to Diller, retry what was not.
+
+Staff never edit a row by hand: the payload is what was (or will be) sent, and Diller's answer
+is evidence. Every field is read-only; a row changes only through the actions:
+
+* **Retry selected**: pending, failed and dead rows go back to the queue with a fresh attempt
+  count (:func:`~django_diller.services.outbox.retry`) and, once the request's transaction is
+  committed, a Celery task is started for each of them. Sent and skipped rows, and rows a
+  worker holds right now, are left alone.
+* **Send now**: the same, but delivered in the request itself (at most :data:`SEND_NOW_LIMIT`
+  rows), reporting what came of each. A row that waits for an unsent row is not sent.
+
+Both actions need the ``change`` permission on outbox entries; viewing needs ``view``.
+
+Nobody adds rows here (they are written in the transaction of their cause). Only superusers
+may delete, and never a row a worker holds: deleting an unsent row means Diller never hears
+of that effect, which is right only for a row that should never have existed (a test order).
+A row other rows wait for cannot be deleted before them.
+
+The changelist opens with the number of pending, in-flight, failed and dead rows, each linking
+to the list filtered on that state; ``{% load diller_outbox %}{% diller_outbox_counts %}``
+shows the same on any admin page (the example shop puts it on the admin index).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+
+from django.contrib import admin, messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import OutboxEntry
+from .services import outbox
+from .services.outbox_report import WATCHED, state_counts
+
+State = OutboxEntry.State
+
+# Rows staff may put back in the queue: never sent ones, and given-up ones.
+RETRYABLE = (State.PENDING, State.FAILED, State.DEAD)
+# "Send now" talks to Diller inside the request: keep it short.
+SEND_NOW_LIMIT = 25
+
+STATE_COLOURS = {
+    State.PENDING: "#205067",
+    State.IN_FLIGHT: "#6a4c93",
+    State.SENT: "#2e7d32",
+    State.FAILED: "#b26a00",
+    State.DEAD: "#b00020",
+    State.SKIPPED: "#5f6368",
+}
+
+
+def _kick(pks: list[int]) -> None:
+    """Start a Celery task for each row put back in the queue (after the commit)."""
+    from .tasks import deliver_outbox_entry
+
+    for pk in pks:
+        deliver_outbox_entry.delay(pk)
+
+
+def changelist_url(state: str | None = None) -> str:
+    url = reverse("admin:diller_outboxentry_changelist")
+    return f"{url}?state__exact={state}" if state else url
+
+
+def watched_counts(current: str | None = None) -> list[dict]:
+    """The watched states with their labels, counts and filtered-list links (one query)."""
+    counts = state_counts()
+    return [
+        {
+            "state": state.value,
+            "label": state.label,
+            "count": counts[state.value],
+            "url": changelist_url(state.value),
+            "colour": STATE_COLOURS[state],
+            "current": state.value == current,
+        }
+        for state in WATCHED
+    ]
+
+
+def pretty_json(value) -> str:
+    """JSON as an escaped, indented ``<pre>`` block; a dash when there is none."""
+    if value in (None, {}, []):
+        return "-"
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder)
+    return format_html('<pre class="diller-json">{}</pre>', text)
+
+
+@admin.display(description=_("state"), ordering="state")
+def state_label(entry: OutboxEntry) -> str:
+    return format_html(
+        '<span class="diller-outbox-state diller-outbox-state-{}" '
+        'style="color: #fff; background: {}; padding: 1px 6px; border-radius: 3px; '
+        'white-space: nowrap;">{}</span>',
+        entry.state,
+        STATE_COLOURS.get(entry.state, "#5f6368"),
+        entry.get_state_display(),
+    )
+
+
+@admin.register(OutboxEntry)
+class OutboxEntryAdmin(admin.ModelAdmin):
+    """Read-only rows, two actions, and the state counts above the list (see the module)."""
+
+    list_display = (
+        "order_number",
+        "kind",
+        "external_id",
+        state_label,
+        "attempts",
+        "next_attempt_at",
+        "updated_at",
+    )
+    list_filter = ("state", "kind", "source")
+    # Prefix searches can use the order number's index; a shop searches whole numbers anyway.
+    search_fields = ("^order_number", "^external_id")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")
+    actions = ("retry_selected", "send_now")
+    change_list_template = "admin/django_diller/outboxentry_change_list.html"
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "kind",
+                    "external_id",
+                    "order_number",
+                    "store_id",
+                    "member_id",
+                    "source",
+                    state_label,
+                    "attempts",
+                    "next_attempt_at",
+                    "leased_until",
+                    "created_at",
+                    "updated_at",
+                    "sent_at",
+                )
+            },
+        ),
+        (_("Order of sending"), {"fields": ("depends_on_link", "dependents_links")}),
+        (_("Outcome"), {"fields": ("last_error", "response_json")}),
+        (_("Payload"), {"fields": ("payload_json",)}),
+    )
+    readonly_fields = (
+        state_label,
+        "depends_on_link",
+        "dependents_links",
+        "response_json",
+        "payload_json",
+    )
+
+    # -- permissions -------------------------------------------------------------------------
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A row's page is read-only for everybody; the change permission only unlocks the
+        # list's actions (Django asks without a row for those).
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if not request.user.is_superuser:
+            return False
+        if obj is not None and obj.state == State.IN_FLIGHT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    # -- the change page -----------------------------------------------------------------------
+
+    @admin.display(description=_("waits for"))
+    def depends_on_link(self, entry: OutboxEntry) -> str:
+        if entry.depends_on_id is None:
+            return "-"
+        return self._link(entry.depends_on)
+
+    @admin.display(description=_("waited for by"))
+    def dependents_links(self, entry: OutboxEntry) -> str:
+        dependents = entry.dependents.order_by("created_at", "pk")
+        if not dependents:
+            return "-"
+        return format_html_join(
+            "",
+            '<div><a href="{}">{}</a></div>',
+            (
+                (reverse("admin:diller_outboxentry_change", args=[row.pk]), str(row))
+                for row in dependents
+            ),
+        )
+
+    @admin.display(description=_("Diller's answer"))
+    def response_json(self, entry: OutboxEntry) -> str:
+        return pretty_json(entry.response)
+
+    @admin.display(description=_("payload as sent"))
+    def payload_json(self, entry: OutboxEntry) -> str:
+        return pretty_json(entry.payload)
+
+    @staticmethod
+    def _link(entry: OutboxEntry) -> str:
+        url = reverse("admin:diller_outboxentry_change", args=[entry.pk])
+        return format_html('<a href="{}">{}</a>', url, str(entry))
+
+    # -- the list ------------------------------------------------------------------------------
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "outbox_counts": watched_counts(current=request.GET.get("state__exact")),
+        }
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("Retry selected"), permissions=["change"])
+    def retry_selected(self, request: HttpRequest, queryset) -> None:
+        pks, left_alone = self._requeue(queryset)
+        if pks:
+            transaction.on_commit(partial(_kick, pks))
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d entry was queued to be sent again.",
+                "%(count)d entries were queued to be sent again.",
+                len(pks),
+            )
+            % {"count": len(pks)},
+        )
+        self._report_left_alone(request, left_alone)
+
+    @admin.action(description=_("Send now"), permissions=["change"])
+    def send_now(self, request: HttpRequest, queryset) -> None:
+        selected = queryset.filter(state__in=RETRYABLE)
+        if selected.count() > SEND_NOW_LIMIT:
+            messages.error(
+                request,
+                _("Send at most %(limit)d entries at once; use “Retry selected” for more.")
+                % {"limit": SEND_NOW_LIMIT},
+            )
+            return
+        pks, left_alone = self._requeue(queryset)
+        self._report_left_alone(request, left_alone)
+        if not pks:
+            return
+        outcomes = {state: 0 for state in State.values}
+        not_sent, unblocked = [], []
+        for pk in pks:
+            rows = outbox.claim_due(entry_id=pk)
+            if not rows:  # it waits for another row, or a worker took it first
+                not_sent.append(pk)
+                continue
+            entry = outbox.deliver(rows[0])
+            outcomes[entry.state] += 1
+            if entry.state in outbox.DONE:  # what waited for it may go now
+                unblocked += entry.dependents.exclude(pk__in=pks).values_list("pk", flat=True)
+        if unblocked:
+            transaction.on_commit(partial(_kick, unblocked))
+        if any(outcomes.values()):
+            summary = "; ".join(
+                f"{State(state).label}: {count}" for state, count in outcomes.items() if count
+            )
+            failed = outcomes[State.FAILED] or outcomes[State.DEAD]
+            messages.add_message(
+                request,
+                messages.WARNING if failed else messages.SUCCESS,
+                _("Sent to Diller now: %(summary)s.") % {"summary": summary},
+            )
+        if not_sent:
+            transaction.on_commit(partial(_kick, not_sent))
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d entry waits for another entry, or a worker took it first; "
+                    "it is in the queue.",
+                    "%(count)d entries wait for another entry, or a worker took them first; "
+                    "they are in the queue.",
+                    len(not_sent),
+                )
+                % {"count": len(not_sent)},
+            )
+
+    @staticmethod
+    def _requeue(queryset) -> tuple[list[int], int]:
+        """Put the retryable rows among ``queryset`` back in the queue: their ids, and how
+        many of the selection were left alone."""
+        with transaction.atomic():
+            selected = list(queryset.select_for_update().values_list("pk", "state"))
+            pks = [pk for pk, state in selected if state in RETRYABLE]
+            requeued = OutboxEntry.objects.filter(pk__in=pks, state__in=RETRYABLE)
+            outbox.retry(requeued)
+        return pks, len(selected) - len(pks)
+
+    @staticmethod
+    def _report_left_alone(request: HttpRequest, count: int) -> None:
+        if count:
+            messages.info(
+                request,
+                ngettext(
+                    "%(count)d entry was left alone: it was sent, skipped or is being sent.",
+                    "%(count)d entries were left alone: they were sent, skipped or are being sent.",
+                    count,
+                )
+                % {"count": count},
+            )

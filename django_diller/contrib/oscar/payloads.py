@@ -1,0 +1,271 @@
+"""The bodies of the outbox's requests, built from Oscar orders on an entry's first attempt.
+
+Mapping (see ``docs/transactions.md``):
+
+* ``external_id`` the order number (a remainder ``<number>-R<n>``, a return
+  ``<number>-RET-<cause>``, a refund ``<number>-RF-<cause>``); ``created_at`` when the order was
+  placed; ``currency`` the order's.
+* ``details``, only when the member gave ``save_order_history``: one per order line (product
+  external id from the adapter, SKU, name, category, GTIN when the UPC is a valid EAN-13 or
+  UPC-A, quantity, unit price incl. tax before discounts, tax percentage, the line's discount,
+  its total), plus shipping and surcharges as lines of their own; the coupons and stamp cards
+  each line used go on that line, the rest on the transaction.
+  Without ``save_order_history`` the transaction carries totals only, with every coupon and
+  stamp card on the transaction.
+* ``total`` the sum of the lines' totals (the order total incl. tax; without shipping when
+  ``SHIPPING_AS_DETAIL`` is False), ``total_tax`` and ``total_discount`` summed from the lines
+  and rounded once; ``payment_details`` from the adapter, scaled to the total when a
+  remainder or a return sends only part of it.
+* ``department_id`` and ``origin {system_id, department_id, channel: "OnlineStore"}``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from ...api import DillerNotFound
+from ...conf import app_settings
+from ...models import Consent, ConsentRecord, MemberLink, OutboxEntry
+from ...services.connection import current_department_id, get_client
+from ...services.outbox import NotReady, Skip
+from ...services.transactions import builder
+from .order_facts import ZERO, OrderFacts, money, order_facts
+from .returns import Returned, returned_before, returned_by
+
+Order = get_model("order", "Order")
+Kind = OutboxEntry.Kind
+CHANNEL = "OnlineStore"
+GUEST_WAIT_ATTEMPTS = 5  # a guest's registration runs after the order; give up after this
+
+
+def order_member_id(order, store_id: str) -> str | None:
+    """The member the order belongs to: the buyer's linked account, or the guest who joined.
+
+    "" when a guest joined but their registration at Diller has not finished yet.
+    """
+    if order.user_id:
+        link = MemberLink.objects.filter(user_id=order.user_id, store_id=store_id)
+        member_id = link.values_list("member_id", flat=True).first()
+        if member_id:
+            return member_id
+    joined = ConsentRecord.objects.filter(
+        order_number=str(order.number), consent=Consent.GDPR, given=True
+    )
+    if not joined.exists():
+        return None
+    return joined.exclude(member_id="").values_list("member_id", flat=True).first() or ""
+
+
+def _member(entry: OutboxEntry, order) -> tuple[str, bool]:
+    """The member to send to and whether they allow order history; Skip when not a member."""
+    member_id = entry.member_id or order_member_id(order, entry.store_id)
+    if member_id is None:
+        raise Skip("The buyer is not a member of the loyalty club.")
+    if member_id == "":
+        if entry.attempts >= GUEST_WAIT_ATTEMPTS:
+            raise Skip("The guest's membership was never registered.")
+        raise NotReady("The guest's membership is still being registered.")
+    try:
+        member = get_client(entry.store_id or None).get_member(member_id)
+    except DillerNotFound as exc:
+        raise Skip("The member no longer exists at Diller.") from exc
+    consent = member.consent
+    if consent is None or not consent.gdpr_accepted:
+        raise Skip("The member has not accepted the terms (gdpr_accepted).")
+    entry.member_id = member_id
+    return member_id, bool(consent.save_order_history)
+
+
+def _origin() -> dict:
+    department = current_department_id()
+    origin = {"system_id": app_settings.SYSTEM_ID, "channel": CHANNEL}
+    if department:
+        origin["department_id"] = department
+    return origin
+
+
+def _payments(facts: OrderFacts, total: Decimal) -> list[dict]:
+    """The payment methods, each scaled to ``total`` when only part of the order is sent."""
+    paid = sum((amount for _method, amount in facts.payments), ZERO)
+    if not facts.payments or not paid:
+        return [{"payment_method": "Unknown", "sub_total": str(total)}]
+    parts = [
+        {"payment_method": method, "sub_total": str(money(amount * total / paid))}
+        for method, amount in facts.payments
+    ]
+    rounding = total - sum((Decimal(p["sub_total"]) for p in parts), ZERO)
+    parts[-1]["sub_total"] = str(Decimal(parts[-1]["sub_total"]) + rounding)
+    return parts
+
+
+def _body(
+    facts: OrderFacts,
+    external_id: str,
+    quantities: dict[str, int],
+    *,
+    with_details: bool,
+    loyalty: bool = True,
+    less: Decimal = ZERO,
+) -> dict:
+    """A transaction body for ``quantities`` of the order's lines (negative for a return).
+
+    ``less``: an amount returned without naming lines; such a body carries totals only.
+    """
+    total = total_tax = discount = ZERO
+    details = []
+    for line in facts.lines:
+        quantity = quantities.get(line.key, 0)
+        if not quantity:
+            continue
+        line_total = line.total_for(quantity)
+        total += line_total
+        total_tax += line.tax_in(line_total)
+        discount += quantity * line.unit_price - money(line_total)
+        details.append(line.detail(quantity, loyalty=loyalty))
+    if less:
+        share = (total - less) / total if total else ZERO
+        total, total_tax, discount = total - less, total_tax * share, discount * share
+        with_details = False
+    total = money(total)
+    body = {
+        "external_id": external_id,
+        "created_at": facts.placed_at,
+        "total": str(total),
+        "total_tax": str(money(total_tax)),
+        "total_discount": str(money(discount)),
+        "currency": facts.currency,
+        "payment_details": _payments(facts, total),
+        "origin": _origin(),
+    }
+    department = current_department_id()
+    if department:
+        body["department_id"] = department
+    if with_details:
+        body["details"] = details
+        codes, cards = facts.coupon_codes, facts.stamp_cards
+    else:
+        codes, cards = facts.all_coupon_codes, facts.all_stamp_cards
+    if loyalty and codes:
+        body["coupon_codes"] = list(codes)
+    if loyalty and cards:
+        body["stamp_cards"] = [card.model_dump(mode="json", exclude_none=True) for card in cards]
+    return body
+
+
+def _order(entry: OutboxEntry):
+    try:
+        return Order.objects.get(number=entry.order_number)
+    except Order.DoesNotExist as exc:
+        raise Skip("The order no longer exists in the shop.") from exc
+
+
+def _everything(facts: OrderFacts) -> dict[str, int]:
+    return {line.key: line.quantity for line in facts.lines}
+
+
+@builder(Kind.SEND_TRANSACTION)
+def purchase(entry: OutboxEntry) -> dict:
+    order = _order(entry)
+    _member_id, history = _member(entry, order)
+    facts = order_facts(order)
+    return _body(facts, entry.external_id, _everything(facts), with_details=history)
+
+
+@builder(Kind.CANCEL_TRANSACTION)
+def cancellation(entry: OutboxEntry) -> dict:
+    return {"reason": "Order cancelled or returned in the web shop", "origin": _origin()}
+
+
+def _kept(facts: OrderFacts, returned: Returned) -> dict[str, int]:
+    kept = {}
+    for line in facts.lines:
+        quantity = line.quantity - returned.lines.get(line.key, 0)
+        if quantity > 0:
+            kept[line.key] = quantity
+    return kept
+
+
+@builder(Kind.RESEND_REMAINDER)
+def remainder(entry: OutboxEntry) -> dict:
+    """What the buyer kept after every return so far, as a new transaction."""
+    order = _order(entry)
+    _member_id, history = _member(entry, order)
+    facts = order_facts(order)
+    returned = returned_before(order, entry)
+    kept = {} if returned.everything else _kept(facts, returned)
+    goods = [key for key in kept if key.isdigit()]  # order lines, not shipping or surcharges
+    kept_total = sum((facts.line(key).total_for(q) for key, q in kept.items()), ZERO)
+    if not goods or kept_total - returned.amount <= 0:
+        raise Skip("Nothing was kept: the cancel was the whole correction.")
+    return _body(facts, entry.external_id, kept, with_details=history, less=returned.amount)
+
+
+@builder(Kind.RETURN_TRANSACTION)
+def negative_return(entry: OutboxEntry) -> dict:
+    """Goods returned from an order Diller never received: negative quantities and totals."""
+    order = _order(entry)
+    _member_id, history = _member(entry, order)
+    facts = order_facts(order)
+    returned = returned_by(order, entry.source)
+    quantities = _everything(facts) if returned.everything else returned.lines
+    negative = {key: -quantity for key, quantity in quantities.items() if quantity}
+    if returned.amount and not negative:
+        body = _body(facts, entry.external_id, _everything(facts), with_details=False)
+        return _negated_totals(body, returned.amount, facts)
+    if not negative:
+        raise Skip("The return names nothing to take back.")
+    return _body(facts, entry.external_id, negative, with_details=history, loyalty=False)
+
+
+def _negated_totals(body: dict, amount: Decimal, facts: OrderFacts) -> dict:
+    total = Decimal(body["total"])
+    share = amount / total if total else ZERO
+    body.update(
+        total=str(-money(amount)),
+        total_tax=str(-money(Decimal(body["total_tax"]) * share)),
+        total_discount="0.00",
+        payment_details=_payments(facts, -money(amount)),
+    )
+    body.pop("coupon_codes", None)
+    body.pop("stamp_cards", None)
+    return body
+
+
+@builder(Kind.REFUND)
+def partial_refund(entry: OutboxEntry) -> dict:
+    """Diller's partial refund of the transaction it follows (points only)."""
+    order = _order(entry)
+    _member_id, history = _member(entry, order)
+    facts = order_facts(order)
+    returned = returned_by(order, entry.source)
+    quantities = _everything(facts) if returned.everything else returned.lines
+    if returned.amount and not any(quantities.values()):
+        total = money(returned.amount)
+        body = {"total": str(total), "total_tax": "0.00", "total_discount": "0.00"}
+        details = []
+    else:
+        transaction = _body(facts, entry.external_id, quantities, with_details=True)
+        body = {key: transaction[key] for key in ("total", "total_tax", "total_discount")}
+        details = transaction.get("details", [])
+        for detail in details:
+            detail.pop("coupon_codes", None)
+            detail.pop("stamp_cards", None)
+    if Decimal(body["total"]) <= 0:
+        raise Skip("The return names nothing to refund.")
+    body.update(
+        external_id=entry.external_id,
+        reason="Return in the web shop",
+        created_at=timezone.now().isoformat(),
+        currency=facts.currency,
+        payment_details=_payments(facts, Decimal(body["total"])),
+        origin=_origin(),
+    )
+    if history and details:
+        body["details"] = details
+    department = current_department_id()
+    if department:
+        body["department_id"] = department
+    return body

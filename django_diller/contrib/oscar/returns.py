@@ -1,0 +1,78 @@
+"""What came back: the returned quantities (or amount) behind an outbox entry's cause.
+
+A cause is written on the entry as ``source``: ``payment_event:<pk>`` and ``shipping_event:<pk>``
+name Oscar events with line quantities (a payment event without lines returns its amount),
+``payment_transaction:<pk>`` an amount refunded through a payment source, ``order_status:<name>``
+the whole order. They are read when the entry is first sent, after the event's transaction
+committed, so the event's line quantities (saved after the event itself) are all there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from oscar.core.loading import get_model
+
+from ...models import OutboxEntry
+
+PaymentEvent = get_model("order", "PaymentEvent")
+ShippingEvent = get_model("order", "ShippingEvent")
+PaymentTransaction = get_model("payment", "Transaction")
+
+
+@dataclass
+class Returned:
+    lines: dict[str, int] = field(default_factory=dict)  # order line pk (text) -> quantity
+    amount: Decimal = Decimal(0)  # returned without naming lines
+    everything: bool = False
+
+    def add(self, other: Returned) -> None:
+        for key, quantity in other.lines.items():
+            self.lines[key] = self.lines.get(key, 0) + quantity
+        self.amount += other.amount
+        self.everything = self.everything or other.everything
+
+
+def _quantities(event) -> dict[str, int]:
+    return {str(row.line_id): row.quantity for row in event.line_quantities.all()}
+
+
+def returned_by(order, source: str) -> Returned:
+    """What the cause ``source`` returned of ``order``."""
+    kind, _sep, ref = source.partition(":")
+    if kind == "order_status":
+        return Returned(everything=True)
+    if kind == "payment_event":
+        event = PaymentEvent.objects.filter(pk=ref, order=order).first()
+        if event is None:
+            return Returned()
+        lines = _quantities(event)
+        return Returned(lines=lines) if lines else Returned(amount=abs(event.amount))
+    if kind == "shipping_event":
+        event = ShippingEvent.objects.filter(pk=ref, order=order).first()
+        return Returned(lines=_quantities(event)) if event is not None else Returned()
+    if kind == "payment_transaction":
+        refund = PaymentTransaction.objects.filter(pk=ref, source__order=order).first()
+        return Returned(amount=abs(refund.amount)) if refund is not None else Returned()
+    return Returned()
+
+
+def returned_before(order, entry: OutboxEntry) -> Returned:
+    """Everything returned by this remainder's cause and the remainders before it."""
+    total = Returned()
+    earlier = OutboxEntry.objects.filter(
+        order_number=entry.order_number,
+        kind=OutboxEntry.Kind.RESEND_REMAINDER,
+        pk__lte=entry.pk,
+    ).order_by("pk")
+    for source in earlier.values_list("source", flat=True):
+        total.add(returned_by(order, source))
+    return total
+
+
+def source_key(source: str) -> str:
+    """A short, stable suffix for the ids derived from a cause (``pe17``, ``se5``, ``pt9``)."""
+    kind, _sep, ref = source.partition(":")
+    prefix = {"payment_event": "pe", "shipping_event": "se", "payment_transaction": "pt"}
+    return f"{prefix.get(kind, 'x')}{ref}" if kind in prefix else kind.replace("_", "")[:12]

@@ -1,0 +1,162 @@
+"""When an order's transaction goes to Diller, and how a return corrects it.
+
+Every function here runs inside the database transaction of its cause (the payment event, the
+status change, the refund) and only writes outbox entries; the delivery tasks are queued when
+that transaction commits. Nothing here calls Diller, so a slow or absent Diller never holds up
+the shop.
+
+Returns follow Diller's guide:
+
+* the transaction was never queued (the plugin was installed later, the order was not yet
+  paid): a transaction with negative quantities and totals for what came back;
+* the whole order came back (``CANCEL_ON_ORDER_STATUSES``): cancel the transaction;
+* part of it came back: with ``PARTIAL_RETURNS = "resend"``, cancel the transaction and send
+  what was kept as a new one (``<number>-R1``, then ``-R2`` …); with ``"refund"``, Diller's
+  partial refund of the transaction.
+
+Each entry waits for the one before it (``depends_on``), so a cancel never overtakes its
+transaction. The order's row is locked while the entries are chosen, so two returns of one
+order at the same moment queue one after the other.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from oscar.core.loading import get_model
+
+from ...conf import app_settings
+from ...models import OutboxEntry
+from ...services import outbox
+from ...services.connection import current_store_id
+from ...tasks import queue_outbox_entries
+from .payloads import order_member_id
+from .returns import source_key
+
+logger = logging.getLogger("django_diller.oscar")
+Order = get_model("order", "Order")
+Kind = OutboxEntry.Kind
+TRANSACTIONS = (Kind.SEND_TRANSACTION, Kind.RESEND_REMAINDER)
+
+
+def queue_transaction(order, source: str) -> OutboxEntry | None:
+    """Queue the order's transaction (once, whatever triggers it again); None for non-members."""
+    store_id = current_store_id() or ""
+    member_id = order_member_id(order, store_id)
+    if member_id is None:
+        return None
+    number = str(order.number)
+    entry = outbox.enqueue(
+        Kind.SEND_TRANSACTION,
+        number,
+        order_number=number,
+        store_id=store_id,
+        member_id=member_id,
+        source=source,
+    )
+    queue_outbox_entries([entry.pk])
+    return entry
+
+
+def queue_return(order, source: str, *, everything: bool = False) -> list[OutboxEntry]:
+    """Queue the correction of a return (``everything``: the whole order); the new entries."""
+    with transaction.atomic():
+        Order.objects.select_for_update().filter(pk=order.pk).first()  # one return at a time
+        entries = _corrections(order, source, everything)
+    queue_outbox_entries([entry.pk for entry in entries])
+    return entries
+
+
+def _corrections(order, source: str, everything: bool) -> list[OutboxEntry]:
+    number = str(order.number)
+    if OutboxEntry.objects.filter(order_number=number, source=source).exists():
+        return []  # this cause was handled already
+    sent = OutboxEntry.objects.filter(order_number=number, kind__in=TRANSACTIONS)
+    current = sent.order_by("-pk").first()
+    if current is None:
+        entries = _negative_return(order, source)
+    elif OutboxEntry.objects.filter(
+        kind=Kind.CANCEL_TRANSACTION, external_id=current.external_id
+    ).exists():
+        entries = []  # already cancelled in full: nothing is left to correct
+    elif everything:
+        entries = [_cancel(current, source)]
+    elif app_settings.PARTIAL_RETURNS == "refund":
+        entries = [_refund(current, source)]
+    else:
+        cancel = _cancel(current, source)
+        entries = [cancel, _remainder(current, cancel, source, sent)]
+    return entries
+
+
+def _negative_return(order, source: str) -> list[OutboxEntry]:
+    store_id = current_store_id() or ""
+    member_id = order_member_id(order, store_id)
+    if member_id is None:
+        return []
+    number = str(order.number)
+    entry = outbox.enqueue(
+        Kind.RETURN_TRANSACTION,
+        f"{number}-RET-{source_key(source)}",
+        order_number=number,
+        store_id=store_id,
+        member_id=member_id,
+        source=source,
+    )
+    return [entry]
+
+
+def _cancel(current: OutboxEntry, source: str) -> OutboxEntry:
+    return outbox.enqueue(
+        Kind.CANCEL_TRANSACTION,
+        current.external_id,
+        order_number=current.order_number,
+        store_id=current.store_id,
+        member_id=current.member_id,
+        source=source,
+        depends_on=current,
+    )
+
+
+def _refund(current: OutboxEntry, source: str) -> OutboxEntry:
+    return outbox.enqueue(
+        Kind.REFUND,
+        f"{current.order_number}-RF-{source_key(source)}",
+        order_number=current.order_number,
+        store_id=current.store_id,
+        member_id=current.member_id,
+        source=source,
+        depends_on=current,
+    )
+
+
+def _remainder(current: OutboxEntry, cancel: OutboxEntry, source: str, sent) -> OutboxEntry:
+    number = current.order_number
+    count = sent.filter(kind=Kind.RESEND_REMAINDER).count()
+    return outbox.enqueue(
+        Kind.RESEND_REMAINDER,
+        f"{number}-R{count + 1}",
+        order_number=number,
+        store_id=current.store_id,
+        member_id=current.member_id,
+        source=source,
+        depends_on=cancel,
+    )
+
+
+def has_send_trigger(order) -> bool:
+    """Has something that sends the transaction already happened to this order?"""
+    if app_settings.SEND_ON_ORDER_PLACED:
+        return True
+    if order.status in app_settings.SEND_ON_ORDER_STATUSES:
+        return True
+    types = app_settings.SEND_ON_PAYMENT_EVENTS
+    return order.payment_events.filter(event_type__name__in=types).exists()
+
+
+def member_joined_with_order(order) -> OutboxEntry | None:
+    """A guest joined at checkout: queue the order if it was already paid when they joined."""
+    if has_send_trigger(order):
+        return queue_transaction(order, "joined at checkout")
+    return None

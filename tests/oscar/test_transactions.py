@@ -1,0 +1,580 @@
+"""Paid orders reach Diller through the outbox; returns cancel or correct them.
+
+The embedded sandbox is Diller here and Celery runs eagerly: the tasks queued at commit run in
+the test. The real worker, Redis and PostgreSQL are in tests/workers.
+"""
+
+from datetime import timedelta
+from decimal import Decimal as D
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django.utils import timezone
+from oscar.apps.shipping.methods import FixedPrice
+from oscar.core.loading import get_class, get_model
+
+from django_diller.models import Consent, ConsentRecord, OrderLoyaltyItem, OutboxEntry
+from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
+from django_diller.services import outbox
+from django_diller.services.connection import embedded_sandbox
+from django_diller.signals import transaction_cancelled, transaction_failed, transaction_sent
+
+from .conftest import EARL_GREY, ESPRESSO, MUG
+
+OrderCreator = get_class("order.utils", "OrderCreator")
+EventHandler = get_class("order.processing", "EventHandler")
+OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
+PaymentEventType = get_model("order", "PaymentEventType")
+ShippingEventType = get_model("order", "ShippingEventType")
+SourceType = get_model("payment", "SourceType")
+Source = get_model("payment", "Source")
+
+pytestmark = pytest.mark.django_db
+State, Kind = OutboxEntry.State, OutboxEntry.Kind
+SHIPPING = FixedPrice(charge_excl_tax=D("39.20"), charge_incl_tax=D("49.00"))
+DILLER = {"SANDBOX": True, "STORE_ID": SEED_STORE_ID, "DEPARTMENT_ID": "dept-webshop"}
+
+
+def store():
+    return embedded_sandbox().state.stores[SEED_STORE_ID]
+
+
+def member_points():
+    return store().members[SEED_MEMBER_ID].points
+
+
+def transactions_at_diller():
+    return store().transactions
+
+
+@pytest.fixture
+def place(make_basket, member):
+    """Place an order for the member (or a guest) with a card payment source, unpaid yet."""
+
+    def make(items, *, user=member, chosen=(), number=None):
+        basket = make_basket(items, chosen=chosen, snapshot=bool(chosen))
+        if user is not member:
+            basket.owner = user
+        charge = SHIPPING.calculate(basket)
+        total = OrderTotalCalculator().calculate(basket, charge)
+        order = OrderCreator().place_order(
+            basket=basket,
+            total=total,
+            shipping_method=SHIPPING,
+            shipping_charge=charge,
+            user=user,
+            order_number=number,
+        )
+        source_type, _ = SourceType.objects.get_or_create(name="Demo card")
+        Source.objects.create(
+            order=order,
+            source_type=source_type,
+            amount_allocated=order.total_incl_tax,
+            amount_debited=order.total_incl_tax,
+        )
+        order.refresh_from_db()  # Oscar keeps a generated number as an int until reloaded
+        return order
+
+    return make
+
+
+def event(order, name, amount=None, lines=()):
+    """Record a payment event as the shop's order processing does, committing at the end."""
+    event_type, _ = PaymentEventType.objects.get_or_create(name=name)
+    amount = order.total_incl_tax if amount is None else amount
+    return EventHandler().handle_payment_event(
+        order,
+        event_type,
+        amount,
+        lines=[line for line, _q in lines],
+        line_quantities=[q for _line, q in lines],
+    )
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run the block, then what it queued at commit (the delivery tasks, eagerly)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture(autouse=True)
+def diller_settings():
+    with override_settings(DILLER=DILLER):
+        yield
+
+
+def only_entry(**filters):
+    (entry,) = OutboxEntry.objects.filter(**filters)
+    return entry
+
+
+def money_sum(values):
+    return sum((D(str(v)) for v in values), D(0))
+
+
+# Sending -----------------------------------------------------------------------------------
+
+
+def test_a_settled_payment_sends_one_transaction_with_lines_adding_up_to_the_total(place, commit):
+    order = place({ESPRESSO: 2, MUG: 1})
+    points_before = member_points()
+    with commit():
+        event(order, "Settled")
+    entry = only_entry(order_number=order.number)
+    assert (entry.kind, entry.state, entry.external_id) == (
+        Kind.SEND_TRANSACTION,
+        State.SENT,
+        order.number,
+    )
+    assert entry.source.startswith("payment_event:")
+    sent = transactions_at_diller()[order.number]
+    body = sent.request
+    assert entry.payload["external_id"] == body["external_id"] == order.number
+    assert D(str(body["total"])) == order.total_incl_tax
+    assert money_sum(d["total_price"] for d in body["details"]) == order.total_incl_tax
+    espresso, mug, shipping = body["details"]
+    assert espresso["product"]["external_id"] == ESPRESSO
+    assert espresso["product"]["gtin"] == {"type": "EanGtin13", "code": ESPRESSO}
+    assert espresso["product"]["name"] and espresso["product"]["sku"]
+    assert espresso["product"]["category"]["name"]
+    assert (espresso["quantity"], D(str(espresso["unit_price"]))) == (2, D("189.00"))
+    assert D(str(espresso["tax_percentage"])) == D("15.00")  # food VAT in the demo shop
+    assert D(str(mug["tax_percentage"])) == D("25.00")
+    assert shipping["product"]["external_id"] == "shipping"
+    assert D(str(shipping["total_price"])) == D("49.00")
+    assert body["currency"] == "NOK" and body["department_id"] == "dept-webshop"
+    assert body["origin"]["channel"] == "OnlineStore"
+    (payment,) = body["payment_details"]
+    assert payment["payment_method"] == "Demo card"
+    assert D(str(payment["sub_total"])) == order.total_incl_tax
+    tax = money_sum(
+        line.line_price_incl_tax - line.line_price_excl_tax for line in order.lines.all()
+    ) + D("9.80")
+    assert D(str(body["total_tax"])) == tax
+    assert member_points() > points_before
+
+
+def test_the_transaction_carries_the_coupons_and_stamps_each_line_used(place, commit):
+    order = place({ESPRESSO: 2, EARL_GREY: 1}, chosen=["PCT20COFFEE"])
+    # What the checkout records for the order: 20 % off one espresso, the stamp card's reward.
+    OrderLoyaltyItem.objects.create(
+        order_number=order.number,
+        store_id=SEED_STORE_ID,
+        member_id=SEED_MEMBER_ID,
+        kind=OrderLoyaltyItem.Kind.COUPON,
+        reference="PCT20COFFEE",
+        amount=D("37.80"),
+        lines=[{"product_id": ESPRESSO, "discount": "37.80", "collected": 0, "deducted": 0}],
+    )
+    OrderLoyaltyItem.objects.create(
+        order_number=order.number,
+        store_id=SEED_STORE_ID,
+        member_id=SEED_MEMBER_ID,
+        kind=OrderLoyaltyItem.Kind.STAMP_CARD,
+        reference="101",
+        stamps_collected=2,
+        stamps_deducted=10,
+        lines=[{"product_id": ESPRESSO, "discount": "189.00", "collected": 2, "deducted": 10}],
+    )
+    OrderLoyaltyItem.objects.create(
+        order_number=order.number,
+        store_id=SEED_STORE_ID,
+        member_id=SEED_MEMBER_ID,
+        kind=OrderLoyaltyItem.Kind.STAMP_CARD,
+        reference="103",
+        stamps_collected=1,
+    )
+    coffee_card = store().stamp_cards[101]
+    with commit():
+        event(order, "Settled")
+    body = transactions_at_diller()[order.number].request
+    espresso, tea, _shipping = body["details"]
+    assert espresso["coupon_codes"] == ["PCT20COFFEE"]
+    assert espresso["stamp_cards"] == [
+        {"stamp_card_id": 101, "action": "collected", "count": 2},
+        {"stamp_card_id": 101, "action": "deducted", "count": 10},
+    ]
+    assert "coupon_codes" not in tea and "stamp_cards" not in tea
+    # The threshold card touched no line: it is reported for the whole purchase.
+    assert body["stamp_cards"] == [{"stamp_card_id": 103, "action": "collected", "count": 1}]
+    assert "coupon_codes" not in body
+    assert coffee_card.stamps_of(SEED_MEMBER_ID) == 0  # 8 + 2 collected - 10 deducted
+    assert store().coupons["PCT20COFFEE"].times_redeemed(SEED_MEMBER_ID) == 1
+
+
+def test_without_order_history_only_totals_are_sent_with_loyalty_on_the_transaction(place, commit):
+    store().members[SEED_MEMBER_ID].consent.save_order_history = False
+    order = place({ESPRESSO: 1})
+    OrderLoyaltyItem.objects.create(
+        order_number=order.number,
+        store_id=SEED_STORE_ID,
+        member_id=SEED_MEMBER_ID,
+        kind=OrderLoyaltyItem.Kind.COUPON,
+        reference="PCT10",
+        amount=D("18.90"),
+        lines=[{"product_id": ESPRESSO, "discount": "18.90", "collected": 0, "deducted": 0}],
+    )
+    with commit():
+        event(order, "Settled")
+    body = transactions_at_diller()[order.number].request
+    assert "details" not in body
+    assert D(str(body["total"])) == order.total_incl_tax
+    assert body["coupon_codes"] == ["PCT10"]
+
+
+def test_a_member_who_did_not_accept_the_terms_is_skipped_not_sent(place, commit):
+    store().members[SEED_MEMBER_ID].consent.gdpr_accepted = False
+    order = place({ESPRESSO: 1})
+    with commit():
+        event(order, "Settled")
+    entry = only_entry(order_number=order.number)
+    assert entry.state == State.SKIPPED and "gdpr" in entry.last_error
+    assert order.number not in transactions_at_diller()
+
+
+def test_orders_of_shoppers_who_are_not_members_queue_nothing(place, commit, shop):
+    from django.contrib.auth import get_user_model
+
+    other = get_user_model().objects.get(email="other@example.com")
+    order = place({ESPRESSO: 1}, user=other)
+    with commit():
+        event(order, "Settled")
+    assert not OutboxEntry.objects.exists()
+
+
+def test_a_guest_who_joined_at_checkout_gets_the_transaction_once_registered(place, commit):
+    order = place({MUG: 1}, user=None)
+    ConsentRecord.objects.create(
+        store_id=SEED_STORE_ID,
+        consent=Consent.GDPR,
+        given=True,
+        source="checkout",
+        order_number=order.number,
+    )
+    with commit():
+        event(order, "Settled")
+    entry = only_entry(order_number=order.number)
+    assert entry.state == State.FAILED and "still being registered" in entry.last_error
+    ConsentRecord.objects.filter(order_number=order.number).update(member_id=SEED_MEMBER_ID)
+    OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
+    outbox.drain()
+    entry.refresh_from_db()
+    assert entry.state == State.SENT and entry.member_id == SEED_MEMBER_ID
+    assert order.number in transactions_at_diller()
+
+
+def test_a_second_trigger_for_the_same_order_finds_it_queued(place, commit):
+    order = place({ESPRESSO: 1})
+    with commit():
+        event(order, "Settled")
+        event(order, "Settled", amount=D("1.00"))
+    assert OutboxEntry.objects.filter(kind=Kind.SEND_TRANSACTION).count() == 1
+    assert len(embedded_sandbox().requests_for("createTransaction")) == 1
+
+
+@override_settings(DILLER={**DILLER, "SEND_ON_PAYMENT_EVENTS": [], "SEND_ON_ORDER_PLACED": True})
+def test_shops_that_settle_at_once_send_when_the_order_is_placed(place, commit):
+    with commit():
+        order = place({ESPRESSO: 1})
+    assert only_entry(order_number=order.number).source == "order placed"
+    assert order.number in transactions_at_diller()
+
+
+def test_a_lost_answer_is_sent_again_and_diller_keeps_one_transaction(place, commit):
+    sandbox = embedded_sandbox()
+    order = place({ESPRESSO: 1})
+    faults = {"drop_rate": 1.0, "only_operations": {"createTransaction"}, "max_faults": 1}
+    with sandbox.inject(**faults), commit():
+        event(order, "Settled")
+    entry = only_entry(order_number=order.number)
+    assert entry.state == State.FAILED and entry.attempts == 1
+    assert order.number in transactions_at_diller()  # it did arrive; only the answer was lost
+    OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
+    outbox.drain()
+    entry.refresh_from_db()
+    assert entry.state == State.SENT and entry.response["received_before"] is True
+    assert entry.attempts == 2
+    assert len(sandbox.requests_for("createTransaction")) == 2
+    assert list(transactions_at_diller()) == [order.number]
+
+
+def test_a_refusal_other_than_a_duplicate_makes_the_entry_dead_and_says_why(place, commit):
+    embedded_sandbox().override_response(
+        "createTransaction", 200, {"is_ok": False, "details": "Store is closed"}
+    )
+    failures = []
+
+    def on_failed(sender, entry, order_number, will_retry, **kwargs):
+        failures.append((order_number, will_retry))
+
+    transaction_failed.connect(on_failed)
+    try:
+        order = place({ESPRESSO: 1})
+        with commit():
+            event(order, "Settled")
+    finally:
+        transaction_failed.disconnect(on_failed)
+    entry = only_entry(order_number=order.number)
+    assert entry.state == State.DEAD and "Store is closed" in entry.last_error
+    assert failures == [(order.number, False)]
+
+
+def test_sending_releases_the_orders_coupon_claims_and_reservations(place, commit):
+    from django_diller.models import CouponClaim
+
+    order = place({ESPRESSO: 1})
+    item = OrderLoyaltyItem.objects.create(
+        order_number=order.number,
+        store_id=SEED_STORE_ID,
+        member_id=SEED_MEMBER_ID,
+        kind=OrderLoyaltyItem.Kind.COUPON,
+        reference="ONCE100",
+        reservation=OrderLoyaltyItem.Reservation.RESERVED,
+    )
+    CouponClaim.objects.create(
+        store_id=SEED_STORE_ID,
+        member_id=SEED_MEMBER_ID,
+        code="ONCE100",
+        slot=1,
+        basket_id=1,
+        order_number=order.number,
+    )
+    with commit():
+        event(order, "Settled")
+    item.refresh_from_db()
+    assert item.reservation == OrderLoyaltyItem.Reservation.RELEASED
+    assert not CouponClaim.objects.exists()
+
+
+# Returns -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def paid(place, commit):
+    def make(items):
+        order = place(items)
+        with commit():
+            event(order, "Settled")
+        assert transactions_at_diller()[order.number]
+        return order
+
+    return make
+
+
+def status(order, name):
+    EventHandler().handle_order_status_change(order, name)
+
+
+def test_a_cancelled_order_cancels_its_transaction_and_takes_the_points_back(paid, commit):
+    points_before = member_points()
+    order = paid({ESPRESSO: 2})
+    assert member_points() > points_before
+    cancelled = []
+
+    def on_cancelled(sender, entry, order_number, **kwargs):
+        cancelled.append(order_number)
+
+    transaction_cancelled.connect(on_cancelled)
+    try:
+        with commit():
+            status(order, "Cancelled")
+    finally:
+        transaction_cancelled.disconnect(on_cancelled)
+    entry = only_entry(kind=Kind.CANCEL_TRANSACTION)
+    assert (entry.external_id, entry.state) == (order.number, State.SENT)
+    assert transactions_at_diller()[order.number].is_cancelled
+    assert member_points() == points_before
+    assert cancelled == [order.number]
+
+
+def test_a_partial_return_cancels_and_sends_what_was_kept_as_a_new_transaction(paid, commit):
+    points_before = member_points()
+    order = paid({ESPRESSO: 2, MUG: 1})
+    espresso = order.lines.get(upc=ESPRESSO)
+    with commit():
+        event(order, "Refunded", amount=D("189.00"), lines=[(espresso, 1)])
+    cancel = only_entry(kind=Kind.CANCEL_TRANSACTION)
+    remainder = only_entry(kind=Kind.RESEND_REMAINDER)
+    assert (cancel.state, remainder.state) == (State.SENT, State.SENT)
+    assert remainder.external_id == f"{order.number}-R1" and remainder.depends_on == cancel
+    assert transactions_at_diller()[order.number].is_cancelled
+    kept = transactions_at_diller()[f"{order.number}-R1"].request
+    quantities = {d["product"]["external_id"]: d["quantity"] for d in kept["details"]}
+    assert quantities == {ESPRESSO: 1, MUG: 1, "shipping": 1}
+    assert D(str(kept["total"])) == order.total_incl_tax - D("189.00")
+    assert money_sum(d["total_price"] for d in kept["details"]) == D(str(kept["total"]))
+    # A second return of the same order corrects the remainder, not the original.
+    mug = order.lines.get(upc=MUG)
+    with commit():
+        event(order, "Refunded", amount=mug.line_price_incl_tax, lines=[(mug, 1)])
+    assert transactions_at_diller()[f"{order.number}-R1"].is_cancelled
+    last = transactions_at_diller()[f"{order.number}-R2"].request
+    assert {d["product"]["external_id"]: d["quantity"] for d in last["details"]} == {
+        ESPRESSO: 1,
+        "shipping": 1,
+    }
+    live = [t for t in transactions_at_diller().values() if not t.is_cancelled]
+    assert [t.external_id for t in live] == [f"{order.number}-R2"]
+    assert member_points() > points_before
+
+
+@override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})
+def test_a_partial_return_can_use_the_refund_endpoint_instead(paid, commit):
+    order = paid({ESPRESSO: 2})
+    points_after_purchase = member_points()
+    espresso = order.lines.get(upc=ESPRESSO)
+    with commit():
+        event(order, "Refunded", amount=D("189.00"), lines=[(espresso, 1)])
+    refund = only_entry(kind=Kind.REFUND)
+    assert refund.state == State.SENT and refund.external_id.startswith(f"{order.number}-RF-")
+    (recorded,) = transactions_at_diller()[order.number].refunds
+    assert recorded.total == D("189.00")
+    assert recorded.request["details"][0]["quantity"] == 1
+    assert member_points() < points_after_purchase
+    assert not transactions_at_diller()[order.number].is_cancelled
+
+
+def test_a_return_of_an_order_diller_never_received_is_a_negative_transaction(place, commit):
+    order = place({ESPRESSO: 2})  # never settled: its transaction was never queued
+    espresso = order.lines.get(upc=ESPRESSO)
+    points_before = member_points()
+    with commit():
+        event(order, "Refunded", amount=D("189.00"), lines=[(espresso, 1)])
+    entry = only_entry(kind=Kind.RETURN_TRANSACTION)
+    assert entry.state == State.SENT
+    body = transactions_at_diller()[entry.external_id].request
+    (detail,) = body["details"]
+    assert detail["quantity"] == -1 and D(str(detail["total_price"])) == D("-189.00")
+    assert D(str(body["total"])) == D("-189.00")
+    assert member_points() < points_before
+
+
+def test_returns_wait_for_the_transaction_they_correct(place, commit):
+    order = place({ESPRESSO: 2})
+    with embedded_sandbox().inject(error_rate=1.0, only_operations={"createTransaction"}):
+        with commit():
+            event(order, "Settled")
+            status(order, "Cancelled")
+    send = only_entry(kind=Kind.SEND_TRANSACTION)
+    cancel = only_entry(kind=Kind.CANCEL_TRANSACTION)
+    assert (send.state, cancel.state) == (State.FAILED, State.PENDING)
+    assert outbox.claim_due(entry_id=cancel.pk) == []  # not before its transaction is sent
+    OutboxEntry.objects.filter(pk=send.pk).update(next_attempt_at=timezone.now())
+    sent = []
+    transaction_sent.connect(receiver := lambda sender, **kw: sent.append(kw["entry"].kind))
+    try:
+        outbox.drain()
+    finally:
+        transaction_sent.disconnect(receiver)
+    cancel.refresh_from_db()
+    assert cancel.state == State.SENT and sent == [Kind.SEND_TRANSACTION]
+    assert transactions_at_diller()[order.number].is_cancelled
+
+
+@override_settings(DILLER={**DILLER, "RETURN_ON_SHIPPING_EVENTS": ["Returned"]})
+def test_a_shipping_return_event_can_trigger_the_return_too(paid, commit):
+    order = paid({ESPRESSO: 2})
+    espresso = order.lines.get(upc=ESPRESSO)
+    returned, _ = ShippingEventType.objects.get_or_create(name="Returned")
+    with commit():
+        EventHandler().create_shipping_event(order, returned, [espresso], [1])
+    kept = transactions_at_diller()[f"{order.number}-R1"].request
+    assert kept["details"][0]["quantity"] == 1
+
+
+@override_settings(DILLER={**DILLER, "RETURN_ON_REFUND_TRANSACTIONS": ["Refund"]})
+def test_an_amount_refunded_through_the_payment_source_is_returned_by_amount(paid, commit):
+    order = paid({ESPRESSO: 2})
+    with commit():
+        order.sources.get().refund(D("100.00"))
+    kept = transactions_at_diller()[f"{order.number}-R1"].request
+    assert "details" not in kept
+    assert D(str(kept["total"])) == order.total_incl_tax - D("100.00")
+
+
+def test_the_same_cause_is_handled_once(paid, commit):
+    from django_diller.contrib.oscar import triggers
+
+    order = paid({ESPRESSO: 2})
+    with commit():
+        status(order, "Cancelled")
+        triggers.queue_return(order, "order_status:Cancelled", everything=True)
+    assert OutboxEntry.objects.filter(kind=Kind.CANCEL_TRANSACTION).count() == 1
+    assert len(embedded_sandbox().requests_for("cancelTransaction")) == 1
+
+
+def test_a_broken_trigger_never_breaks_the_shops_payment_event(place, commit, monkeypatch):
+    from django_diller.contrib.oscar import triggers
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(triggers, "queue_transaction", broken)
+    order = place({ESPRESSO: 1})
+    with commit():
+        recorded = event(order, "Settled")
+    assert recorded.pk and order.payment_events.count() == 1
+    assert not OutboxEntry.objects.exists()
+
+
+def test_the_payload_is_kept_and_resent_unchanged(place, commit):
+    order = place({ESPRESSO: 1})
+    with embedded_sandbox().inject(error_rate=1.0, only_operations={"createTransaction"}):
+        with commit():
+            event(order, "Settled")
+    entry = only_entry(order_number=order.number)
+    first = dict(entry.payload)
+    entry.payload["total"] = first["total"]  # unchanged
+    OrderLoyaltyItem.objects.create(  # a change to the order after the first attempt ...
+        order_number=order.number,
+        store_id=SEED_STORE_ID,
+        member_id=SEED_MEMBER_ID,
+        kind=OrderLoyaltyItem.Kind.COUPON,
+        reference="PCT10",
+    )
+    OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now() - timedelta(1))
+    outbox.drain()
+    entry.refresh_from_db()
+    assert entry.state == State.SENT
+    assert entry.payload == first  # ... does not change what is sent
+    assert "coupon_codes" not in transactions_at_diller()[order.number].request
+
+
+# Backfill ----------------------------------------------------------------------------------
+
+
+def backfill(*args):
+    out = StringIO()
+    call_command("diller_backfill", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_backfill_queues_paid_member_orders_that_never_reached_diller(place, commit, shop):
+    from django.contrib.auth import get_user_model
+
+    paid_before_install = place({ESPRESSO: 1})
+    event(paid_before_install, "Settled")
+    OutboxEntry.objects.all().delete()  # as if the plugin was not installed yet
+    unpaid = place({MUG: 1})
+    other = get_user_model().objects.get(email="other@example.com")
+    not_a_member = place({MUG: 1}, user=other)
+    event(not_a_member, "Settled")
+    since = (timezone.now() - timedelta(days=1)).date().isoformat()
+
+    assert backfill("--since", since, "--dry-run").startswith("1 order(s) would be queued")
+    assert not OutboxEntry.objects.exists()
+    with commit():
+        report = backfill("--since", since)
+    assert report.startswith("1 order(s) queued")
+    assert "1 not paid" in report and "1 not members" in report
+    entry = only_entry(order_number=paid_before_install.number)
+    assert (entry.source, entry.state) == ("backfill", State.SENT)
+    assert unpaid.number not in transactions_at_diller()
+    assert backfill("--since", since).startswith("0 order(s) queued")
+
+
+def test_backfill_rejects_a_bad_date():
+    with pytest.raises(CommandError, match="--since must be a date"):
+        backfill("--since", "yesterday")
