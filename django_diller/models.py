@@ -277,6 +277,8 @@ class OutboxEntry(models.Model):
         REFUND = "refund", _("partial refund")
         RESEND_REMAINDER = "resend_remainder", _("send the remainder")
         RETURN_TRANSACTION = "return_transaction", _("send a return (negative amounts)")
+        RESERVE_LOYALTY = "reserve_loyalty", _("reserve coupons and stamps")
+        RELEASE_LOYALTY = "release_loyalty", _("release coupons and stamps")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import transaction
 
 from .api import DillerUnavailable
-from .services import outbox, reservations
+from .services import outbox
 
 # Diller down or rate limiting: try again later, with growing, jittered waits.
 RETRY_WHILE_UNAVAILABLE = {
@@ -18,16 +18,6 @@ RETRY_WHILE_UNAVAILABLE = {
     "retry_jitter": True,
     "max_retries": 8,
 }
-
-
-@shared_task(**RETRY_WHILE_UNAVAILABLE)
-def reserve_order_loyalty(order_number: str) -> None:
-    reservations.reserve_order(order_number)
-
-
-@shared_task(**RETRY_WHILE_UNAVAILABLE)
-def release_order_loyalty(order_number: str) -> None:
-    reservations.release_order(order_number)
 
 
 # The outbox ---------------------------------------------------------------------------------

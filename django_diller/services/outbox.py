@@ -13,8 +13,9 @@ how to send it. The outcome decides the row's next state:
 * the handler raises :class:`NotReady` → ``failed`` and tried again later, like an outage (a
   guest's membership is still being registered).
 
-A row with ``depends_on`` is claimed only once that row is sent or skipped: a cancel never
-overtakes its transaction, and a remainder never overtakes the cancel it replaces.
+A row with ``depends_on`` is claimed only once that row is sent or skipped (or, for a
+reservation, dead): a cancel never overtakes its transaction, a remainder never overtakes the
+cancel it replaces, and a transaction waits for the reservation queued with its order.
 
 A handler must be idempotent on the row's ``external_id``: after a lost answer, the row is sent
 again, and Diller's duplicate answer for an ``external_id`` it already has counts as received.
@@ -114,7 +115,16 @@ def _due(now: datetime):
         state__in=[OutboxEntry.State.PENDING, OutboxEntry.State.FAILED],
     )
     abandoned = Q(state=OutboxEntry.State.IN_FLIGHT, leased_until__lt=now)
-    free = Q(depends_on__isnull=True) | Q(depends_on__state__in=DONE)
+    free = (
+        Q(depends_on__isnull=True)
+        | Q(depends_on__state__in=DONE)
+        # A reservation is a courtesy to the checkout: one that failed for good must not hold
+        # back the transaction that settles the order.
+        | Q(
+            depends_on__state=OutboxEntry.State.DEAD,
+            depends_on__kind=OutboxEntry.Kind.RESERVE_LOYALTY,
+        )
+    )
     return OutboxEntry.objects.filter((waiting | abandoned) & free)
 
 

@@ -2,8 +2,9 @@
 
 Checking happens just before the order is placed (every applied coupon at once, concurrently),
 so a coupon used up elsewhere since the coupon step is caught before anything is charged.
-Reservations happen after the order is committed, from a task: a slow or absent Diller never
-holds up the shopper, and a reservation keyed by the order number may be repeated safely.
+Reservations and releases are outbox entries written with the order (or its cancellation) and
+sent after the commit: a slow or absent Diller never holds up the shopper, they are retried
+until Diller answers, and a reservation keyed by the order number may be repeated safely.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from django.utils.translation import gettext as _
 from ..api import DillerError, DillerNotFound, DillerRefused
 from ..api import models as wire
 from ..discounts import DiscountPlan
-from ..models import OrderLoyaltyItem
-from . import claims
+from ..models import OrderLoyaltyItem, OutboxEntry
+from . import claims, outbox
 from .connection import current_store_id, get_client
 
 logger = logging.getLogger("django_diller.reservations")
@@ -138,6 +139,87 @@ def record_order_items(
                 "lines": _touched_lines(plan, line_products, "stamp_card", reference),
             },
         )
+
+
+def queue_reservation(order_number: str, member_id: str) -> OutboxEntry:
+    """Reserve the order's coupons and stamps at Diller once the order is committed."""
+    number = str(order_number)
+    entry = outbox.enqueue(
+        OutboxEntry.Kind.RESERVE_LOYALTY,
+        number,
+        order_number=number,
+        store_id=current_store_id() or "",
+        member_id=member_id,
+        source="order placed",
+    )
+    # The order's transaction, queued moments ago in this same database transaction (payment
+    # settled as the order was placed), goes after the reservation: Diller then sees the
+    # coupons held for this order and used by it, in that order.
+    OutboxEntry.objects.filter(
+        kind=OutboxEntry.Kind.SEND_TRANSACTION,
+        order_number=number,
+        state=OutboxEntry.State.PENDING,
+        attempts=0,
+        depends_on__isnull=True,
+    ).update(depends_on=entry)
+    _queue(entry)
+    return entry
+
+
+def queue_release(order_number: str, source: str) -> OutboxEntry:
+    """Release the order's reservations (after they were made, if they are on their way)."""
+    number = str(order_number)
+    reserve = OutboxEntry.objects.filter(
+        kind=OutboxEntry.Kind.RESERVE_LOYALTY, external_id=number
+    ).first()
+    entry = outbox.enqueue(
+        OutboxEntry.Kind.RELEASE_LOYALTY,
+        number,
+        order_number=number,
+        store_id=reserve.store_id if reserve else current_store_id() or "",
+        source=source,
+        depends_on=reserve,
+    )
+    _queue(entry)
+    return entry
+
+
+def _queue(entry: OutboxEntry) -> None:
+    from ..tasks import queue_outbox_entries
+
+    queue_outbox_entries([entry.pk])
+
+
+def _settled(order_number: str) -> bool:
+    return OutboxEntry.objects.filter(
+        kind=OutboxEntry.Kind.SEND_TRANSACTION,
+        order_number=order_number,
+        state=OutboxEntry.State.SENT,
+    ).exists()
+
+
+@outbox.register(OutboxEntry.Kind.RESERVE_LOYALTY)
+def send_reservation(entry: OutboxEntry) -> dict:
+    if _settled(entry.order_number):
+        raise outbox.Skip("The order's transaction already used the coupons and stamps.")
+    reserve_order(entry.order_number)
+    return _states(entry.order_number)
+
+
+@outbox.register(OutboxEntry.Kind.RELEASE_LOYALTY)
+def send_release(entry: OutboxEntry) -> dict:
+    release_order(entry.order_number)
+    return _states(entry.order_number)
+
+
+def _states(order_number: str) -> dict:
+    items = OrderLoyaltyItem.objects.filter(order_number=order_number).order_by("pk")
+    return {
+        "items": [
+            {"kind": item.kind, "reference": item.reference, "reservation": item.reservation}
+            for item in items
+        ]
+    }
 
 
 def reserve_order(order_number: str) -> None:

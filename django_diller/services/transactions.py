@@ -89,7 +89,11 @@ def _purchase_settled(entry: OutboxEntry) -> None:
     """Diller ends the reservations a transaction uses; the local claims end with them."""
     claims.release_for_order(entry.order_number)
     OrderLoyaltyItem.objects.filter(
-        order_number=entry.order_number, reservation=OrderLoyaltyItem.Reservation.RESERVED
+        order_number=entry.order_number,
+        reservation__in=[
+            OrderLoyaltyItem.Reservation.PENDING,
+            OrderLoyaltyItem.Reservation.RESERVED,
+        ],
     ).update(
         reservation=OrderLoyaltyItem.Reservation.RELEASED,
         reservation_detail="used by the transaction",

@@ -5,6 +5,8 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -56,6 +58,12 @@ def coupon(code):
     return embedded_sandbox().state.stores[SEED_STORE_ID].coupons[code.upper()]
 
 
+# A shop whose payment settles later (a redirect gateway): the order's coupons stay reserved
+# until its transaction is sent.
+SETTLES_LATER = override_settings(DILLER={**settings.DILLER, "SEND_ON_PAYMENT_EVENTS": []})
+
+
+@SETTLES_LATER
 def test_the_order_records_and_reserves_what_each_coupon_and_card_gave(
     shopper, django_capture_on_commit_callbacks
 ):
@@ -82,6 +90,26 @@ def test_the_order_records_and_reserves_what_each_coupon_and_card_gave(
     hold = coupon("PCT20COFFEE").reservations[SEED_MEMBER_ID]
     assert hold.external_transaction_id == order.number
     assert not BasketLoyalty.objects.exists()  # the basket is spent
+
+
+def test_payment_taken_at_once_reserves_then_the_transaction_uses_the_coupons(
+    shopper, django_capture_on_commit_callbacks
+):
+    to_preview(shopper)
+    with django_capture_on_commit_callbacks(execute=True):
+        place_order(shopper)
+    order = Order.objects.get()
+    sandbox = embedded_sandbox()
+    reserved = sandbox.requests_for("reserveCoupon")
+    (sent,) = sandbox.requests_for("createTransaction")
+    assert reserved and reserved[-1].at <= sent.at  # held for the order, then used by it
+    assert coupon("PCT20COFFEE").times_redeemed(SEED_MEMBER_ID) == 1
+    assert SEED_MEMBER_ID not in coupon("PCT20COFFEE").reservations
+    items = OrderLoyaltyItem.objects.filter(order_number=order.number)
+    assert {i.reservation for i in items} == {OrderLoyaltyItem.Reservation.RELEASED}
+    assert sandbox.state.stores[SEED_STORE_ID].transactions[order.number].coupon_codes == [
+        "PCT20COFFEE"
+    ]
 
 
 def test_a_coupon_that_lapsed_since_the_step_is_removed_before_anything_is_charged(shopper):
@@ -111,6 +139,7 @@ def test_diller_down_when_placing_the_order_drops_loyalty_and_says_so(shopper):
     assert Order.objects.get().total_incl_tax == D("378.00") + STANDARD_SHIPPING
 
 
+@SETTLES_LATER
 def test_cancelling_the_order_releases_its_coupon_reservations(
     shopper, django_capture_on_commit_callbacks
 ):
@@ -126,6 +155,7 @@ def test_cancelling_the_order_releases_its_coupon_reservations(
     assert item.reservation == OrderLoyaltyItem.Reservation.RELEASED
 
 
+@SETTLES_LATER
 def test_other_statuses_keep_the_reservations(shopper, django_capture_on_commit_callbacks):
     to_preview(shopper)
     with django_capture_on_commit_callbacks(execute=True):

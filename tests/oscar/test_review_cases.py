@@ -53,9 +53,16 @@ def test_a_free_shipping_coupon_is_checked_recorded_and_reserved(
     assert order.shipping_incl_tax == 0
     item = OrderLoyaltyItem.objects.get(order_number=order.number, reference="SHIPFREEGEAR")
     assert item.amount == D("49.00")
-    assert item.reservation == OrderLoyaltyItem.Reservation.RESERVED
-    assert SEED_MEMBER_ID in sandbox_coupon("SHIPFREEGEAR").reservations
-    assert embedded_sandbox().requests_for("validateCoupon")  # checked before placing
+    sandbox = embedded_sandbox()
+    assert sandbox.requests_for("validateCoupon")  # checked before placing
+    (reserved,) = sandbox.requests_for("reserveCoupon")  # held for the order ...
+    assert reserved.path.endswith("/coupons/SHIPFREEGEAR/reserve")
+    # ... and used by its transaction, sent as payment was taken at once.
+    transaction = sandbox.state.stores[SEED_STORE_ID].transactions[order.number]
+    assert transaction.coupon_codes == ["SHIPFREEGEAR"]
+    assert sandbox_coupon("SHIPFREEGEAR").times_redeemed(SEED_MEMBER_ID) == 1
+    item.refresh_from_db()
+    assert item.reservation == OrderLoyaltyItem.Reservation.RELEASED
 
 
 def test_a_stamp_card_reward_is_not_given_on_a_second_order_from_the_same_stamps(shopper):

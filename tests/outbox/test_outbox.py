@@ -114,3 +114,41 @@ def test_backoff_grows_and_is_bounded():
     assert outbox.backoff(1) <= timedelta(seconds=30)
     assert outbox.backoff(3) <= timedelta(seconds=120)
     assert outbox.backoff(40).total_seconds() <= 21600
+
+
+@pytest.mark.parametrize(
+    ("kind", "state", "claimable"),
+    [
+        (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.PENDING, False),
+        (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.FAILED, False),
+        (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.DEAD, False),
+        (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.SENT, True),
+        (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.SKIPPED, True),
+        (OutboxEntry.Kind.RESERVE_LOYALTY, OutboxEntry.State.PENDING, False),
+        (OutboxEntry.Kind.RESERVE_LOYALTY, OutboxEntry.State.DEAD, True),
+    ],
+)
+def test_an_entry_waits_for_the_one_it_depends_on(kind, state, claimable):
+    first = outbox.enqueue(kind, "100001", order_number="100001", store_id="demo-store")
+    OutboxEntry.objects.filter(pk=first.pk).update(
+        state=state, next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    second = outbox.enqueue(
+        OutboxEntry.Kind.CANCEL_TRANSACTION,
+        "100001",
+        order_number="100001",
+        store_id="demo-store",
+        depends_on=first,
+    )
+    assert (second.pk in outbox.due_ids()) is claimable
+    claimed = outbox.claim_due(entry_id=second.pk)
+    assert [row.pk for row in claimed] == ([second.pk] if claimable else [])
+
+
+def test_the_sweep_leaves_fresh_entries_to_their_own_task():
+    fresh = entry()
+    assert outbox.due_ids(older_than=timedelta(seconds=15)) == []
+    OutboxEntry.objects.filter(pk=fresh.pk).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=20)
+    )
+    assert outbox.due_ids(older_than=timedelta(seconds=15)) == [fresh.pk]

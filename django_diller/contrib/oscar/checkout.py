@@ -22,7 +22,7 @@ from ...api import DillerError
 from ...models import BasketLoyalty, MemberLink
 from ...services import claims
 from ...services.connection import current_store_id
-from ...services.reservations import invalid_coupons, record_order_items
+from ...services.reservations import invalid_coupons, queue_reservation, record_order_items
 from ...services.wallet import forget_wallet
 from . import triggers
 from .forms import GuestConsentForm
@@ -172,9 +172,7 @@ class DillerCheckoutMixin:
             except Exception:  # the order is placed: never fail it for loyalty bookkeeping
                 logger.exception("diller could not record the loyalty items of an order")
             else:
-                from ...tasks import reserve_order_loyalty
-
-                transaction.on_commit(lambda: reserve_order_loyalty.delay(number))
+                guarded(queue_reservation)(number, member_id)
         if basket.id:
             claims.attach_to_order(basket.id, str(order.number))
             BasketLoyalty.objects.filter(basket_id=basket.id).delete()

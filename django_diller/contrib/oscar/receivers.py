@@ -7,7 +7,6 @@ shipping events and payment-source transactions that return part of it.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from oscar.apps.order.signals import order_placed, order_status_changed
@@ -15,6 +14,7 @@ from oscar.core.loading import get_model
 
 from ...conf import app_settings
 from ...models import OrderLoyaltyItem
+from ...services.reservations import queue_release
 from . import triggers
 from .guard import guarded
 
@@ -28,11 +28,8 @@ def release_reservations_when_cancelled(sender, order, old_status, new_status, *
     if new_status not in app_settings.RELEASE_ON_ORDER_STATUSES:
         return
     number = str(order.number)
-    if not OrderLoyaltyItem.objects.filter(order_number=number).exists():
-        return
-    from ...tasks import release_order_loyalty
-
-    transaction.on_commit(lambda: release_order_loyalty.delay(number))
+    if OrderLoyaltyItem.objects.filter(order_number=number).exists():
+        guarded(queue_release)(number, f"order_status:{new_status}")
 
 
 @receiver(order_status_changed, dispatch_uid="diller-transaction-on-status")

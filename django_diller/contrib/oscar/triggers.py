@@ -47,6 +47,7 @@ def queue_transaction(order, source: str) -> OutboxEntry | None:
     if member_id is None:
         return None
     number = str(order.number)
+    reservation = OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY, external_id=number)
     entry = outbox.enqueue(
         Kind.SEND_TRANSACTION,
         number,
@@ -54,6 +55,7 @@ def queue_transaction(order, source: str) -> OutboxEntry | None:
         store_id=store_id,
         member_id=member_id,
         source=source,
+        depends_on=reservation.first(),
     )
     queue_outbox_entries([entry.pk])
     return entry
