@@ -1,9 +1,10 @@
 """A member's loyalty checkout in a real browser: basket, address, delivery, coupon step, payment,
-preview, place order; then the reservations in the embedded Diller sandbox and the database.
+preview, place order; then the reservations and the transaction in the embedded Diller sandbox
+and the database.
 
 The live server runs in a thread of this process, so the sandbox the pages talk to is the one
-``embedded_sandbox()`` returns here. The reservation is made by a Celery task (eager in tests)
-from ``transaction.on_commit`` in the server's request thread: the test polls for it.
+``embedded_sandbox()`` returns here. The reservation and the transaction are sent by outbox
+tasks (eager in tests) queued at the commit in the server's request thread: the test polls.
 """
 
 import re
@@ -27,7 +28,7 @@ STAMP_CARD = 101
 # Espresso 2 x 189.00: one free (stamp card 101), 20 % off the other = 151.20;
 # Earl Grey 79.00 - 10 % (PCT10) = 71.10; Standard delivery 49.00.
 ORDER_TOTAL = "NOK271.30"
-RESERVATION_WAIT_S = 5.0
+TRANSACTION_WAIT_S = 5.0
 
 
 def sandbox_store():
@@ -64,16 +65,13 @@ def fill_shipping_address(page) -> None:
     form.get_by_role("button", name="Continue").click()
 
 
-def wait_for_reservations(order_number: str) -> dict:
-    """Poll until the order's loyalty items are all reserved (or the wait runs out)."""
-    deadline = time.monotonic() + RESERVATION_WAIT_S
+def wait_for_transaction(order_number: str):
+    """Poll until Diller holds the order's transaction (or the wait runs out)."""
+    deadline = time.monotonic() + TRANSACTION_WAIT_S
     while True:
-        items = {i.reference: i for i in OrderLoyaltyItem.objects.filter(order_number=order_number)}
-        done = items and all(
-            i.reservation != OrderLoyaltyItem.Reservation.PENDING for i in items.values()
-        )
-        if done or time.monotonic() > deadline:
-            return items
+        received = sandbox_store().transactions.get(order_number)
+        if received is not None or time.monotonic() > deadline:
+            return received
         time.sleep(0.1)
 
 
@@ -131,11 +129,20 @@ def test_a_member_checks_out_with_a_ticked_coupon_an_automatic_one_and_a_stamp_c
     assert number == order.number
     assert str(order.total_incl_tax) == "271.30"
 
-    items = wait_for_reservations(number)
+    # Payment was taken as the order was placed: the coupons and the stamp card were reserved
+    # for the order, then its transaction used them.
+    received = wait_for_transaction(number)
+    assert received is not None, "the order's transaction never reached Diller"
+    items = {i.reference: i for i in OrderLoyaltyItem.objects.filter(order_number=number)}
     assert set(items) == {"PCT10", "PCT20COFFEE", str(STAMP_CARD)}
-    assert {i.reservation for i in items.values()} == {OrderLoyaltyItem.Reservation.RESERVED}
+    assert {i.reservation for i in items.values()} == {OrderLoyaltyItem.Reservation.RELEASED}
+    sandbox = embedded_sandbox()
+    (sent,) = sandbox.requests_for("createTransaction")
+    holds = sandbox.requests_for("reserveCoupon") + sandbox.requests_for("reserveStamp")
+    assert len(holds) == 3 and all(hold.at <= sent.at for hold in holds)
+    assert sorted(received.coupon_codes) == ["PCT10", "PCT20COFFEE"]
+    assert str(received.total) == "271.30"
     store = sandbox_store()
     for code in ("PCT10", "PCT20COFFEE"):
-        hold = store.coupons[code].reservations[SEED_MEMBER_ID]
-        assert hold.external_transaction_id == number, code
-    assert SEED_MEMBER_ID in store.stamp_cards[STAMP_CARD].reservations
+        assert store.coupons[code].times_redeemed(SEED_MEMBER_ID) == 1, code
+        assert SEED_MEMBER_ID not in store.coupons[code].reservations, code
