@@ -6,17 +6,25 @@ and get Diller's answers or one of this module's errors back; Diller's own error
 
 Security rules kept here, so that no view can forget them:
 
-* A member id never comes from the browser. Linking an existing member needs a one-time code
-  sent to the member's phone; the pending link (member id, expiry, tries) lives in the
-  server-side session.
-* Sending codes is rate limited in the Django cache (per member phone and per client IP), so
-  the page can't be used to flood someone's phone or to probe many numbers.
+* A member id never comes from the browser. Linking a member needs a one-time code sent to
+  the member's phone; the pending link (member id, expiry, tries) lives in the server-side
+  session.
+* Joining with a phone that is not a member yet needs the same proof: the member is registered
+  at Diller with the phone alone and no consents, nothing is linked, and the code is texted to
+  that phone (:meth:`MemberService.start_registration`). The rest of the profile and the
+  ticked consents wait in the pending link and reach Diller only after the right code
+  (:meth:`MemberService.verify_code_link`), so someone typing another person's number never
+  gets their details or consents recorded at Diller.
+* Sending codes, and registering (which creates a member at Diller and texts the phone), is
+  rate limited in the Django cache (per phone and per client IP), so the page can't be used to
+  flood someone's phone or to probe many numbers.
 * Consents are recorded in the shop's own table each time one changes, with where it happened.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -32,13 +40,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from ..api import models as wire
-from ..api.errors import DillerNotFound, DillerRefused
+from ..api.errors import DillerNotFound, DillerRefused, DillerValidationError
 from ..conf import app_settings
 from ..models import Consent, ConsentRecord, MemberLink, Source
 from ..phones import PhoneNumber
 from ..signals import member_joined, member_left, member_updated
 from .connection import current_department_id, current_store_id, get_client
 from .store import membership_levels, store_details
+
+logger = logging.getLogger(__name__)
 
 CHANNEL = "OnlineStore"
 
@@ -148,6 +158,22 @@ class LoyaltyOverview:
     stamp_cards: list[wire.MemberStampCard]
     progress: LevelProgress
     currency: str
+
+
+@dataclass
+class LinkResult:
+    """What :meth:`MemberService.verify_code_link` did.
+
+    ``joined``: the member had not accepted the club's terms when the code was sent (a phone
+    registered by this join, an abandoned one, or one enrolled at a counter), so this link
+    made them a member with the ticked consents and the typed profile. ``profile_refused``:
+    Diller refused some of that profile; the consents were applied without it and the shopper
+    should check their details.
+    """
+
+    member: wire.MemberResponse
+    joined: bool = False
+    profile_refused: bool = False
 
 
 def segment_values(
@@ -281,7 +307,12 @@ class MemberService:
         *,
         source: str = Source.PAGE,
     ) -> wire.MemberResponse:
-        """Register a new member at Diller for ``user``, link it and record the consents."""
+        """Register a new member at Diller for ``user``, link it and record the consents.
+
+        This links at once, without proof that ``user`` owns the phone: it is only for callers
+        that have established that already. The shopper's join page must not use it; it goes
+        through :meth:`start_registration` and :meth:`verify_code_link` instead.
+        """
         if profile.phone is None:
             raise ValueError("a phone number is required to register")
         self._check_account_free(user)
@@ -339,19 +370,75 @@ class MemberService:
         )
         return updated
 
-    # linking an existing member by one-time code -------------------------------------------
+    # joining by one-time code: a new phone, or an existing member ---------------------------
+
+    def start_registration(
+        self,
+        request: HttpRequest,
+        profile: Profile,
+        segments: Iterable[wire.StoreSegmentResponse] = (),
+    ) -> None:
+        """Join with a phone that is not a member yet: register it, unlinked, and text a code.
+
+        The shopper has not proved the phone is theirs, so Diller gets the least it needs to
+        create a member and send the code: the phone, the web shop's department and the
+        origin, with every consent false (no terms accepted, no marketing). Nothing is linked
+        and no consent is recorded here. The typed profile (names, e-mail, birth date, gender,
+        address, segment answers) and the ticked consents wait in the session's pending link
+        and are sent by :meth:`verify_code_link` after the right code. A shopper who never
+        verifies leaves an unconsented member at Diller with nothing but the phone; a later
+        join finds it with :meth:`find_existing` and goes through :meth:`start_code_link`.
+
+        Registering is rate limited like sending a code (``OTP_PER_PHONE``, ``OTP_PER_IP``),
+        counted once, before Diller is asked.
+        """
+        if profile.phone is None:
+            raise ValueError("a phone number is required to register")
+        user = request.user
+        self._check_account_free(user)
+        phone_key = profile.phone.country_code + profile.phone.number
+        self._rate_limit(phone_key, client_ip(request))
+        department_id = current_department_id()
+        registration = wire.RegisterMemberRequest(
+            phone=profile.phone.to_wire(),
+            consent=wire.Consent(**dict.fromkeys(CONSENT_FLAGS, False)),
+            department_ids=[department_id] if department_id else [],
+            origin=self._origin(department_id),
+        )
+        try:
+            member = self.client.register_member(registration)
+        except DillerValidationError as error:
+            # Someone registered the phone since the search: prove it like any existing one.
+            member = self.find_existing(profile.phone) if error.status == 409 else None
+            if member is None or not member.id:
+                raise
+            self._check_free(user, member.id)
+        if not member.id:
+            raise NoPendingLink()
+        self._send_code(
+            request,
+            member,
+            phone_key,
+            profile.consents,
+            self._pending_profile(member, profile, segments),
+        )
 
     def start_code_link(
         self,
         request: HttpRequest,
         member: wire.MemberResponse,
         consents: Mapping[str, bool] | None = None,
+        *,
+        profile: Profile | None = None,
+        segments: Iterable[wire.StoreSegmentResponse] = (),
     ) -> None:
-        """Text the member a code and remember, in the session, whom it was sent for.
+        """Text an existing member a code and remember, in the session, whom it was sent for.
 
-        ``consents`` are the boxes the shopper ticked on the join form: they are applied
-        after the code is verified if the member never accepted the club's terms (someone
-        enrolled at a counter), and otherwise left alone (the member chose theirs before).
+        ``consents`` (and ``profile``) are what the shopper ticked and typed on the join form:
+        they are applied after the code is verified if the member never accepted the club's
+        terms (someone enrolled at a counter, or a registration never verified), and
+        otherwise left alone (the member chose theirs before; the profile is then not even
+        kept in the session).
         """
         user = request.user
         if not member.id:
@@ -360,17 +447,59 @@ class MemberService:
         self._check_free(user, member.id)
         phone_key = member.phone.country_code + member.phone.number if member.phone else member.id
         self._rate_limit(phone_key, client_ip(request))
-        self.client.send_login_otp(member.id)
-        cache.delete(self._wrong_codes_key(member.id))  # a new code gets its own tries
-        request.session[PENDING_LINK_SESSION_KEY] = {
-            "member_id": member.id,
+        pending_profile = self._pending_profile(member, profile, segments) if profile else None
+        self._send_code(request, member, phone_key, consents or {}, pending_profile)
+
+    def _send_code(
+        self,
+        request: HttpRequest,
+        member: wire.MemberResponse,
+        phone_key: str,
+        consents: Mapping[str, bool | None],
+        profile: dict[str, Any] | None,
+    ) -> None:
+        """Text the login code (limits already counted) and store the pending link.
+
+        Everything in the pending link is JSON (the session may be signed cookies or JSON in
+        the database); the profile is the ``UpdateMemberRequest`` fields to send after the
+        code, already in wire form. It is never logged.
+        """
+        member_id = member.id or ""
+        self.client.send_login_otp(member_id)
+        cache.delete(self._wrong_codes_key(member_id))  # a new code gets its own tries
+        pending: dict[str, Any] = {
+            "member_id": member_id,
             "store_id": self.store_id,
-            "user_id": str(user.pk),
+            "user_id": str(request.user.pk),
             "phone_key": phone_key,
             "expires_at": time.time() + PENDING_LINK_LIFETIME,
             "wrong": 0,
-            "consents": self._consent_flags(consents or {}),
+            "consents": self._consent_flags(consents),
+            "joining": not self._accepted_terms(member),
         }
+        if profile is not None:
+            pending["profile"] = profile
+        request.session[PENDING_LINK_SESSION_KEY] = pending
+
+    def _pending_profile(
+        self,
+        member: wire.MemberResponse,
+        profile: Profile | None,
+        segments: Iterable[wire.StoreSegmentResponse],
+    ) -> dict[str, Any] | None:
+        """The profile fields to send after the code, as JSON; None when the member already
+        accepted the terms (their profile is theirs, the shop does not overwrite it)."""
+        if profile is None or self._accepted_terms(member):
+            return None
+        fields = self._update_request(profile, segments, consents={})
+        data = fields.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+        data.pop("consent", None)
+        data.pop("origin", None)
+        return data
+
+    @staticmethod
+    def _accepted_terms(member: wire.MemberResponse) -> bool:
+        return bool(member.consent and member.consent.gdpr_accepted)
 
     def resend_code(self, request: HttpRequest) -> None:
         """Send a new code for the pending link (same limits)."""
@@ -416,8 +545,15 @@ class MemberService:
     def forget_pending(self, request: HttpRequest) -> None:
         request.session.pop(PENDING_LINK_SESSION_KEY, None)
 
-    def verify_code_link(self, request: HttpRequest, code: str) -> wire.MemberResponse:
-        """Check the code for the pending link; on success link the member to the user."""
+    def verify_code_link(self, request: HttpRequest, code: str) -> LinkResult:
+        """Check the code for the pending link; on success link the member to the user.
+
+        A member who has not accepted the club's terms (registered by :meth:`start_registration`,
+        a registration never verified, or enrolled at a counter) gets the ticked consents and
+        the typed profile in one update first: only now, with the phone proven, does Diller
+        record the terms accepted and the shopper's details. Then the link, the consent
+        records and ``member_joined``, whichever way the shopper came.
+        """
         pending = self.pending_link(request)
         if pending is None:
             raise NoPendingLink()
@@ -443,13 +579,10 @@ class MemberService:
         member = self.client.get_member(member_id)
         self._check_free(user, member_id)
         ticked = pending.get("consents") or {}
-        if not (member.consent and member.consent.gdpr_accepted) and ticked.get(Consent.GDPR):
-            member = self.client.update_member(
-                member_id,
-                wire.UpdateMemberRequest(
-                    consent=wire.MemberConsent(**ticked),
-                    origin=self._origin(current_department_id()),
-                ),
+        profile_refused = False
+        if not self._accepted_terms(member) and ticked.get(Consent.GDPR):
+            member, profile_refused = self._finish_joining(
+                member_id, ticked, pending.get("profile")
             )
         self._link(user, member_id, Source.PAGE)
         self.forget_pending(request)
@@ -462,7 +595,39 @@ class MemberService:
             store_id=self.store_id,
             source=Source.PAGE,
         )
-        return member
+        return LinkResult(
+            member=member, joined=bool(pending.get("joining")), profile_refused=profile_refused
+        )
+
+    def _finish_joining(
+        self, member_id: str, ticked: Mapping[str, bool], profile: Mapping[str, Any] | None
+    ) -> tuple[wire.MemberResponse, bool]:
+        """Accept the terms with the ticked consents, and send the profile with them.
+
+        Returns the member and whether Diller refused the profile: then the consents are sent
+        alone (the phone is proven, the membership should not fail over an e-mail address)
+        and the shopper fixes the details on the edit page. Only field names are logged.
+        """
+        consent = wire.MemberConsent(**self._consent_flags(ticked))
+        origin = self._origin(current_department_id())
+        if profile:
+            request = wire.UpdateMemberRequest.model_validate(
+                {**profile, "consent": consent, "origin": origin}
+            )
+            try:
+                return self.client.update_member(member_id, request), False
+            except DillerValidationError as error:
+                logger.info(
+                    "Diller refused the join profile of member %s (fields %s); "
+                    "consents sent without it",
+                    member_id,
+                    ", ".join(sorted(error.field_errors)) or "-",
+                )
+                refused = True
+        else:
+            refused = False
+        request = wire.UpdateMemberRequest(consent=consent, origin=origin)
+        return self.client.update_member(member_id, request), refused
 
     # updating and leaving ------------------------------------------------------------------
 

@@ -58,7 +58,9 @@ MEMBER_TAKEN = _(
     "Log in with that account, or contact us."
 )
 ALREADY_LINKED = _("Your account is already linked to a membership.")
-CODE_SENT = _("We sent a code to the phone number of that membership.")
+# The same words whether the phone was new (registered just now) or a member's already, so the
+# page tells nobody whether a number belongs to the club.
+CODE_SENT = _("We sent a code by SMS to the mobile phone number of the membership.")
 CODE_VOID = _("The code is no longer valid. Start again to get a new code.")
 
 TEMPLATES = "django_diller/members/"
@@ -146,9 +148,17 @@ def join(request: HttpRequest) -> HttpResponse:
     ``?next=`` back here): a membership belongs to a shop account, so that "my loyalty" and
     checkout can find it, and a one-time code proves the account holder owns the phone.
 
-    For a logged-in shopper: the profile form. When the phone (or e-mail) already belongs to a
-    Diller member, a code is texted to that member's phone and the shopper is sent to
-    ``join/verify/``; otherwise the member is registered and linked.
+    For a logged-in shopper: the profile form, then always a one-time code before anything is
+    linked (``join/verify/``):
+
+    * the phone (or e-mail) already belongs to a Diller member: the code goes to that
+      member's phone;
+    * the phone is new: the member is registered at Diller with the phone alone (plus the
+      web shop's department and origin) and every consent false, and the code goes to that
+      phone. The typed profile and the ticked consents are kept in the session's pending link
+      and sent to Diller only once the code proves the phone is the shopper's: minimal data
+      before proof, so that typing someone else's number gives Diller neither a profile nor
+      a consent in their name (see ``MemberService.start_registration``).
     """
     if not request.user.is_authenticated:
         return render(request, _template("join_login"), _account_links(request.get_full_path()))
@@ -167,10 +177,11 @@ def join(request: HttpRequest) -> HttpResponse:
         try:
             existing = service.find_existing(profile.phone, profile.email)
             if existing is not None:
-                service.start_code_link(request, existing, profile.consents)
-                messages.info(request, CODE_SENT)
-                return redirect("diller:join-verify")
-            service.register(request.user, profile, segments)
+                service.start_code_link(
+                    request, existing, profile.consents, profile=profile, segments=segments
+                )
+            else:
+                service.start_registration(request, profile, segments)
         except RateLimited:
             form.add_error(None, RATE_LIMITED)
         except MemberTaken:
@@ -180,15 +191,18 @@ def join(request: HttpRequest) -> HttpResponse:
         except DillerError as error:
             _diller_problem(form, error)
         else:
-            messages.success(request, _("Welcome to the loyalty club!"))
-            return redirect("diller:me")
+            messages.info(request, CODE_SENT)
+            return redirect("diller:join-verify")
     return render(request, _template("join"), {"form": form, "store": store})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def join_verify(request: HttpRequest) -> HttpResponse:
-    """Enter the code texted to the phone of the existing membership (never shown here)."""
+    """Enter the code texted to the membership's phone (never shown here): the phone of an
+    existing member, or the new phone the join page registered. The right code links the
+    member; a new one (or one who never accepted the terms) joins with the consents and
+    profile typed on the join page."""
     service = MemberService()
     if service.pending_link(request) is None:
         messages.warning(request, CODE_VOID)
@@ -211,7 +225,7 @@ def join_verify(request: HttpRequest) -> HttpResponse:
             return redirect("diller:join-verify")
     elif request.method == "POST" and form.is_valid():
         try:
-            service.verify_code_link(request, form.cleaned_data["code"])
+            result = service.verify_code_link(request, form.cleaned_data["code"])
         except WrongCode as wrong:
             form.add_error(
                 "code",
@@ -225,9 +239,25 @@ def join_verify(request: HttpRequest) -> HttpResponse:
             form.add_error(None, MEMBER_TAKEN)
         except AlreadyLinked:
             form.add_error(None, ALREADY_LINKED)
+        except DillerValidationError as error:
+            # Not the shopper's typing on this page: nothing to put on the code field.
+            logger.error("Diller refused a call after a verified code: %s", error)
+            form.add_error(None, FAILED)
         except DillerError as error:
             _diller_problem(form, error)
         else:
+            if result.profile_refused:
+                messages.warning(
+                    request,
+                    _(
+                        "Welcome to the loyalty club! Some of your details were not accepted: "
+                        "please check them."
+                    ),
+                )
+                return redirect("diller:me-edit")
+            if result.joined:
+                messages.success(request, _("Welcome to the loyalty club!"))
+                return redirect("diller:me")
             messages.success(
                 request, _("Your membership is now linked to your account. Check your details.")
             )

@@ -44,6 +44,25 @@ def wrong_code(right: int) -> str:
     return f"{(right + 1) % 900_000 + 100_000:06d}"
 
 
+def texted_code(context, shop: str, phone: str) -> str:
+    """The newest login code "texted" to ``phone``, read off the sandbox's messages page in
+    another tab, as a developer trying the demo would."""
+    tab = context.new_page()
+    try:
+        tab.goto(f"{shop}/loyalty/sandbox/messages/")
+        row = (
+            tab.locator("#sandbox-messages tbody tr")
+            .filter(has_text=phone)
+            .filter(has_text="login_otp")
+            .first
+        )
+        text = row.locator(".code").inner_text().strip()
+    finally:
+        tab.close()
+    assert text.isdigit(), f"no code for {phone} on the messages page"
+    return f"{int(text):06d}"
+
+
 def test_a_customer_joins_sees_my_loyalty_and_edits_a_segment(page, shop):
     log_in(page, shop, *CUSTOMER)
     page.goto(f"{shop}/loyalty/join/")
@@ -66,6 +85,26 @@ def test_a_customer_joins_sees_my_loyalty_and_edits_a_segment(page, shop):
     form.get_by_label("I want to join the loyalty club").check()
     assert screenshot(page, "member-join").stat().st_size < 300_000
     form.get_by_role("button", name="Join").click()
+
+    # A new phone is proven like an existing one: registered bare, linked only after the code.
+    page.wait_for_url(f"{shop}/loyalty/join/verify/")
+    expect(page.get_by_role("heading", name="Confirm your membership")).to_be_visible()
+    expect(page.locator(".diller-verify")).to_contain_text(
+        "We sent a code by SMS to the mobile phone number of the membership."
+    )
+    pending = sandbox_member_with_number(NEW_NUMBER)
+    assert pending.first_name is None and pending.segments == {}
+    assert not pending.consent.gdpr_accepted and not pending.consent.receive_sms
+    assert not MemberLink.objects.filter(user__email=CUSTOMER[0]).exists()
+
+    code = texted_code(page.context, shop, f"+47{NEW_NUMBER}")
+    verify = page.locator("#diller-verify-form")
+    verify.get_by_label("Code").fill(wrong_code(int(code)))
+    verify.get_by_role("button", name="Confirm").click()
+    expect(page.locator(".diller-error")).to_contain_text("That code is wrong or has expired.")
+    assert not MemberLink.objects.filter(user__email=CUSTOMER[0]).exists()
+    verify.get_by_label("Code").fill(code)
+    verify.get_by_role("button", name="Confirm").click()
 
     page.wait_for_url(f"{shop}/loyalty/me/")
     expect(page.locator(".alert", has_text="Welcome to the loyalty club!")).to_be_visible()
@@ -118,7 +157,7 @@ def test_an_existing_member_links_their_membership_with_the_texted_code(page, sh
     page.wait_for_url(f"{shop}/loyalty/join/verify/")
     expect(page.get_by_role("heading", name="Confirm your membership")).to_be_visible()
     expect(page.locator(".diller-verify")).to_contain_text(
-        "We sent a code to the phone number of that membership."
+        "We sent a code by SMS to the mobile phone number of the membership."
     )
     expect(page.locator("body")).not_to_contain_text("Kari")  # the member's name stays hidden
     code = embedded_sandbox().last_otp(SEED_MEMBER_ID)

@@ -54,3 +54,29 @@ def test_the_join_page_is_shown_in_the_shoppers_language(client, django_user_mod
         phrase = translation.gettext("Mobile phone")
     assert phrase != "Mobile phone"
     assert phrase in local and phrase not in english
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["nb", "sv"])
+def test_the_code_page_after_joining_with_a_new_phone_speaks_the_language(
+    client, django_user_model, language
+):
+    user = django_user_model.objects.create_user("ola", "ola@example.com", "pw")
+    client.force_login(user)
+    data = {
+        "phone": "98765432",
+        "first_name": "Ola",
+        "last_name": "Nordmann",
+        "segment_1": "Yirgacheffe",
+        "segment_3": "32",
+        "gdpr_accepted": "on",
+    }
+    response = client.post(reverse("diller:join"), data, HTTP_ACCEPT_LANGUAGE=language)
+    assert response["Location"] == reverse("diller:join-verify")
+    page = client.get(reverse("diller:join-verify"), HTTP_ACCEPT_LANGUAGE=language)
+    html = page.content.decode()
+    english = "We sent a code by SMS to the mobile phone number of the membership."
+    with translation.override(language):
+        local = translation.gettext(english)
+    assert local != english
+    assert local in html and english not in html

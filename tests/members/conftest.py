@@ -65,3 +65,25 @@ def member_with_number(store_state, number: str):
         if member.phone.number == number and not member.is_deleted:
             return member
     return None
+
+
+def texted_code(sandbox, store_state, number: str) -> str:
+    """The last one-time code the sandbox texted to the member holding this national number."""
+    member = member_with_number(store_state, number)
+    assert member is not None, f"no member with {number}"
+    code = sandbox.last_otp(member.id)
+    assert code is not None, f"no code texted to {number}"
+    return f"{code:06d}"
+
+
+def join_and_verify(shopper, sandbox, store_state, **overrides: Any):
+    """Post the join form, then the code texted to its phone; the verify page's response."""
+    from django.urls import reverse
+
+    data = join_data(**overrides)
+    response = shopper.post(reverse("diller:join"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == reverse("diller:join-verify")
+    number = "".join(ch for ch in data["phone"] if ch.isdigit())[-8:]
+    code = texted_code(sandbox, store_state, number)
+    return shopper.post(reverse("diller:join-verify"), {"code": code})

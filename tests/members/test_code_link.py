@@ -34,7 +34,8 @@ def test_an_existing_phone_gets_a_code_and_never_sees_the_members_details(shoppe
     assert response["Location"] == VERIFY
     assert sandbox.last_otp(SEED_MEMBER_ID) is not None
     html = shopper.get(VERIFY).content.decode()
-    assert "We sent a code to the phone number of that membership." in html
+    assert "We sent a code by SMS to the mobile phone number of the membership." in html
+    assert "already belongs to a member" not in html  # the same page as for a new phone
     for secret in (
         SEED_MEMBER_NATIONAL_PHONE,
         "91 23 45 67",
@@ -193,11 +194,15 @@ def test_an_enrolled_member_linked_by_code_gets_the_consents_ticked_on_the_form(
         )
     )
     shopper.post(reverse("diller:join"), join_data(phone="45454545", receive_sms="on"))
-    shopper.post(VERIFY, {"code": str(sandbox.last_otp(enrolled.id))})
+    assert shopper.session[PENDING_LINK_SESSION_KEY]["profile"]["first_name"] == "Ola"
+    response = shopper.post(VERIFY, {"code": str(sandbox.last_otp(enrolled.id))})
+    assert response["Location"] == reverse("diller:me")  # joined now: welcome
     member = store_state.members[enrolled.id]
     assert member.consent.gdpr_accepted is True
     assert member.consent.receive_sms is True
     assert member.consent.receive_email is False
+    assert (member.first_name, member.last_name) == ("Ola", "Nordmann")  # the typed profile
+    assert member.segments[1].value == "Yirgacheffe"
     assert MemberLink.objects.get(user=user).member_id == enrolled.id
     given = ConsentRecord.objects.filter(member_id=enrolled.id, given=True)
     assert {r.consent for r in given} == {"gdpr_accepted", "receive_sms"}
@@ -207,6 +212,20 @@ def test_a_full_members_own_consents_are_left_alone(shopper, sandbox, store_stat
     start(shopper)  # the form ticks only "join"
     shopper.post(VERIFY, {"code": str(sandbox.last_otp(SEED_MEMBER_ID))})
     assert store_state.members[SEED_MEMBER_ID].consent.receive_sms is True
+
+
+def test_a_full_members_profile_is_neither_kept_nor_overwritten(shopper, sandbox, store_state):
+    before = store_state.members[SEED_MEMBER_ID]
+    name, coffee = before.first_name, before.segments[1].value
+    start(shopper, first_name="Mallory", segment_1="Decaf")
+    pending = shopper.session[PENDING_LINK_SESSION_KEY]
+    assert "profile" not in pending
+    assert pending["joining"] is False
+    shopper.post(VERIFY, {"code": str(sandbox.last_otp(SEED_MEMBER_ID))})
+    after = store_state.members[SEED_MEMBER_ID]
+    assert (after.first_name, after.segments[1].value) == (name, coffee)
+    assert sandbox.requests_for("updateMember") == []
+    assert sandbox.requests_for("registerMember") == []
 
 
 def test_a_verified_code_survives_diller_failing_right_after(shopper, user, sandbox):

@@ -14,7 +14,7 @@ from django_diller.sandbox.seed import SEED_MEMBER_ID
 from django_diller.services.connection import get_client
 from django_diller.signals import member_joined, member_left, member_updated
 
-from .conftest import join_data, member_with_number
+from .conftest import join_and_verify, join_data, member_with_number
 
 pytestmark = pytest.mark.django_db
 
@@ -294,11 +294,12 @@ def test_leave_when_diller_is_down_keeps_the_link(shopper, demo_link, sandbox):
     assert MemberLink.objects.exists()
 
 
-def test_a_joined_member_can_rejoin_after_leaving(shopper, user, store_state):
-    shopper.post(reverse("diller:join"), join_data())
+def test_a_joined_member_can_rejoin_after_leaving(shopper, user, sandbox, store_state):
+    assert join_and_verify(shopper, sandbox, store_state)["Location"] == reverse("diller:me")
     shopper.post(reverse("diller:me-leave"))
     assert member_with_number(store_state, "98765432") is None
-    assert shopper.post(reverse("diller:join"), join_data())["Location"] == reverse("diller:me")
+    assert not MemberLink.objects.exists()
+    assert join_and_verify(shopper, sandbox, store_state)["Location"] == reverse("diller:me")
     assert (
         MemberLink.objects.get(user=user).member_id
         == member_with_number(store_state, "98765432").id
