@@ -156,8 +156,14 @@ def claim_due(limit: int = 50, entry_id: int | None = None) -> list[OutboxEntry]
 
 
 def deliver(entry: OutboxEntry) -> OutboxEntry:
-    """Send one claimed row with its kind's handler and record the outcome."""
+    """Send one claimed row with its kind's handler and record the outcome.
+
+    The outcome is written only while this worker's lease still holds: if the send outlived
+    the lease and another worker took the row, that worker's outcome stands (Diller's
+    duplicate answer made its send harmless) and this one is dropped, unannounced.
+    """
     handler = HANDLERS.get(entry.kind)
+    lease_held = entry.leased_until
     entry.attempts += 1
     now = timezone.now()
     try:
@@ -180,9 +186,33 @@ def deliver(entry: OutboxEntry) -> OutboxEntry:
         entry.sent_at = now
         entry.last_error = ""
     entry.leased_until = None
-    entry.save()
+    if not _record(entry, lease_held):
+        logger.warning("diller outbox entry %s: lease lost during the send; not recorded", entry.pk)
+        entry.refresh_from_db()
+        return entry
     _announce(entry)
     return entry
+
+
+def _record(entry: OutboxEntry, lease_held) -> bool:
+    """Save the outcome if the row is still ours (in flight under the lease we were given)."""
+    entry.updated_at = timezone.now()
+    outcome = {
+        name: getattr(entry, name)
+        for name in (
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "leased_until",
+            "last_error",
+            "response",
+            "sent_at",
+            "member_id",
+            "updated_at",
+        )
+    }
+    ours = OutboxEntry.objects.filter(pk=entry.pk, state=OutboxEntry.State.IN_FLIGHT)
+    return ours.filter(leased_until=lease_held).update(**outcome) == 1
 
 
 def _announce(entry: OutboxEntry) -> None:
@@ -230,11 +260,11 @@ def retry(entries) -> int:
     )
 
 
-def drain(limit: int = 50) -> int:
-    """Claim and deliver due rows until none are left; how many were delivered."""
+def drain(limit: int | None = None) -> int:
+    """Claim and deliver due rows until none are left (or ``limit`` were delivered); how many
+    were delivered. One row is claimed at a time, so no lease waits behind other sends."""
     done = 0
-    while rows := claim_due(limit):
-        for row in rows:
-            deliver(row)
-            done += 1
+    while (limit is None or done < limit) and (rows := claim_due(1)):
+        deliver(rows[0])
+        done += 1
     return done

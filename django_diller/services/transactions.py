@@ -121,7 +121,30 @@ def send_transaction(entry: OutboxEntry) -> dict[str, Any]:
 
 @register(Kind.RESEND_REMAINDER)
 def resend_remainder(entry: OutboxEntry) -> dict[str, Any]:
-    return _create(entry)
+    """What was kept, after the cancel. Its coupons and stamps are checked again by Diller (a
+    new ``external_id``): a coupon that expired since the purchase would refuse the whole
+    remainder, after the original is already cancelled. Then it is sent again without coupons
+    and stamps (the prices already hold the discounts): the points stay right, and the answer
+    records what was dropped."""
+    try:
+        return _create(entry)
+    except DillerRefused as refusal:
+        if not _drop_loyalty(entry.payload):
+            raise
+        logger.warning("diller refused the remainder %s; sent without coupons", entry.pk)
+        entry.save(update_fields=["payload", "updated_at"])
+        answer = _create(entry)
+        answer["loyalty_dropped"] = refusal.details
+        return answer
+
+
+def _drop_loyalty(payload: dict[str, Any]) -> bool:
+    """Remove coupons and stamps from a transaction body; whether there were any."""
+    dropped = False
+    for holder in [payload, *payload.get("details", [])]:
+        for key in ("coupon_codes", "stamp_cards", "stamp_card_ids"):
+            dropped = bool(holder.pop(key, None)) or dropped
+    return dropped
 
 
 @register(Kind.RETURN_TRANSACTION)

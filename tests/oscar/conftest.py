@@ -11,6 +11,16 @@ from django_diller.models import MemberLink, Source
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 from django_diller.services.wallet import fetch_wallet, snapshot_for_basket
 
+from .orders import (
+    SHIPPING,
+    OrderCreator,
+    OrderTotalCalculator,
+    PaymentSource,
+    SourceType,
+    event,
+    transactions_at_diller,
+)
+
 Applicator = get_class("offer.applicator", "Applicator")
 Selector = get_class("partner.strategy", "Selector")
 Basket = get_model("basket", "Basket")
@@ -51,5 +61,54 @@ def make_basket(member):
             row.chosen_codes, row.declined_codes = list(chosen), list(declined)
             row.save()
         return apply_offers(basket)
+
+    return make
+
+
+@pytest.fixture
+def place(make_basket, member):
+    """Place an order for the member (or a guest) with a card payment source, unpaid yet."""
+
+    def make(items, *, user=member, chosen=(), number=None):
+        basket = make_basket(items, chosen=chosen, snapshot=bool(chosen))
+        if user is not member:
+            basket.owner = user
+        charge = SHIPPING.calculate(basket)
+        total = OrderTotalCalculator().calculate(basket, charge)
+        order = OrderCreator().place_order(
+            basket=basket,
+            total=total,
+            shipping_method=SHIPPING,
+            shipping_charge=charge,
+            user=user,
+            order_number=number,
+        )
+        source_type, _ = SourceType.objects.get_or_create(name="Demo card")
+        PaymentSource.objects.create(
+            order=order,
+            source_type=source_type,
+            amount_allocated=order.total_incl_tax,
+            amount_debited=order.total_incl_tax,
+        )
+        order.refresh_from_db()  # Oscar keeps a generated number as an int until reloaded
+        return order
+
+    return make
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run the block, then what it queued at commit (the delivery tasks, eagerly)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def paid(place, commit):
+    def make(items):
+        order = place(items)
+        with commit():
+            event(order, "Settled")
+        assert transactions_at_diller()[order.number]
+        return order
 
     return make

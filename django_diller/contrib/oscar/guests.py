@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from django.utils import timezone
 from oscar.core.loading import get_model
 
 from ...api import DillerValidationError
 from ...api import models as wire
 from ...conf import app_settings
-from ...models import Consent, ConsentRecord
+from ...models import Consent, ConsentRecord, OutboxEntry
 from ...phones import InvalidPhoneNumber, parse_phone
 from ...services.connection import current_department_id, get_client
 
@@ -52,7 +53,26 @@ def register_guest_from_order(order_number: str, save_order_history: bool) -> st
     ConsentRecord.objects.filter(order_number=order_number, member_id="").update(
         member_id=member.id or ""
     )
+    _send_waiting_transaction(order_number)
     return member.id
+
+
+def _send_waiting_transaction(order_number: str) -> None:
+    """The order's transaction may have given up waiting for this registration: queue it again
+    (nothing was sent for it)."""
+    from ...tasks import queue_outbox_entries
+
+    given_up = OutboxEntry.objects.filter(
+        order_number=order_number,
+        kind=OutboxEntry.Kind.SEND_TRANSACTION,
+        state=OutboxEntry.State.SKIPPED,
+        payload={},
+    )
+    ids = list(given_up.values_list("pk", flat=True))
+    given_up.update(
+        state=OutboxEntry.State.PENDING, attempts=0, last_error="", next_attempt_at=timezone.now()
+    )
+    queue_outbox_entries(ids, at_commit=False)
 
 
 def record_guest_consents(order_number: str, store_id: str, join: bool, history: bool) -> None:

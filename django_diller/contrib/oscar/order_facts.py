@@ -60,9 +60,23 @@ class LineFacts:
             discount=quantity * self.unit_price - total,
             total_price=total,
             coupon_codes=list(self.coupon_codes) if loyalty else [],
-            stamp_cards=list(self.stamp_cards) if loyalty else [],
+            stamp_cards=self.stamps_for(quantity) if loyalty else [],
         )
         return detail.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+
+    def stamps_for(self, quantity: int) -> list[wire.StampCard]:
+        """The stamps reported for ``quantity`` of the line's units: each unit collects at
+        most one stamp, so a line kept in part collects no more stamps than units kept; a
+        reward (the deduction) stays with the line while any of it is kept."""
+        if quantity >= self.quantity:
+            return list(self.stamp_cards)
+        reports = []
+        for card in self.stamp_cards:
+            if card.action == "collected":
+                card = card.model_copy(update={"count": min(card.count or 0, quantity)})
+            if card.count:
+                reports.append(card)
+        return reports
 
     def tax_in(self, total: Decimal) -> Decimal:
         return total * self.tax_rate / (1 + self.tax_rate)
@@ -185,7 +199,11 @@ def order_facts(order) -> OrderFacts:
                 quantity=line.quantity,
                 unit_price=line.unit_price_incl_tax,
                 total=line.line_price_incl_tax,
-                tax_rate=_rate(line.line_price_incl_tax, line.line_price_excl_tax),
+                # Before discounts: a line given away (a stamp-card reward) keeps its rate.
+                tax_rate=_rate(
+                    line.line_price_before_discounts_incl_tax,
+                    line.line_price_before_discounts_excl_tax,
+                ),
                 coupon_codes=_claim_once(loyalty.codes_by_product, product.external_id),
                 stamp_cards=_claim_once(loyalty.stamps_by_product, product.external_id),
             )

@@ -21,6 +21,7 @@ Mapping (see ``docs/transactions.md``):
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -38,7 +39,9 @@ from .returns import Returned, returned_before, returned_by
 Order = get_model("order", "Order")
 Kind = OutboxEntry.Kind
 CHANNEL = "OnlineStore"
-GUEST_WAIT_ATTEMPTS = 5  # a guest's registration runs after the order; give up after this
+# A guest's registration runs after the order, retried while Diller is down; the transaction
+# waits this long for it (and is queued again if the registration succeeds later still).
+GUEST_WAIT = timedelta(days=2)
 
 
 def order_member_id(order, store_id: str) -> str | None:
@@ -65,7 +68,7 @@ def _member(entry: OutboxEntry, order) -> tuple[str, bool]:
     if member_id is None:
         raise Skip("The buyer is not a member of the loyalty club.")
     if member_id == "":
-        if entry.attempts >= GUEST_WAIT_ATTEMPTS:
+        if timezone.now() - order.date_placed > GUEST_WAIT:
             raise Skip("The guest's membership was never registered.")
         raise NotReady("The guest's membership is still being registered.")
     try:
@@ -120,10 +123,10 @@ def _body(
         quantity = quantities.get(line.key, 0)
         if not quantity:
             continue
-        line_total = line.total_for(quantity)
+        line_total = money(line.total_for(quantity))  # as the detail says, so they add up
         total += line_total
         total_tax += line.tax_in(line_total)
-        discount += quantity * line.unit_price - money(line_total)
+        discount += quantity * line.unit_price - line_total
         details.append(line.detail(quantity, loyalty=loyalty))
     if less:
         share = (total - less) / total if total else ZERO

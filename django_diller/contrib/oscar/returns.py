@@ -4,21 +4,26 @@ A cause is written on the entry as ``source``: ``payment_event:<pk>`` and ``ship
 name Oscar events with line quantities (a payment event without lines returns its amount),
 ``payment_transaction:<pk>`` an amount refunded through a payment source, ``order_status:<name>``
 the whole order. They are read when the entry is first sent, after the event's transaction
-committed, so the event's line quantities (saved after the event itself) are all there.
+committed, so the event's line quantities (saved after the event itself) are all there; when
+the shop saves events without a transaction, a fresh event without lines is waited for.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
+from django.utils import timezone
 from oscar.core.loading import get_model
 
 from ...models import OutboxEntry
+from ...services.outbox import NotReady
 
 PaymentEvent = get_model("order", "PaymentEvent")
 ShippingEvent = get_model("order", "ShippingEvent")
 PaymentTransaction = get_model("payment", "Transaction")
+QUANTITIES_GRACE = timedelta(minutes=2)
 
 
 @dataclass
@@ -38,6 +43,14 @@ def _quantities(event) -> dict[str, int]:
     return {str(row.line_id): row.quantity for row in event.line_quantities.all()}
 
 
+def _wait_for_quantities(event) -> None:
+    """Oscar saves an event's line quantities after the event. When the shop records events
+    outside a database transaction, the delivery task can run in between: a fresh event
+    without lines is read again later, an old one really has none."""
+    if timezone.now() - event.date_created < QUANTITIES_GRACE:
+        raise NotReady("The return's line quantities are not recorded yet.")
+
+
 def returned_by(order, source: str) -> Returned:
     """What the cause ``source`` returned of ``order``."""
     kind, _sep, ref = source.partition(":")
@@ -48,10 +61,17 @@ def returned_by(order, source: str) -> Returned:
         if event is None:
             return Returned()
         lines = _quantities(event)
+        if not lines:
+            _wait_for_quantities(event)
         return Returned(lines=lines) if lines else Returned(amount=abs(event.amount))
     if kind == "shipping_event":
         event = ShippingEvent.objects.filter(pk=ref, order=order).first()
-        return Returned(lines=_quantities(event)) if event is not None else Returned()
+        if event is None:
+            return Returned()
+        lines = _quantities(event)
+        if not lines:
+            _wait_for_quantities(event)
+        return Returned(lines=lines)
     if kind == "payment_transaction":
         refund = PaymentTransaction.objects.filter(pk=ref, source__order=order).first()
         return Returned(amount=abs(refund.amount)) if refund is not None else Returned()

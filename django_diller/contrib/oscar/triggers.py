@@ -38,6 +38,12 @@ logger = logging.getLogger("django_diller.oscar")
 Order = get_model("order", "Order")
 Kind = OutboxEntry.Kind
 TRANSACTIONS = (Kind.SEND_TRANSACTION, Kind.RESEND_REMAINDER)
+CORRECTIONS = (
+    Kind.CANCEL_TRANSACTION,
+    Kind.REFUND,
+    Kind.RESEND_REMAINDER,
+    Kind.RETURN_TRANSACTION,
+)
 
 
 def queue_transaction(order, source: str) -> OutboxEntry | None:
@@ -72,12 +78,15 @@ def queue_return(order, source: str, *, everything: bool = False) -> list[Outbox
 
 def _corrections(order, source: str, everything: bool) -> list[OutboxEntry]:
     number = str(order.number)
-    if OutboxEntry.objects.filter(order_number=number, source=source).exists():
+    handled = OutboxEntry.objects.filter(order_number=number, source=source, kind__in=CORRECTIONS)
+    if handled.exists():
         return []  # this cause was handled already
     sent = OutboxEntry.objects.filter(order_number=number, kind__in=TRANSACTIONS)
     current = sent.order_by("-pk").first()
     if current is None:
-        entries = _negative_return(order, source)
+        # Never queued: Diller has the purchase only if it was paid before the plugin was
+        # installed. An order that was never paid has nothing at Diller to correct.
+        entries = _negative_return(order, source) if has_send_trigger(order) else []
     elif OutboxEntry.objects.filter(
         kind=Kind.CANCEL_TRANSACTION, external_id=current.external_id
     ).exists():
@@ -151,10 +160,42 @@ def has_send_trigger(order) -> bool:
     """Has something that sends the transaction already happened to this order?"""
     if app_settings.SEND_ON_ORDER_PLACED:
         return True
-    if order.status in app_settings.SEND_ON_ORDER_STATUSES:
+    statuses = app_settings.SEND_ON_ORDER_STATUSES
+    if statuses and (
+        order.status in statuses or order.status_changes.filter(new_status__in=statuses).exists()
+    ):
         return True
     types = app_settings.SEND_ON_PAYMENT_EVENTS
     return order.payment_events.filter(event_type__name__in=types).exists()
+
+
+def return_causes(order) -> list[str]:
+    """The order's recorded returns that count as returns by the settings, oldest first."""
+    causes = []
+    payment_events = order.payment_events.filter(
+        event_type__name__in=app_settings.RETURN_ON_PAYMENT_EVENTS
+    )
+    causes += [(e.date_created, f"payment_event:{e.pk}") for e in payment_events]
+    shipping_events = order.shipping_events.filter(
+        event_type__name__in=app_settings.RETURN_ON_SHIPPING_EVENTS
+    )
+    causes += [(e.date_created, f"shipping_event:{e.pk}") for e in shipping_events]
+    for source in order.sources.all():
+        refunds = source.transactions.filter(
+            txn_type__in=app_settings.RETURN_ON_REFUND_TRANSACTIONS
+        )
+        causes += [(t.date_created, f"payment_transaction:{t.pk}") for t in refunds]
+    return [cause for _when, cause in sorted(causes)]
+
+
+def backfill_order(order) -> OutboxEntry | None:
+    """Queue a paid order found late, then the returns it had since: Diller ends up with
+    what the buyer kept."""
+    entry = queue_transaction(order, "backfill")
+    if entry is not None:
+        for cause in return_causes(order):
+            queue_return(order, cause)
+    return entry
 
 
 def member_joined_with_order(order) -> OutboxEntry | None:

@@ -46,13 +46,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--limit",
             type=int,
-            default=50,
+            default=None,
             metavar="N",
-            help="How many rows to claim at a time (default 50).",
+            help="Deliver at most N rows (default: every row that is due).",
         )
 
     def handle(self, *args, **options) -> None:
-        if options["limit"] < 1:
+        if options["limit"] is not None and options["limit"] < 1:
             raise CommandError("--limit must be at least 1")
         states = []
         if options["retry_failed"]:

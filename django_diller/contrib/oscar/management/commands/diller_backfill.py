@@ -2,7 +2,8 @@
 
 For shops that install the plugin after they opened, or that lost entries to a bug: every
 order placed in the period that counts as paid (by the ``SEND_ON_…`` settings), belongs to a
-member and has no transaction entry yet is queued, as if its payment had just been taken.
+member and has no transaction entry yet is queued, as if its payment had just been taken;
+the returns it had since are queued after it, so Diller ends up with what the buyer kept.
 Cancelled orders (``CANCEL_ON_ORDER_STATUSES``) are left out. Running it twice queues nothing
 new.
 """
@@ -69,7 +70,7 @@ class Command(BaseCommand):
                 counts["not members"] += 1
             elif not dry_run:
                 with transaction.atomic():
-                    triggers.queue_transaction(order, "backfill")
+                    triggers.backfill_order(order)
                 new += 1
             else:
                 new += 1
