@@ -22,7 +22,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
-		DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -m postgres tests/concurrency; \
+		DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -m postgres tests/concurrency tests/workers; \
 	else echo "PostgreSQL is not running: the concurrency tests are skipped"; fi
 	$(VENV)/bin/pytest -m "not postgres"
 
@@ -45,6 +45,8 @@ messages: $(STAMP)
 benchmarks: $(STAMP)
 	$(PY) benchmarks/token_stampede.py
 	$(PY) benchmarks/discount_engine.py
+	$(PY) benchmarks/checkout_overhead.py
+	$(PY) benchmarks/outbox_throughput.py
 
 screenshots: $(STAMP)
 	E2E_SCREENSHOTS=1 $(VENV)/bin/pytest tests/e2e -q

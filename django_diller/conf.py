@@ -58,10 +58,11 @@ Transactions (see ``docs/transactions.md``):
     ``SHIPPING_PRODUCT_ID`` ["shipping"]), so the details add up to the order total. False
     leaves shipping out of the details and the total.
 ``OUTBOX_MAX_ATTEMPTS`` [10], ``OUTBOX_BACKOFF`` [30.0], ``OUTBOX_BACKOFF_MAX`` [21600.0],
-``OUTBOX_LEASE`` [300.0]
+``OUTBOX_LEASE`` [300.0], ``OUTBOX_SWEEP_GRACE`` [15.0]
     Attempts before an entry is dead; the first backoff and the largest one (seconds, doubled
     per attempt, full jitter); how long a worker holds an entry it claimed before another may
-    take it again (longer than one send can take).
+    take it again (longer than one send can take); how long past its due time a queued
+    delivery task may be late before the sweep queues another.
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_BACKOFF": 30.0,
     "OUTBOX_BACKOFF_MAX": 21600.0,
     "OUTBOX_LEASE": 300.0,
+    "OUTBOX_SWEEP_GRACE": 15.0,
 }
 
 ENVIRONMENT_FALLBACKS: dict[str, str] = {

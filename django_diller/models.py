@@ -320,6 +320,15 @@ class OutboxEntry(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     leased_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    task_due_at = models.DateTimeField(
+        _("task due at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the delivery task queued for it should run; the sweep queues another "
+            "only if that is long past."
+        ),
+    )
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     response = models.JSONField(_("Diller's answer"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

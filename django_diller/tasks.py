@@ -7,8 +7,11 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 
 from .api import DillerUnavailable
+from .conf import app_settings
+from .models import OutboxEntry
 from .services import outbox
 
 # Diller down or rate limiting: try again later, with growing, jittered waits.
@@ -25,33 +28,50 @@ RETRY_WHILE_UNAVAILABLE = {
 # rows whose task never ran (lost with the broker, worker killed) or whose retry time came.
 # Queuing a row twice is harmless: only one task can claim it.
 
-SWEEP_GRACE = timedelta(seconds=15)  # a fresh row's own task normally runs within this
+MAX_COUNTDOWN = timedelta(hours=1)  # longer waits are left to the sweep (broker visibility)
 
 
 @shared_task(ignore_result=True)
 def deliver_outbox_entry(entry_id: int) -> str | None:
-    """Claim and send one outbox entry if it is still due; then queue what waited for it."""
+    """Claim and send one outbox entry if it is still due; then queue what comes next: its
+    own retry when it failed, what waited for it when it is done."""
     for entry in outbox.claim_due(entry_id=entry_id):
         outbox.deliver(entry)
-        if entry.state in outbox.DONE:
-            queue_outbox_entries(entry.dependents.values_list("pk", flat=True))
+        if entry.state == OutboxEntry.State.FAILED:
+            _queue_retry(entry)
+        elif entry.state in outbox.DONE or entry.kind == OutboxEntry.Kind.RESERVE_LOYALTY:
+            queue_outbox_entries(entry.dependents.values_list("pk", flat=True), at_commit=False)
         return entry.state
     return None
 
 
+def _queue_retry(entry: OutboxEntry) -> None:
+    wait = entry.next_attempt_at - timezone.now()
+    if wait <= MAX_COUNTDOWN:
+        outbox.mark_queued([entry.pk], entry.next_attempt_at)
+        deliver_outbox_entry.apply_async((entry.pk,), countdown=max(0.0, wait.total_seconds()))
+
+
+def sweep_grace() -> timedelta:
+    return timedelta(seconds=float(app_settings.OUTBOX_SWEEP_GRACE))
+
+
 @shared_task(ignore_result=True)
 def sweep_outbox(limit: int = 500) -> int:
-    """Queue every entry that is due and has no task on its way (run it from Celery beat)."""
-    ids = outbox.due_ids(limit=limit, older_than=SWEEP_GRACE)
+    """Queue every due entry whose delivery task is not on its way (run it from Celery beat)."""
+    ids = outbox.due_ids(limit=limit, grace=sweep_grace())
     queue_outbox_entries(ids, at_commit=False)
     return len(ids)
 
 
 def queue_outbox_entries(entry_ids: Iterable[int], *, at_commit: bool = True) -> None:
-    """Queue a delivery task per entry, after the current transaction commits."""
+    """Queue a delivery task per entry (after the current transaction commits)."""
     ids = list(entry_ids)
+    if not ids:
+        return
 
     def send() -> None:
+        outbox.mark_queued(ids, timezone.now())
         for entry_id in ids:
             deliver_outbox_entry.delay(entry_id)
 

@@ -54,6 +54,18 @@ HANDLERS: dict[str, Handler] = {}
 DONE = (OutboxEntry.State.SENT, OutboxEntry.State.SKIPPED)
 
 
+# The shop's own infrastructure failing for a moment (the cache holding the tokens, a socket):
+# like an outage, tried again later rather than given up as a bug.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OSError,)
+try:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    TRANSIENT_ERRORS += (RedisConnectionError, RedisTimeoutError)
+except ImportError:  # redis is optional
+    pass
+
+
 class Skip(Exception):
     """Nothing to send for this row; the message says why (never personal data)."""
 
@@ -128,10 +140,18 @@ def _due(now: datetime):
     return OutboxEntry.objects.filter((waiting | abandoned) & free)
 
 
-def due_ids(limit: int = 500, older_than: timedelta = timedelta(0)) -> list[int]:
-    """Ids of rows due for at least ``older_than`` (their own task should have run by then)."""
-    rows = _due(timezone.now() - older_than).order_by("next_attempt_at")
+def due_ids(limit: int = 500, grace: timedelta = timedelta(0)) -> list[int]:
+    """Ids of due rows whose delivery task, if one was queued, is more than ``grace`` late
+    (lost with the broker, or its worker died): the rows the sweep must queue again."""
+    now = timezone.now()
+    no_task_coming = Q(task_due_at__isnull=True) | Q(task_due_at__lt=now - grace)
+    rows = _due(now).filter(no_task_coming).order_by("next_attempt_at")
     return list(rows.values_list("pk", flat=True)[:limit])
+
+
+def mark_queued(entry_ids: list[int], due_at) -> None:
+    """Remember when the delivery tasks just queued for these rows should run."""
+    OutboxEntry.objects.filter(pk__in=entry_ids).update(task_due_at=due_at)
 
 
 def claim_due(limit: int = 50, entry_id: int | None = None) -> list[OutboxEntry]:
@@ -173,8 +193,10 @@ def deliver(entry: OutboxEntry) -> OutboxEntry:
     except Skip as exc:
         entry.state = OutboxEntry.State.SKIPPED
         entry.last_error = str(exc)[:500]
-    except (DillerUnavailable, DillerTimeout, NotReady) as exc:
-        _failed(entry, str(exc), now)
+    except (DillerUnavailable, DillerTimeout, NotReady, *TRANSIENT_ERRORS) as exc:
+        _failed(
+            entry, f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc), now
+        )
     except DillerError as exc:
         _dead(entry, str(exc))
     except Exception as exc:  # a bug: keep the row, visibly, for staff
@@ -208,6 +230,7 @@ def _record(entry: OutboxEntry, lease_held) -> bool:
             "response",
             "sent_at",
             "member_id",
+            "task_due_at",
             "updated_at",
         )
     }

@@ -145,10 +145,20 @@ def test_an_entry_waits_for_the_one_it_depends_on(kind, state, claimable):
     assert [row.pk for row in claimed] == ([second.pk] if claimable else [])
 
 
-def test_the_sweep_leaves_fresh_entries_to_their_own_task():
-    fresh = entry()
-    assert outbox.due_ids(older_than=timedelta(seconds=15)) == []
-    OutboxEntry.objects.filter(pk=fresh.pk).update(
-        next_attempt_at=timezone.now() - timedelta(seconds=20)
-    )
-    assert outbox.due_ids(older_than=timedelta(seconds=15)) == [fresh.pk]
+def test_the_sweep_queues_only_entries_whose_task_is_not_on_its_way():
+    never_queued, lost, on_its_way = entry("100001"), entry("100002"), entry("100003")
+    now = timezone.now()
+    outbox.mark_queued([lost.pk], now - timedelta(seconds=60))  # its task never ran
+    outbox.mark_queued([on_its_way.pk], now)
+    grace = timedelta(seconds=15)
+    assert sorted(outbox.due_ids(grace=grace)) == [never_queued.pk, lost.pk]
+
+
+def test_the_sweep_task_queues_each_lost_entry_once(monkeypatch):
+    from django_diller import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.deliver_outbox_entry, "delay", queued.append)
+    lost = entry()
+    assert tasks.sweep_outbox() == 1 and queued == [lost.pk]
+    assert tasks.sweep_outbox() == 0  # its task is on its way now
