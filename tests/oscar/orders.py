@@ -5,7 +5,7 @@ from decimal import Decimal as D
 from oscar.apps.shipping.methods import FixedPrice
 from oscar.core.loading import get_class, get_model
 
-from django_diller.models import OutboxEntry
+from django_diller.models import OrderLoyaltyItem, OutboxEntry
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 from django_diller.services.connection import embedded_sandbox
 
@@ -58,3 +58,14 @@ def only_entry(**filters):
 
 def money_sum(values):
     return sum((D(str(v)) for v in values), D(0))
+
+
+def loyalty_item(order, kind, reference, **fields):
+    return OrderLoyaltyItem.objects.create(
+        order_number=order.number,
+        store_id=SEED_STORE_ID,
+        member_id=SEED_MEMBER_ID,
+        kind=kind,
+        reference=reference,
+        **fields,
+    )

@@ -22,6 +22,7 @@ from .orders import (
     Kind,
     State,
     event,
+    loyalty_item,
     member_points,
     only_entry,
     status,
@@ -38,17 +39,6 @@ pytestmark = pytest.mark.django_db
 def diller_settings():
     with override_settings(DILLER=DILLER):
         yield
-
-
-def loyalty_item(order, kind, reference, **fields):
-    return OrderLoyaltyItem.objects.create(
-        order_number=order.number,
-        store_id=SEED_STORE_ID,
-        member_id=SEED_MEMBER_ID,
-        kind=kind,
-        reference=reference,
-        **fields,
-    )
 
 
 def coffee_coupon(order):
@@ -207,3 +197,20 @@ def test_a_fresh_return_event_without_its_line_quantities_yet_is_read_again_late
         date_created=timezone.now() - timedelta(minutes=5)
     )
     assert returned_by(order, f"payment_event:{refund.pk}").amount == D("189.00")
+
+
+def test_an_amount_only_refund_carries_its_share_of_the_tax(paid, commit):
+    refund_mode = {
+        **DILLER,
+        "PARTIAL_RETURNS": "refund",
+        "RETURN_ON_REFUND_TRANSACTIONS": ["Refund"],
+    }
+    with override_settings(DILLER=refund_mode):
+        order = paid({ESPRESSO: 2})
+        purchase = transactions_at_diller()[order.number].request
+        with commit():
+            order.sources.get().refund(D("100.00"))
+        body = only_entry(kind=Kind.REFUND).payload
+    share = D("100.00") / order.total_incl_tax
+    assert body["total"] == "100.00" and "details" not in body
+    assert D(body["total_tax"]) == (D(str(purchase["total_tax"])) * share).quantize(D("0.01"))

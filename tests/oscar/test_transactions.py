@@ -27,6 +27,7 @@ from .orders import (
     ShippingEventType,
     State,
     event,
+    loyalty_item,
     member_points,
     money_sum,
     only_entry,
@@ -89,31 +90,25 @@ def test_a_settled_payment_sends_one_transaction_with_lines_adding_up_to_the_tot
 def test_the_transaction_carries_the_coupons_and_stamps_each_line_used(place, commit):
     order = place({ESPRESSO: 2, EARL_GREY: 1}, chosen=["PCT20COFFEE"])
     # What the checkout records for the order: 20 % off one espresso, the stamp card's reward.
-    OrderLoyaltyItem.objects.create(
-        order_number=order.number,
-        store_id=SEED_STORE_ID,
-        member_id=SEED_MEMBER_ID,
-        kind=OrderLoyaltyItem.Kind.COUPON,
-        reference="PCT20COFFEE",
+    loyalty_item(
+        order,
+        OrderLoyaltyItem.Kind.COUPON,
+        "PCT20COFFEE",
         amount=D("37.80"),
         lines=[{"product_id": ESPRESSO, "discount": "37.80", "collected": 0, "deducted": 0}],
     )
-    OrderLoyaltyItem.objects.create(
-        order_number=order.number,
-        store_id=SEED_STORE_ID,
-        member_id=SEED_MEMBER_ID,
-        kind=OrderLoyaltyItem.Kind.STAMP_CARD,
-        reference="101",
+    loyalty_item(
+        order,
+        OrderLoyaltyItem.Kind.STAMP_CARD,
+        "101",
         stamps_collected=2,
         stamps_deducted=10,
         lines=[{"product_id": ESPRESSO, "discount": "189.00", "collected": 2, "deducted": 10}],
     )
-    OrderLoyaltyItem.objects.create(
-        order_number=order.number,
-        store_id=SEED_STORE_ID,
-        member_id=SEED_MEMBER_ID,
-        kind=OrderLoyaltyItem.Kind.STAMP_CARD,
-        reference="103",
+    loyalty_item(
+        order,
+        OrderLoyaltyItem.Kind.STAMP_CARD,
+        "103",
         stamps_collected=1,
     )
     coffee_card = store().stamp_cards[101]
@@ -137,12 +132,10 @@ def test_the_transaction_carries_the_coupons_and_stamps_each_line_used(place, co
 def test_without_order_history_only_totals_are_sent_with_loyalty_on_the_transaction(place, commit):
     store().members[SEED_MEMBER_ID].consent.save_order_history = False
     order = place({ESPRESSO: 1})
-    OrderLoyaltyItem.objects.create(
-        order_number=order.number,
-        store_id=SEED_STORE_ID,
-        member_id=SEED_MEMBER_ID,
-        kind=OrderLoyaltyItem.Kind.COUPON,
-        reference="PCT10",
+    loyalty_item(
+        order,
+        OrderLoyaltyItem.Kind.COUPON,
+        "PCT10",
         amount=D("18.90"),
         lines=[{"product_id": ESPRESSO, "discount": "18.90", "collected": 0, "deducted": 0}],
     )
@@ -255,12 +248,10 @@ def test_sending_releases_the_orders_coupon_claims_and_reservations(place, commi
     from django_diller.models import CouponClaim
 
     order = place({ESPRESSO: 1})
-    item = OrderLoyaltyItem.objects.create(
-        order_number=order.number,
-        store_id=SEED_STORE_ID,
-        member_id=SEED_MEMBER_ID,
-        kind=OrderLoyaltyItem.Kind.COUPON,
-        reference="ONCE100",
+    item = loyalty_item(
+        order,
+        OrderLoyaltyItem.Kind.COUPON,
+        "ONCE100",
         reservation=OrderLoyaltyItem.Reservation.RESERVED,
     )
     CouponClaim.objects.create(

@@ -206,56 +206,57 @@ def remainder(entry: OutboxEntry) -> dict:
     return _body(facts, entry.external_id, kept, with_details=history, less=returned.amount)
 
 
-@builder(Kind.RETURN_TRANSACTION)
-def negative_return(entry: OutboxEntry) -> dict:
-    """Goods returned from an order Diller never received: negative quantities and totals."""
+def _returned_goods(entry: OutboxEntry):
+    """The order's facts, the member's order-history consent, what the entry's cause
+    returned, and the returned quantities per line."""
     order = _order(entry)
     _member_id, history = _member(entry, order)
     facts = order_facts(order)
     returned = returned_by(order, entry.source)
     quantities = _everything(facts) if returned.everything else returned.lines
-    negative = {key: -quantity for key, quantity in quantities.items() if quantity}
-    if returned.amount and not negative:
-        body = _body(facts, entry.external_id, _everything(facts), with_details=False)
-        return _negated_totals(body, returned.amount, facts)
-    if not negative:
-        raise Skip("The return names nothing to take back.")
-    return _body(facts, entry.external_id, negative, with_details=history, loyalty=False)
+    return facts, history, returned, {key: q for key, q in quantities.items() if q}
 
 
-def _negated_totals(body: dict, amount: Decimal, facts: OrderFacts) -> dict:
+def _amount_only(body: dict, amount: Decimal) -> dict:
+    """The order's totals cut down to ``amount`` returned without naming lines."""
     total = Decimal(body["total"])
     share = amount / total if total else ZERO
-    body.update(
-        total=str(-money(amount)),
-        total_tax=str(-money(Decimal(body["total_tax"]) * share)),
-        total_discount="0.00",
-        payment_details=_payments(facts, -money(amount)),
-    )
-    body.pop("coupon_codes", None)
-    body.pop("stamp_cards", None)
-    return body
+    return {
+        "total": str(money(amount)),
+        "total_tax": str(money(Decimal(body["total_tax"]) * share)),
+        "total_discount": "0.00",
+    }
+
+
+@builder(Kind.RETURN_TRANSACTION)
+def negative_return(entry: OutboxEntry) -> dict:
+    """Goods returned from an order Diller never received: negative quantities and totals."""
+    facts, history, returned, quantities = _returned_goods(entry)
+    if returned.amount and not quantities:
+        body = _body(facts, entry.external_id, _everything(facts), with_details=False)
+        totals = _amount_only(body, returned.amount)
+        body.update({key: str(-Decimal(value)) for key, value in totals.items()})
+        body["payment_details"] = _payments(facts, Decimal(body["total"]))
+        body.pop("coupon_codes", None)
+        body.pop("stamp_cards", None)
+        return body
+    if not quantities:
+        raise Skip("The return names nothing to take back.")
+    negative = {key: -quantity for key, quantity in quantities.items()}
+    return _body(facts, entry.external_id, negative, with_details=history, loyalty=False)
 
 
 @builder(Kind.REFUND)
 def partial_refund(entry: OutboxEntry) -> dict:
     """Diller's partial refund of the transaction it follows (points only)."""
-    order = _order(entry)
-    _member_id, history = _member(entry, order)
-    facts = order_facts(order)
-    returned = returned_by(order, entry.source)
-    quantities = _everything(facts) if returned.everything else returned.lines
-    if returned.amount and not any(quantities.values()):
-        total = money(returned.amount)
-        body = {"total": str(total), "total_tax": "0.00", "total_discount": "0.00"}
-        details = []
+    facts, history, returned, quantities = _returned_goods(entry)
+    if returned.amount and not quantities:
+        whole = _body(facts, entry.external_id, _everything(facts), with_details=False)
+        body, details = _amount_only(whole, returned.amount), []
     else:
-        transaction = _body(facts, entry.external_id, quantities, with_details=True)
+        transaction = _body(facts, entry.external_id, quantities, with_details=True, loyalty=False)
         body = {key: transaction[key] for key in ("total", "total_tax", "total_discount")}
         details = transaction.get("details", [])
-        for detail in details:
-            detail.pop("coupon_codes", None)
-            detail.pop("stamp_cards", None)
     if Decimal(body["total"]) <= 0:
         raise Skip("The return names nothing to refund.")
     body.update(

@@ -24,6 +24,7 @@ PaymentEvent = get_model("order", "PaymentEvent")
 ShippingEvent = get_model("order", "ShippingEvent")
 PaymentTransaction = get_model("payment", "Transaction")
 QUANTITIES_GRACE = timedelta(minutes=2)
+EVENTS = {"payment_event": PaymentEvent, "shipping_event": ShippingEvent}
 
 
 @dataclass
@@ -39,10 +40,6 @@ class Returned:
         self.everything = self.everything or other.everything
 
 
-def _quantities(event) -> dict[str, int]:
-    return {str(row.line_id): row.quantity for row in event.line_quantities.all()}
-
-
 def _wait_for_quantities(event) -> None:
     """Oscar saves an event's line quantities after the event. When the shop records events
     outside a database transaction, the delivery task can run in between: a fresh event
@@ -56,22 +53,16 @@ def returned_by(order, source: str) -> Returned:
     kind, _sep, ref = source.partition(":")
     if kind == "order_status":
         return Returned(everything=True)
-    if kind == "payment_event":
-        event = PaymentEvent.objects.filter(pk=ref, order=order).first()
+    if kind in EVENTS:
+        event = EVENTS[kind].objects.filter(pk=ref, order=order).first()
         if event is None:
             return Returned()
-        lines = _quantities(event)
-        if not lines:
-            _wait_for_quantities(event)
-        return Returned(lines=lines) if lines else Returned(amount=abs(event.amount))
-    if kind == "shipping_event":
-        event = ShippingEvent.objects.filter(pk=ref, order=order).first()
-        if event is None:
-            return Returned()
-        lines = _quantities(event)
-        if not lines:
-            _wait_for_quantities(event)
-        return Returned(lines=lines)
+        lines = {str(row.line_id): row.quantity for row in event.line_quantities.all()}
+        if lines:
+            return Returned(lines=lines)
+        _wait_for_quantities(event)
+        # A payment event without lines returns its amount; a shipping event, nothing.
+        return Returned(amount=abs(getattr(event, "amount", 0)))
     if kind == "payment_transaction":
         refund = PaymentTransaction.objects.filter(pk=ref, source__order=order).first()
         return Returned(amount=abs(refund.amount)) if refund is not None else Returned()
