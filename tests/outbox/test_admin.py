@@ -67,21 +67,6 @@ def kicked(monkeypatch):
     return calls
 
 
-@pytest.fixture
-def handler(monkeypatch):
-    sent = []
-    outcome = {"raise": None}
-
-    def send(entry):
-        sent.append(entry.external_id)
-        if outcome["raise"] is not None:
-            raise outcome["raise"]
-        return {"isOk": True, "externalId": entry.external_id}
-
-    monkeypatch.setitem(outbox.HANDLERS, KIND, send)
-    return sent, outcome
-
-
 def act(client, action, entries):
     return client.post(
         reverse(LIST_URL),
@@ -253,7 +238,7 @@ def test_send_now_delivers_the_selected_rows_in_the_request(staff_client, handle
     for entry in (failed, dead):
         entry.refresh_from_db()
         assert entry.state == State.SENT
-        assert entry.response == {"isOk": True, "externalId": entry.external_id}
+        assert entry.response == {"is_ok": True, "external_id": entry.external_id}
     untouched.refresh_from_db()
     assert untouched.state == State.DEAD
     assert kicked == []

@@ -13,22 +13,6 @@ pytestmark = pytest.mark.django_db
 KIND = OutboxEntry.Kind.SEND_TRANSACTION
 
 
-@pytest.fixture
-def handler(monkeypatch):
-    """A handler whose outcome each test sets: an answer, or an exception to raise."""
-    calls = []
-    outcome = {"raise": None, "answer": {"is_ok": True}}
-
-    def send(entry):
-        calls.append(entry.external_id)
-        if outcome["raise"] is not None:
-            raise outcome["raise"]
-        return outcome["answer"]
-
-    monkeypatch.setitem(outbox.HANDLERS, KIND, send)
-    return calls, outcome
-
-
 def entry(external_id="100001"):
     return outbox.enqueue(KIND, external_id, order_number=external_id, store_id="demo-store")
 
@@ -57,7 +41,11 @@ def test_delivered_rows_keep_dillers_answer(handler):
     entry()
     assert outbox.drain() == 1
     row = OutboxEntry.objects.get()
-    assert (row.state, row.attempts, row.response) == (OutboxEntry.State.SENT, 1, {"is_ok": True})
+    assert (row.state, row.attempts, row.response) == (
+        OutboxEntry.State.SENT,
+        1,
+        {"is_ok": True, "external_id": "100001"},
+    )
     assert row.sent_at is not None and calls == ["100001"]
     assert outbox.drain() == 0  # never sent twice
 

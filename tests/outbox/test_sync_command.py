@@ -17,22 +17,6 @@ KIND = OutboxEntry.Kind.SEND_TRANSACTION
 State = OutboxEntry.State
 
 
-@pytest.fixture
-def handler(monkeypatch):
-    """A send handler registered for this test only (monkeypatch removes it afterwards)."""
-    sent = []
-    outcome = {"raise": None}
-
-    def send(entry):
-        sent.append(entry.external_id)
-        if outcome["raise"] is not None:
-            raise outcome["raise"]
-        return {"isOk": True}
-
-    monkeypatch.setitem(outbox.HANDLERS, KIND, send)
-    return sent, outcome
-
-
 def row(external_id, state=State.PENDING, **fields):
     entry = outbox.enqueue(
         KIND, external_id, order_number=external_id, store_id="demo-store", member_id="m-secret"
