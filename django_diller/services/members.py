@@ -299,50 +299,6 @@ class MemberService:
 
     # registering ---------------------------------------------------------------------------
 
-    def register(
-        self,
-        user: AbstractBaseUser,
-        profile: Profile,
-        segments: Iterable[wire.StoreSegmentResponse],
-        *,
-        source: str = Source.PAGE,
-    ) -> wire.MemberResponse:
-        """Register a new member at Diller for ``user``, link it and record the consents.
-
-        This links at once, without proof that ``user`` owns the phone: it is only for callers
-        that have established that already. The shopper's join page must not use it; it goes
-        through :meth:`start_registration` and :meth:`verify_code_link` instead.
-        """
-        if profile.phone is None:
-            raise ValueError("a phone number is required to register")
-        self._check_account_free(user)
-        department_id = current_department_id()
-        request = wire.RegisterMemberRequest(
-            phone=profile.phone.to_wire(),
-            first_name=profile.first_name or None,
-            last_name=profile.last_name or None,
-            email=profile.email or None,
-            birth_date=profile.birth_datetime(),
-            gender=wire.Gender(profile.gender) if profile.gender else None,
-            address=profile.address(),
-            consent=wire.Consent(**self._consent_flags(profile.consents)),
-            department_ids=[department_id] if department_id else [],
-            origin=self._origin(department_id),
-            segments=segment_values(segments, profile.segment_answers),
-        )
-        member = self.client.register_member(request)
-        member_id = member.id or ""
-        self._link(user, member_id, source)
-        self.record_consents(user, member_id, profile.consents, source)
-        member_joined.send(
-            sender=MemberService,
-            user=user,
-            member_id=member_id,
-            store_id=self.store_id,
-            source=source,
-        )
-        return member
-
     def complete_activation(
         self,
         user: AbstractBaseUser,
