@@ -58,11 +58,11 @@ STATE_COLOURS = {
 
 
 def _kick(pks: list[int]) -> None:
-    """Start a Celery task for each row put back in the queue (after the commit)."""
-    from .tasks import deliver_outbox_entry
+    """Start a Celery task for each row put back in the queue (after the commit), noted on
+    the rows so that the sweep does not queue them a second time."""
+    from .tasks import queue_outbox_entries
 
-    for pk in pks:
-        deliver_outbox_entry.delay(pk)
+    queue_outbox_entries(pks, at_commit=False)
 
 
 def changelist_url(state: str | None = None) -> str:

@@ -11,8 +11,8 @@ from django.test import override_settings
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from django_diller.contrib.oscar.guests import _send_waiting_transaction
-from django_diller.models import Consent, ConsentRecord, OrderLoyaltyItem, OutboxEntry
+from django_diller.contrib.oscar.guests import _send_waiting_transaction, record_guest_consents
+from django_diller.models import ConsentRecord, OrderLoyaltyItem, OutboxEntry
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 from django_diller.services import outbox
 
@@ -128,13 +128,7 @@ def test_a_remainders_total_is_the_sum_of_its_rounded_details(paid, commit):
 
 def test_a_guests_transaction_waits_then_is_sent_when_the_registration_succeeds(place, commit):
     order = place({MUG: 1}, user=None)
-    ConsentRecord.objects.create(
-        store_id=SEED_STORE_ID,
-        consent=Consent.GDPR,
-        given=True,
-        source="checkout",
-        order_number=order.number,
-    )
+    record_guest_consents(order.number, SEED_STORE_ID, join=True, history=True)  # at checkout
     Order.objects.filter(pk=order.pk).update(date_placed=timezone.now() - timedelta(days=3))
     with commit():
         event(order, "Settled")

@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from ...adapter import get_adapter
 from ...discounts import BasketLine, DiscountPlan, plan_discounts
+from ...discounts.rounding import CENT
 from ...models import BasketLoyalty, MemberLink
 from ...services.wallet import coupon_offers, stamp_card_offers
-
-CENT = Decimal("0.01")
 
 
 def engine_lines(basket, offer) -> list[BasketLine]:

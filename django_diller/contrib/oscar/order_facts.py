@@ -17,18 +17,15 @@ from oscar.core.loading import get_model
 from ...adapter import get_adapter
 from ...api import models as wire
 from ...conf import app_settings
+from ...discounts.rounding import round_money
 from ...models import OrderLoyaltyItem
 
 Order = get_model("order", "Order")
 
-CENT = Decimal("0.01")
 ZERO = Decimal(0)
 SHIPPING_KEY = "shipping"
-
-
-def money(amount: Decimal) -> Decimal:
-    """Round once, at the edge: to the currency's minor unit (all Diller currencies use cents)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+# Round once, at the edge: half up to the minor unit, as the discount engine does.
+money = round_money
 
 
 @dataclass(frozen=True)
@@ -93,10 +90,6 @@ class OrderFacts:
     stamp_cards: tuple[wire.StampCard, ...] = ()  # for the whole purchase
     all_coupon_codes: tuple[str, ...] = field(default=())  # every code the order used
     all_stamp_cards: tuple[wire.StampCard, ...] = field(default=())  # every card, summed
-
-    @property
-    def total(self) -> Decimal:
-        return sum((line.total for line in self.lines), ZERO)
 
     def line(self, key: str) -> LineFacts | None:
         return next((line for line in self.lines if line.key == key), None)

@@ -82,12 +82,13 @@ def _member(entry: OutboxEntry, order) -> tuple[str, bool]:
     return member_id, bool(consent.save_order_history)
 
 
-def _origin() -> dict:
+def _placement() -> dict:
+    """Where the request comes from: ``origin``, and the web shop's ``department_id``."""
     department = current_department_id()
     origin = {"system_id": app_settings.SYSTEM_ID, "channel": CHANNEL}
-    if department:
-        origin["department_id"] = department
-    return origin
+    if not department:
+        return {"origin": origin}
+    return {"origin": {**origin, "department_id": department}, "department_id": department}
 
 
 def _payments(facts: OrderFacts, total: Decimal) -> list[dict]:
@@ -141,11 +142,8 @@ def _body(
         "total_discount": str(money(discount)),
         "currency": facts.currency,
         "payment_details": _payments(facts, total),
-        "origin": _origin(),
+        **_placement(),
     }
-    department = current_department_id()
-    if department:
-        body["department_id"] = department
     if with_details:
         body["details"] = details
         codes, cards = facts.coupon_codes, facts.stamp_cards
@@ -179,7 +177,8 @@ def purchase(entry: OutboxEntry) -> dict:
 
 @builder(Kind.CANCEL_TRANSACTION)
 def cancellation(entry: OutboxEntry) -> dict:
-    return {"reason": "Order cancelled or returned in the web shop", "origin": _origin()}
+    origin = _placement()["origin"]
+    return {"reason": "Order cancelled or returned in the web shop", "origin": origin}
 
 
 def _kept(facts: OrderFacts, returned: Returned) -> dict[str, int]:
@@ -265,11 +264,8 @@ def partial_refund(entry: OutboxEntry) -> dict:
         created_at=timezone.now().isoformat(),
         currency=facts.currency,
         payment_details=_payments(facts, Decimal(body["total"])),
-        origin=_origin(),
+        **_placement(),
     )
     if history and details:
         body["details"] = details
-    department = current_department_id()
-    if department:
-        body["department_id"] = department
     return body

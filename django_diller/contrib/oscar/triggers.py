@@ -48,10 +48,10 @@ CORRECTIONS = (
 
 def queue_transaction(order, source: str) -> OutboxEntry | None:
     """Queue the order's transaction (once, whatever triggers it again); None for non-members."""
-    store_id = current_store_id() or ""
-    member_id = order_member_id(order, store_id)
-    if member_id is None:
+    member = _member_of(order)
+    if member is None:
         return None
+    store_id, member_id = member
     number = str(order.number)
     reservation = OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY, external_id=number)
     entry = outbox.enqueue(
@@ -101,11 +101,18 @@ def _corrections(order, source: str, everything: bool) -> list[OutboxEntry]:
     return entries
 
 
-def _negative_return(order, source: str) -> list[OutboxEntry]:
+def _member_of(order) -> tuple[str, str] | None:
+    """The configured store and the order's member there ("" for a guest still joining)."""
     store_id = current_store_id() or ""
     member_id = order_member_id(order, store_id)
-    if member_id is None:
+    return None if member_id is None else (store_id, member_id)
+
+
+def _negative_return(order, source: str) -> list[OutboxEntry]:
+    member = _member_of(order)
+    if member is None:
         return []
+    store_id, member_id = member
     number = str(order.number)
     entry = outbox.enqueue(
         Kind.RETURN_TRANSACTION,
