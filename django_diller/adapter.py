@@ -5,9 +5,11 @@ Name a subclass in ``DILLER['ADAPTER']``; :func:`get_adapter` returns an instanc
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.apps import apps
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .conf import app_settings
@@ -57,13 +59,70 @@ class DefaultAdapter:
                 methods.append((str(source.source_type.name), Decimal(amount)))
         return methods
 
+    def tax_rate(self, tax_code: str | None, item: Any) -> Decimal | None:
+        """The VAT rate (``Decimal("0.25")`` for 25 %) of an order line, of the order's shipping
+        charge (``item`` is then the order) or of a surcharge; None when unknown.
+
+        ``tax_code`` is the code Oscar stored with it (from the pricing strategy's
+        ``price.tax_code``). By default a code that is a number is read as the percentage
+        (``"25"``, ``"12.5"``, ``"0"``). The rate is used when the item's prices agree with
+        it to the cent; otherwise (a code that is a VAT group number, not a percentage), and
+        when this returns None, the rate is derived from the prices. Shops that know the rate
+        another way return it here.
+        """
+        if not tax_code:
+            return None
+        try:
+            percent = Decimal(str(tax_code).strip().removesuffix("%").strip())
+        except InvalidOperation:
+            return None
+        if not percent.is_finite() or not 0 <= percent <= 100:
+            return None
+        return percent / 100
+
     def line_is_eligible(self, line: Any) -> bool:
         """May this basket or order line take loyalty discounts and earn stamps?
 
-        Every line by default. Shops return False for gift cards and other products Diller
-        lists as non-eligible.
+        Not when staff marked its product or product class as not eligible, nor when Diller's
+        non-eligible list names it (by id, SKU, id prefix or category). Runs on every pricing:
+        it never calls Diller (see :mod:`django_diller.services.non_eligible`).
         """
-        return True
+        product = getattr(line, "product", None)
+        if product is None:
+            return True
+        if self.product_marked_non_eligible(product):
+            return False
+        return not self.listed_non_eligible(product, self.line_sku(line))
+
+    def line_sku(self, line: Any) -> str | None:
+        """The line's SKU (Oscar: the order line's, or the basket line's stock record's)."""
+        sku = getattr(line, "partner_sku", None)
+        if not sku and getattr(line, "stockrecord", None) is not None:
+            sku = getattr(line.stockrecord, "partner_sku", None)
+        return str(sku) if sku else None
+
+    def product_marked_non_eligible(self, product: Any) -> bool:
+        """Staff's own mark on the product or its product class (Oscar integration), which
+        applies at once, before Diller's list has it."""
+        if not apps.is_installed("django_diller.contrib.oscar"):
+            return False
+        from .contrib.oscar.non_eligible import is_marked
+
+        return is_marked(product)
+
+    def listed_non_eligible(self, product: Any, sku: str | None = None) -> bool:
+        """Does Diller's non-eligible list name the product? It matches the ids Diller sees on
+        a transaction line: the external id, the SKU and the UPC (the GTIN), and the category."""
+        from .services.non_eligible import current_list
+
+        listed = current_list()
+        if not listed:
+            return False
+        ids = {self.product_external_id(product), sku, getattr(product, "upc", None)}
+        category = self.product_category(product) if listed.names_categories else None
+        return listed.matches(
+            {i for i in ids if i}, category[0] if category else None, now=timezone.now()
+        )
 
 
 def get_adapter() -> DefaultAdapter:

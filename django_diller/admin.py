@@ -64,4 +64,5 @@ from .staff.admin import register as _register_staff_admin  # noqa: E402
 
 _register_staff_admin(admin.site)
 
-from . import admin_outbox  # noqa: E402, F401  (registers the transaction outbox's admin)
+# The transaction outbox's admin; Diller's non-eligible list and the shop's entries on it.
+from . import admin_non_eligible, admin_outbox  # noqa: E402, F401

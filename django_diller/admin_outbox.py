@@ -148,13 +148,14 @@ class OutboxEntryAdmin(admin.ModelAdmin):
             },
         ),
         (_("Order of sending"), {"fields": ("depends_on_link", "dependents_links")}),
-        (_("Outcome"), {"fields": ("last_error", "response_json")}),
+        (_("Outcome"), {"fields": ("last_error", "loyalty_dropped", "response_json")}),
         (_("Payload"), {"fields": ("payload_json",)}),
     )
     readonly_fields = (
         state_label,
         "depends_on_link",
         "dependents_links",
+        "loyalty_dropped",
         "response_json",
         "payload_json",
     )
@@ -199,6 +200,16 @@ class OutboxEntryAdmin(admin.ModelAdmin):
                 for row in dependents
             ),
         )
+
+    @admin.display(description=_("sent without"))
+    def loyalty_dropped(self, entry: OutboxEntry) -> str:
+        """Coupons and rewards left out of a transaction so that it was not refused."""
+        dropped = (entry.response or {}).get("loyalty_dropped") or []
+        if isinstance(dropped, str):  # a remainder keeps the refusal's text
+            dropped = [dropped]
+        if not dropped:
+            return "-"
+        return format_html_join("", "<div>{}</div>", ((item,) for item in dropped))
 
     @admin.display(description=_("Diller's answer"))
     def response_json(self, entry: OutboxEntry) -> str:

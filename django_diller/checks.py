@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
 
+from .adapter import DefaultAdapter
 from .conf import DEFAULTS, app_settings
 
 NUMERIC_KEYS = (
@@ -15,10 +18,13 @@ NUMERIC_KEYS = (
     "RETRY_BACKOFF",
     "RETRY_BACKOFF_MAX",
     "RETRY_TOTAL",
+    "REQUEST_DEADLINE",
+    "BREAKER_COOLDOWN",
     "OUTBOX_BACKOFF",
     "OUTBOX_BACKOFF_MAX",
     "OUTBOX_LEASE",
     "OUTBOX_SWEEP_GRACE",
+    "JOIN_LINK_DAYS",
 )
 LIST_KEYS = (
     "RELEASE_ON_ORDER_STATUSES",
@@ -45,7 +51,8 @@ def _check_connection() -> list:
             Error(
                 "No Diller host is configured.",
                 hint="Set DILLER['BASE_URL'] or DILLER_BASE_URL, e.g. "
-                "https://api.prerelease.dillerapp.com, or DILLER['SANDBOX'] = True.",
+                "https://api.prerelease.dillerapp.com (or, with DEBUG on, "
+                "DILLER['SANDBOX'] = True).",
                 id="diller.E002",
             )
         )
@@ -97,12 +104,58 @@ def _check_token_cache() -> list:
         return [
             Warning(
                 f"The Diller token cache {alias!r} is not shared between processes.",
-                hint="Each process will fetch its own token. Use Redis, Memcached or the "
-                "database cache for DILLER['TOKEN_CACHE'].",
+                hint="Each process will fetch its own token and keep its own circuit breaker. "
+                "Use Redis, Memcached or the database cache for DILLER['TOKEN_CACHE'].",
                 id="diller.W003",
             )
         ]
     return []
+
+
+def _check_rate_limits() -> list:
+    """The shopper pages' limits (codes, wrong codes, activation tokens) hold only in a cache
+    every process shares; and the client address they count per must be readable."""
+    problems: list = []
+    alias = app_settings.RATE_LIMIT_CACHE or app_settings.TOKEN_CACHE
+    caches = getattr(settings, "CACHES", {})
+    if alias not in caches:
+        problems.append(
+            Error(
+                f"DILLER['RATE_LIMIT_CACHE'] names the cache {alias!r}, which CACHES does not "
+                "define.",
+                id="diller.E012",
+            )
+        )
+    elif (
+        caches[alias].get("BACKEND", "") in PROCESS_LOCAL_CACHES
+        and not settings.DEBUG
+        and not app_settings.SANDBOX
+    ):
+        problems.append(
+            Warning(
+                f"The cache {alias!r} that counts the loyalty pages' rate limits is not shared "
+                "between processes.",
+                hint="Each process counts codes, wrong codes and activation tokens on its own, "
+                "so the limits are multiplied by the number of processes. Use Redis, Memcached "
+                "or the database cache for DILLER['RATE_LIMIT_CACHE'] (or TOKEN_CACHE).",
+                id="diller.W010",
+            )
+        )
+    header, proxies = app_settings.CLIENT_IP_HEADER, app_settings.CLIENT_IP_PROXIES
+    if header is not None and not (isinstance(header, str) and header):
+        problems.append(
+            Error(
+                "DILLER['CLIENT_IP_HEADER'] must be a request.META key, such as "
+                "'HTTP_X_FORWARDED_FOR', or None.",
+                id="diller.E012",
+            )
+        )
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 1:
+        problems.append(
+            Error("DILLER['CLIENT_IP_PROXIES'] must be a whole number of at least 1.",
+                  id="diller.E012")
+        )  # fmt: skip
+    return problems
 
 
 def _check_transaction_settings() -> list:
@@ -120,15 +173,87 @@ def _check_transaction_settings() -> list:
                 id="diller.E007",
             )
         )
-    attempts = app_settings.OUTBOX_MAX_ATTEMPTS
-    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
-        problems.append(
-            Error(
-                "DILLER['OUTBOX_MAX_ATTEMPTS'] must be a whole number of at least 1.",
-                id="diller.E007",
+    for key in ("OUTBOX_MAX_ATTEMPTS", "OUTBOX_NOT_FOUND_ATTEMPTS"):
+        attempts = getattr(app_settings, key)
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+            problems.append(
+                Error(f"DILLER['{key}'] must be a whole number of at least 1.", id="diller.E007")
             )
-        )
     return problems
+
+
+def _check_adapter() -> list:
+    """The adapter must import and be a DefaultAdapter: a broken one would silently remove
+    every loyalty discount (the carrier offers fall back to no discount rather than fail)."""
+    path = app_settings.ADAPTER
+    default = f"{DefaultAdapter.__module__}.{DefaultAdapter.__qualname__}"
+    try:
+        adapter = import_string(path) if isinstance(path, str) else None
+    except Exception as exc:  # ImportError, or any error raised while importing its module
+        return [
+            Error(
+                f"DILLER['ADAPTER'] {path!r} cannot be imported ({type(exc).__name__}: {exc}).",
+                hint=f"Name a subclass of {default} by its dotted path.",
+                id="diller.E008",
+            )
+        ]
+    if not (isinstance(adapter, type) and issubclass(adapter, DefaultAdapter)):
+        return [
+            Error(
+                f"DILLER['ADAPTER'] {path!r} is not a subclass of {default}.",
+                hint=f"Name a subclass of {default} by its dotted path.",
+                id="diller.E008",
+            )
+        ]
+    return []
+
+
+def _check_sandbox() -> list:
+    """The sandbox shows one-time codes and phone numbers: never with DEBUG off, unless test
+    settings (which run with DEBUG off) say so."""
+    if app_settings.SANDBOX and not settings.DEBUG and not app_settings.SANDBOX_WITHOUT_DEBUG:
+        return [
+            Error(
+                "The embedded Diller sandbox is on while DEBUG is off.",
+                hint="The sandbox is for development. Set DILLER['SANDBOX'] = False and "
+                "the Diller host's BASE_URL, CLIENT_ID and CLIENT_SECRET; only test settings "
+                "may set DILLER['SANDBOX_WITHOUT_DEBUG'] = True.",
+                id="diller.E009",
+            )
+        ]
+    return []
+
+
+def _check_time_zone() -> list:
+    name = app_settings.TIME_ZONE
+    if name is None:
+        return []
+    try:
+        ZoneInfo(str(name))
+    except (ValueError, LookupError):
+        return [
+            Error(
+                f"DILLER['TIME_ZONE'] {name!r} is not a known time zone.",
+                hint="Use the Diller store's time zone as an IANA name, e.g. 'Europe/Oslo'.",
+                id="diller.E011",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, "diller", deploy=True)
+def check_diller_deployment(app_configs=None, **kwargs) -> list:
+    """``check --deploy``: a deployed shop never runs the sandbox, whatever DEBUG says."""
+    if app_settings.SANDBOX:
+        return [
+            Error(
+                "The embedded Diller sandbox is on.",
+                hint="A deployed shop talks to a Diller host: set DILLER['SANDBOX'] = False "
+                "and the host's BASE_URL, CLIENT_ID and CLIENT_SECRET.",
+                id="diller.E010",
+            )
+        ]
+    return []
 
 
 @register(Tags.compatibility, "diller")
@@ -156,8 +281,20 @@ def check_diller_settings(app_configs=None, **kwargs) -> list:
                 "DILLER['RETRY_ATTEMPTS'] must be a whole number of at least 1.", id="diller.E006"
             )
         )
+    failures = app_settings.BREAKER_FAILURES
+    if isinstance(failures, bool) or not isinstance(failures, int) or failures < 0:
+        problems.append(
+            Error(
+                "DILLER['BREAKER_FAILURES'] must be a whole number (0 turns the breaker off).",
+                id="diller.E006",
+            )
+        )
     problems += _check_transaction_settings()
+    problems += _check_adapter()
+    problems += _check_time_zone()
+    problems += _check_sandbox()
     if not app_settings.SANDBOX:
         problems += _check_connection()
     problems += _check_token_cache()
+    problems += _check_rate_limits()
     return problems

@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .api import models as wire
 from .api.errors import DillerValidationError
+from .countries import country_choices
 from .models import Consent
 from .phones import InvalidPhoneNumber, country_of_culture, parse_phone
 from .services.members import Profile, segment_answers_of
 from .setup import safe_link
+
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 GENDER_CHOICES = [
     ("", _("Choose…")),
@@ -143,7 +148,14 @@ class MemberProfileForm(forms.Form):
         fields["birth_date"] = forms.DateField(
             label=_("Date of birth"),
             required=False,
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            widget=forms.DateInput(
+                attrs={
+                    "type": "date",
+                    "min": EARLIEST_BIRTH_DATE.isoformat(),
+                    "max": timezone.localdate().isoformat(),
+                },
+                format="%Y-%m-%d",
+            ),
         )
         fields["gender"] = forms.ChoiceField(
             label=_("Gender"), required=False, choices=GENDER_CHOICES
@@ -153,11 +165,11 @@ class MemberProfileForm(forms.Form):
         )
         fields["zip_code"] = forms.CharField(label=_("Postcode"), required=False, max_length=20)
         fields["city"] = forms.CharField(label=_("City"), required=False, max_length=100)
-        fields["country"] = forms.CharField(
+        fields["country"] = forms.ChoiceField(
             label=_("Country"),
             required=False,
-            max_length=2,
-            help_text=_("Two letters, for example NO, SE or DK."),
+            choices=[("", _("Choose…")), *country_choices()],
+            error_messages={"invalid_choice": _("Choose a country from the list.")},
         )
         for segment in self.segments:
             fields[segment_field_name(segment.id)] = _segment_field(segment)
@@ -203,10 +215,15 @@ class MemberProfileForm(forms.Form):
 
     # cleaning ------------------------------------------------------------------------------
 
-    def clean_country(self) -> str:
-        value = (self.cleaned_data.get("country") or "").strip().upper()
-        if value and not re.fullmatch(r"[A-Z]{2}", value):
-            raise forms.ValidationError(_("Enter a two-letter country code, such as NO."))
+    def clean_birth_date(self) -> date | None:
+        """A plausible date of birth: not in the future, not before 1900."""
+        value = self.cleaned_data.get("birth_date")
+        if value is None:
+            return None
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date of birth can't be in the future."))
+        if value < EARLIEST_BIRTH_DATE:
+            raise forms.ValidationError(_("Enter a date of birth in 1900 or later."))
         return value
 
     def phone_countries(self) -> list[str]:
@@ -300,21 +317,78 @@ class MemberEditForm(MemberProfileForm):
         super().__init__(*args, **kwargs)
         if member is not None and not self.is_bound:
             self.initial.update(initial_from_member(member, self.segments))
+        self._keep_unlisted_country(member)
+
+    def _keep_unlisted_country(self, member: wire.MemberResponse | None) -> None:
+        """A country Diller has that the list lacks stays a choice: saving the page must not
+        drop it unasked."""
+        code = ((member.address.country_code if member and member.address else "") or "").upper()
+        field = self.fields["country"]
+        if code and code not in {value for value, _label in field.choices}:
+            field.choices = [*field.choices, (code, code)]
 
 
 class ActivationForm(MemberProfileForm):
-    """Finishing a counter-enrolled profile: Diller already has the phone."""
+    """Finishing a membership from the link Diller texted: Diller already has the phone.
+
+    ``member`` is Diller's record (what a shop counter recorded prefills the form, never its
+    consents). ``typed`` is what this same shop account typed and ticked on the join page,
+    when it is the account that asked for the link: the page shows the shopper their own
+    choices to confirm.
+    """
 
     with_phone = False
     with_join = True
 
-    def __init__(self, *args: Any, member: wire.MemberResponse | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        member: wire.MemberResponse | None = None,
+        typed: Profile | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
-        if member is not None and not self.is_bound:
+        if self.is_bound:
+            return
+        if member is not None:
             initial = initial_from_member(member, self.segments)
             for flag in Consent:  # the shopper ticks these here, themselves
                 initial.pop(flag.value, None)
             self.initial.update({k: v for k, v in initial.items() if v not in (None, "", [])})
+        if typed is not None:
+            initial = initial_from_profile(typed, self.segments)
+            self.initial.update({k: v for k, v in initial.items() if v not in (None, "", [])})
+
+
+def initial_from_profile(
+    profile: Profile, segments: Iterable[wire.StoreSegmentResponse]
+) -> dict[str, Any]:
+    """Form initial values from a typed profile (a join invitation keeps one) and its
+    consents."""
+    initial: dict[str, Any] = {
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "email": profile.email,
+        "birth_date": profile.birth_date,
+        "gender": profile.gender,
+        "street": profile.street,
+        "zip_code": profile.zip_code,
+        "city": profile.city,
+        "country": profile.country_code.upper(),
+    }
+    for flag, given in profile.consents.items():
+        if flag in Consent.values:
+            initial[flag] = bool(given)
+    for segment in segments:
+        if segment.id is None or segment.id not in profile.segment_answers:
+            continue
+        value = profile.segment_answers[segment.id]
+        if segment.type == wire.SegmentType.Checkbox:
+            value = [str(v) for v in value or []]
+        elif segment.type in (wire.SegmentType.Radio, wire.SegmentType.Dropdown):
+            value = str(value[0]) if isinstance(value, list) and value else str(value or "")
+        initial[segment_field_name(segment.id)] = value
+    return initial
 
 
 def initial_from_member(
@@ -332,7 +406,7 @@ def initial_from_member(
         "street": address.street or "",
         "zip_code": address.zip_code or "",
         "city": address.city or "",
-        "country": address.country_code or "",
+        "country": (address.country_code or "").upper(),
     }
     for flag in Consent:
         initial[flag.value] = bool(getattr(consent, flag.value))
@@ -350,11 +424,16 @@ def initial_from_member(
 
 
 class OneTimeCodeForm(forms.Form):
-    """The 6-digit code texted to the member's phone."""
+    """The one-time code texted to the member's phone: 4 to 8 digits, spaces ignored.
+
+    The contract types ``otp_code`` as an integer and says nothing of its length, so the
+    form does not insist on six digits, and the service sends the number: leading zeros are
+    not significant ("012345" is the code 12345).
+    """
 
     code = forms.CharField(
         label=_("Code"),
-        max_length=12,
+        max_length=24,
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
         ),
@@ -362,6 +441,6 @@ class OneTimeCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code = re.sub(r"\s", "", self.cleaned_data.get("code", ""))
-        if not re.fullmatch(r"\d{6}", code):
-            raise forms.ValidationError(_("Enter the 6-digit code from the SMS."))
+        if not re.fullmatch(r"\d{4,8}", code):
+            raise forms.ValidationError(_("Enter the code from the SMS: 4 to 8 digits."))
         return code

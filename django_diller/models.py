@@ -67,6 +67,9 @@ class Source(models.TextChoices):
     CHECKOUT = "checkout", _("checkout")
     STAFF = "staff", _("staff")
     ACTIVATION = "activation", _("activation link")
+    # A consent as Diller had it when the shop first saw the member (linking, joining): not
+    # the shopper's choice on a shop page, the membership's earlier state.
+    DILLER = "diller", _("as Diller had it")
 
 
 class MemberLink(models.Model):
@@ -97,7 +100,9 @@ class MemberLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} ↔ {self.member_id}"
+        from .staff.accounts import account_label  # staff pages name accounts by e-mail
+
+        return f"{account_label(self.user)} ↔ {self.member_id}"
 
 
 class Consent(models.TextChoices):
@@ -146,6 +151,98 @@ class ConsentRecord(models.Model):
     def __str__(self) -> str:
         state = _("given") if self.given else _("withdrawn")
         return f"{self.get_consent_display()}: {state}"
+
+
+class JoinInvitation(models.Model):
+    """A join waiting for the phone's owner: Diller texted the phone a link to finish joining.
+
+    Created when someone joins with a phone that is not a member: from the join page, for the
+    shop account that asked (``user``), or ticking "join" at a guest checkout, for the order
+    (``order_number``). Diller's ``enroll`` creates a record without consents and texts the
+    phone its link; nothing the shopper typed or ticked reaches Diller before the phone's
+    owner follows it. ``profile`` keeps what an account's shopper typed, to prefill the
+    activation page for that same account only, and only while the invitation waits;
+    ``detail`` says, for staff, what happened (never personal data).
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("not sent to Diller yet")
+        INVITED = "invited", _("waiting for the phone's owner")
+        JOINED = "joined", _("joined")
+        ALREADY_MEMBER = "already_member", _("the phone is already a member")
+        FAILED = "failed", _("could not be completed")
+        EXPIRED = "expired", _("not finished in time")
+
+    class Failure(models.TextChoices):
+        NO_PHONE = "no_phone", _("no valid mobile number")
+        REFUSED = "refused", _("refused by Diller")
+        UNAVAILABLE = "unavailable", _("Diller could not be reached")
+        OTHER_ACCOUNT = "other_account", _("finished by another shop account")
+
+    store_id = models.CharField(_("store id"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    member_id = models.CharField(
+        _("member id"), max_length=100, blank=True, help_text=_("The record Diller's enroll made.")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shop account"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="diller_join_invitations",
+    )
+    order_number = models.CharField(_("order number"), max_length=128, blank=True, db_index=True)
+    consents = models.JSONField(_("consents ticked"), default=dict, blank=True)
+    profile = models.JSONField(_("profile typed"), default=dict, blank=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    failure = models.CharField(_("failure"), max_length=20, choices=Failure.choices, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    invited_at = models.DateTimeField(_("link texted at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("waits until"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("join invitation")
+        verbose_name_plural = _("join invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.order_number or self.user_id}: {self.get_state_display()}"
+
+
+class UsedActivationToken(models.Model):
+    """An activation token that finished a membership: it can never finish another.
+
+    Only a digest of the token is kept. The unique constraint makes the first of two parallel
+    uses win.
+    """
+
+    store_id = models.CharField(_("store id"), max_length=100)
+    digest = models.CharField(_("token digest"), max_length=64)
+    member_id = models.CharField(_("member id"), max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shop account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    used_at = models.DateTimeField(_("used at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("used activation token")
+        verbose_name_plural = _("used activation tokens")
+        constraints = [
+            models.UniqueConstraint(fields=["store_id", "digest"], name="diller_token_used_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} ({self.used_at:%Y-%m-%d})"
 
 
 class BasketLoyalty(models.Model):
@@ -203,6 +300,14 @@ class OrderLoyaltyItem(models.Model):
     amount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=0)
     stamps_collected = models.PositiveIntegerField(_("stamps collected"), default=0)
     stamps_deducted = models.PositiveIntegerField(_("stamps deducted"), default=0)
+    threshold_amount = models.DecimalField(
+        _("threshold amount"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("A threshold stamp card's purchase amount: a return below it loses the stamp."),
+    )
     lines = models.JSONField(
         _("lines"),
         default=list,
@@ -347,3 +452,63 @@ class OutboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.external_id} ({self.get_state_display()})"
+
+
+class NonEligibleSnapshot(models.Model):
+    """The last copy of Diller's non-eligible product list for a store (one row per store).
+
+    Pricing reads the list from the cache and, when the cache is cold, from here: it never
+    calls Diller. ``items`` are Diller's entries as it sent them (``NonEligibleProductResponse``).
+    """
+
+    store_id = models.CharField(_("store id"), max_length=100, unique=True)
+    items = models.JSONField(_("entries"), default=list, blank=True)
+    fetched_at = models.DateTimeField(_("fetched at"))
+
+    class Meta:
+        verbose_name = _("Diller non-eligible list")
+        verbose_name_plural = _("Diller non-eligible lists")
+
+    def __str__(self) -> str:
+        return f"{self.store_id} ({len(self.items)})"
+
+
+class NonEligibleEntry(models.Model):
+    """A product id the shop keeps on Diller's non-eligible list, and where that stands.
+
+    ``wanted`` is what the shop's own marks ask for; ``diller_id`` the entry's id at Diller
+    once it is there. A row that is no longer wanted is deleted at Diller and then here.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting to be pushed")
+        PUSHED = "pushed", _("pushed")
+        ERROR = "error", _("failed")
+
+    store_id = models.CharField(_("store id"), max_length=100)
+    product_id = models.CharField(_("product id at Diller"), max_length=150)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    wanted = models.BooleanField(
+        _("on the list"),
+        default=True,
+        help_text=_("False: the product was unmarked and its entry is to be deleted at Diller."),
+    )
+    diller_id = models.IntegerField(_("id at Diller"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    pushed_at = models.DateTimeField(_("pushed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("non-eligible entry at Diller")
+        verbose_name_plural = _("non-eligible entries at Diller")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store_id", "product_id"], name="diller_one_non_eligible_entry"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} ({self.get_state_display()})"

@@ -5,10 +5,25 @@ from __future__ import annotations
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from .models import BasketLoyalty, MemberLink
+from . import signals
+from .models import BasketLoyalty, MemberLink, OutboxEntry
+from .services.reservations import queue_release
 
 
 @receiver(post_delete, sender=MemberLink, dispatch_uid="diller-forget-baskets-of-link")
 def forget_basket_loyalty_of_unlinked_member(sender, instance: MemberLink, **kwargs) -> None:
     """A member who left (or was unlinked) takes their coupons and stamp cards off baskets."""
     BasketLoyalty.objects.filter(member_id=instance.member_id, store_id=instance.store_id).delete()
+
+
+@receiver(signals.transaction_skipped, dispatch_uid="diller-release-skipped-purchase")
+def release_reservations_of_skipped_purchase(sender, entry, order_number: str, **kwargs) -> None:
+    """A purchase that is never sent (the member has not accepted the terms, or is gone) does
+    not use the coupons and stamps held for it: release them, at Diller and in the shop."""
+    if entry.kind != OutboxEntry.Kind.SEND_TRANSACTION:
+        return
+    held = OutboxEntry.objects.filter(
+        kind=OutboxEntry.Kind.RESERVE_LOYALTY, external_id=order_number
+    ).exists()
+    if held:
+        queue_release(order_number, "transaction skipped")

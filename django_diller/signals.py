@@ -16,6 +16,9 @@
     Diller cancelled the transaction ``entry.external_id``.
 ``transaction_failed(sender, entry, order_number, will_retry)``
     An attempt failed. ``will_retry`` is False when the entry is dead: staff must look at it.
+``transaction_skipped(sender, entry, order_number)``
+    There was nothing to send (``entry.last_error`` says why: the buyer is not a member, has
+    not accepted the terms, ...). A skipped purchase releases the order's reservations.
 
 ``sender`` is the service class that sent it (``OutboxEntry`` for the transaction signals).
 """
@@ -28,3 +31,4 @@ member_left = Signal()
 transaction_sent = Signal()
 transaction_cancelled = Signal()
 transaction_failed = Signal()
+transaction_skipped = Signal()

@@ -39,7 +39,7 @@ def deliver_outbox_entry(entry_id: int) -> str | None:
         outbox.deliver(entry)
         if entry.state == OutboxEntry.State.FAILED:
             _queue_retry(entry)
-        elif entry.state in outbox.DONE or entry.kind == OutboxEntry.Kind.RESERVE_LOYALTY:
+        elif entry.state in outbox.FINAL:  # what waits for a dead row is judged now too
             queue_outbox_entries(entry.dependents.values_list("pk", flat=True), at_commit=False)
         return entry.state
     return None
@@ -79,3 +79,14 @@ def queue_outbox_entries(entry_ids: Iterable[int], *, at_commit: bool = True) ->
         transaction.on_commit(send)
     else:
         send()
+
+
+# Diller's non-eligible product list --------------------------------------------------------
+@shared_task(ignore_result=True)
+def refresh_non_eligible_products(store_id: str | None = None) -> int:
+    """Fetch Diller's non-eligible list again (queued by pricing when its copy is stale, or
+    run from Celery beat); the number of entries. Not retried: while the copy stays stale,
+    pricing queues another at most once a minute."""
+    from .services.non_eligible import refresh_list
+
+    return len(refresh_list(store_id).rules)

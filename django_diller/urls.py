@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from .views import members
+from .views import club, members
 from .views.sandbox import sandbox_messages
 
 app_name = "diller"
 
 urlpatterns = [
+    path("", club.landing, name="club"),
     path("join/", members.join, name="join"),
     path("join/verify/", members.join_verify, name="join-verify"),
     path("activate/", members.activate, name="activate"),

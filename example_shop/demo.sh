@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 PY=.venv/bin/python
 ADDR="${DEMO_ADDR:-127.0.0.1:8000}"
+export DEMO_ADDR="$ADDR"  # the dev settings point the sandbox's texted links at it
 SANDBOX_PORT="${DILLER_SANDBOX_PORT:-8765}"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-example_shop.settings.dev}"
 

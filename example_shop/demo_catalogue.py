@@ -3,6 +3,8 @@
 The UPC of each product is a valid EAN-13 and is also the product's external id at Diller
 (the default adapter's choice), so the sandbox's seeded coupons and stamp cards refer to these.
 Prices are in NOK including VAT: 15 % on food, 25 % on other goods, none on gift cards.
+Gift cards are not eligible for loyalty (no coupon, stamp or points): see
+:data:`NOT_ELIGIBLE_FOR_LOYALTY`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ def _product(upc: str, category: str, title: str, price: str, tax_rate: str) -> 
 FOOD = "0.15"
 GOODS = "0.25"
 EXEMPT = "0.00"
+
+# Product classes (by slug) staff marked as not eligible for loyalty: a NOK 1,000 gift card
+# costs NOK 1,000 whatever coupon the member holds.
+NOT_ELIGIBLE_FOR_LOYALTY: tuple[str, ...] = ("gift-card",)
 
 DEMO_PRODUCTS: tuple[DemoProduct, ...] = (
     _product("7040110000012", "Coffee", "Espresso beans 500 g", "189.00", FOOD),

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any
 from urllib.parse import quote
 
@@ -28,6 +29,7 @@ from .errors import (
     DillerUnavailable,
     DillerValidationError,
 )
+from .models import TIME_ZONE_CONTEXT
 from .operations import Operation
 from .retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 
@@ -226,11 +228,18 @@ def _problem(operation: Operation, response: httpx2.Response) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def interpret(operation: Operation, response: httpx2.Response, *, retried: bool = False) -> Any:
+def interpret(
+    operation: Operation,
+    response: httpx2.Response,
+    *,
+    retried: bool = False,
+    time_zone: tzinfo | None = None,
+) -> Any:
     """The typed result of a final response, or the typed error it stands for.
 
     ``retried``: an earlier attempt of this call got no answer. A DELETE that then finds nothing
-    to delete was done by that attempt, so it counts as done.
+    to delete was done by that attempt, so it counts as done. ``time_zone``: the store's, for
+    date-times Diller sends without an offset (UTC when None).
     """
     status = response.status_code
     op_id = operation.operation_id
@@ -241,7 +250,9 @@ def interpret(operation: Operation, response: httpx2.Response, *, retried: bool 
             return None
         data = _decode(operation, response)
         try:
-            result = _adapter(operation.response).validate_python(data)
+            result = _adapter(operation.response).validate_python(
+                data, context={TIME_ZONE_CONTEXT: time_zone}
+            )
         except ValidationError as exc:
             first = exc.errors()[0]
             field = _dotted(tuple(first["loc"]))

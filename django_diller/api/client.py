@@ -11,8 +11,10 @@ Every method returns typed wire models or raises a :mod:`~django_diller.api.erro
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any
 
 import httpx2
@@ -29,10 +31,12 @@ from .auth import (
     TokenStore,
     TokenUnavailable,
 )
+from .breaker import CircuitBreaker
 from .calls import Attempts, PreparedCall, interpret, prepare
-from .errors import DillerAuthError
+from .deadline import TokensWithin, limit_request, too_late
+from .errors import DillerAuthError, DillerError, DillerUnavailable
 from .operations import OPERATIONS
-from .retry import RetryPolicy
+from .retry import Deadline, DeadlinePassed, RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,9 @@ class Timeouts:
 
 @dataclass(frozen=True)
 class ClientConfig:
+    """How to reach Diller. ``time_zone``: the store's, in which date-times Diller sends
+    without an offset are read (every date-time the client returns is aware)."""
+
     base_url: str
     client_id: str
     client_secret: str = field(repr=False)
@@ -53,6 +60,7 @@ class ClientConfig:
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     token_refresh_margin: float = 60.0
+    time_zone: tzinfo = UTC
 
     def token_settings(self) -> TokenSettings:
         one_fetch = self.timeouts.connect + self.timeouts.read + 5.0
@@ -286,7 +294,12 @@ def _http_kwargs(config: ClientConfig) -> dict[str, Any]:
 
 
 class DillerClient(DillerOperations):
-    """Synchronous Diller client, for views, tasks and commands. Thread-safe."""
+    """Synchronous Diller client, for views, tasks and commands. Thread-safe.
+
+    ``breaker``: see :meth:`with_deadline`; every answer from Diller is reported to it.
+    """
+
+    deadline: float | None = None
 
     def __init__(
         self,
@@ -294,8 +307,10 @@ class DillerClient(DillerOperations):
         *,
         token_store: TokenStore | None = None,
         transport: httpx2.BaseTransport | None = None,
+        breaker: CircuitBreaker | None = None,
     ):
         self.config = config
+        self.breaker = breaker
         self.store_id = config.store_id
         self._http = httpx2.Client(transport=transport, **_http_kwargs(config))
         self.tokens = TokenProvider(
@@ -312,6 +327,19 @@ class DillerClient(DillerOperations):
         other.store_id = store_id
         return other
 
+    def with_deadline(self, seconds: float | None) -> DillerClient:
+        """The same client for calls someone waits for (None: calls nobody waits for).
+
+        Each call then takes at most ``seconds`` in all, retries and the token fetch
+        included, and raises ``DillerTimeout`` or ``DillerUnavailable`` when they are up; the
+        circuit breaker, when open, refuses it at once (``CircuitOpen``), and its failures
+        count towards opening it.
+        """
+        other = object.__new__(DillerClient)
+        other.__dict__.update(self.__dict__)
+        other.deadline = seconds
+        return other
+
     def close(self) -> None:
         self._http.close()
 
@@ -321,14 +349,22 @@ class DillerClient(DillerOperations):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _send_once(self, call: PreparedCall) -> httpx2.Response:
-        token = self.tokens.get()
-        response = self._http.send(call.build_request(self._http, token))
+    def _request(self, call: PreparedCall, token: str, deadline: Deadline | None):
+        request = call.build_request(self._http, token)
+        if deadline is not None:
+            deadline.check()
+            limit_request(request, self._http.timeout, deadline)
+        return request
+
+    def _send_once(self, call: PreparedCall, deadline: Deadline | None = None) -> httpx2.Response:
+        tokens = self.tokens if deadline is None else TokensWithin(self.tokens, deadline)
+        token = tokens.get()
+        response = self._http.send(self._request(call, token, deadline))
         if response.status_code != 401:
             return response
         # The token expired early or was revoked: fetch a new one once, then give up.
-        token = self.tokens.get(stale=token)
-        response = self._http.send(call.build_request(self._http, token))
+        token = tokens.get(stale=token)
+        response = self._http.send(self._request(call, token, deadline))
         if response.status_code == 401:
             raise DillerAuthError(
                 "Diller refused a freshly fetched token",
@@ -339,24 +375,53 @@ class DillerClient(DillerOperations):
 
     def _call(self, operation_id: str, path: dict[str, Any], query=None, body=None) -> Any:
         call = prepare(OPERATIONS[operation_id], path, query, body)
-        attempts = Attempts(call.operation, self.config.retry)
+        deadline = None if self.deadline is None else Deadline(self.deadline)
+        guard = self.breaker if deadline is not None else None
+        probe = guard.admit(operation_id) if guard is not None else False
+        try:
+            result = self._attempts(call, deadline)
+        except DillerUnavailable:
+            if guard is not None:
+                guard.failed(probe=probe)
+            raise
+        except DillerError:  # Diller answered, if not as hoped
+            if self.breaker is not None:
+                self.breaker.succeeded()
+            raise
+        if self.breaker is not None:
+            self.breaker.succeeded()
+        return result
+
+    def _attempts(self, call: PreparedCall, deadline: Deadline | None) -> Any:
+        policy = self.config.retry if deadline is None else deadline.bound(self.config.retry)
+        attempts = Attempts(call.operation, policy)
         while True:
             attempts.begin()
             try:
-                response = self._send_once(call)
+                response = self._send_once(call, deadline)
             except TokenUnavailable as exc:
                 delay = attempts.after_token_failure(exc)
             except httpx2.TransportError as exc:
                 delay = attempts.after_error(exc)
+            except DeadlinePassed:
+                operation_id = call.operation.operation_id
+                raise too_late(operation_id, deadline, lost_answer=attempts.lost_answer) from None
             else:
                 delay = attempts.after_response(response)
                 if delay is None:
-                    return interpret(call.operation, response, retried=attempts.lost_answer)
+                    return interpret(
+                        call.operation,
+                        response,
+                        retried=attempts.lost_answer,
+                        time_zone=self.config.time_zone,
+                    )
             time.sleep(delay)
 
 
 class AsyncDillerClient(DillerOperations):
     """Asyncio Diller client with the same methods as :class:`DillerClient` (awaitable)."""
+
+    deadline: float | None = None
 
     def __init__(
         self,
@@ -365,14 +430,17 @@ class AsyncDillerClient(DillerOperations):
         token_store: TokenStore | None = None,
         transport: httpx2.AsyncBaseTransport | None = None,
         run_sync: RunSync | None = None,
+        breaker: CircuitBreaker | None = None,
     ):
-        """``run_sync`` runs the (synchronous) token store off the event loop; see
-        :class:`~django_diller.api.auth.AsyncTokenProvider`.
+        """``run_sync`` runs the (synchronous) token store and breaker off the event loop; see
+        :class:`~django_diller.api.auth.AsyncTokenProvider`. ``breaker``: see
+        :meth:`DillerClient.with_deadline`.
 
         An async client belongs to the event loop it is first used in (its connection pool
         does): create one per loop.
         """
         self.config = config
+        self.breaker = breaker
         self.store_id = config.store_id
         self._http = httpx2.AsyncClient(transport=transport, **_http_kwargs(config))
         provider_kwargs = {"run_sync": run_sync} if run_sync else {}
@@ -390,6 +458,13 @@ class AsyncDillerClient(DillerOperations):
         other.store_id = store_id
         return other
 
+    def with_deadline(self, seconds: float | None) -> AsyncDillerClient:
+        """As :meth:`DillerClient.with_deadline`."""
+        other = object.__new__(AsyncDillerClient)
+        other.__dict__.update(self.__dict__)
+        other.deadline = seconds
+        return other
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
@@ -399,13 +474,31 @@ class AsyncDillerClient(DillerOperations):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _send_once(self, call: PreparedCall) -> httpx2.Response:
-        token = await self.tokens.get()
-        response = await self._http.send(call.build_request(self._http, token))
+    def _request(self, call: PreparedCall, token: str, deadline: Deadline | None):
+        request = call.build_request(self._http, token)
+        if deadline is not None:
+            deadline.check()
+            limit_request(request, self._http.timeout, deadline, asynchronous=True)
+        return request
+
+    async def _token(self, deadline: Deadline | None, stale: str | None = None) -> str:
+        if deadline is None:
+            return await self.tokens.get(stale)
+        try:
+            async with asyncio.timeout(deadline.check()):
+                return await self.tokens.get(stale)
+        except TimeoutError:
+            raise DeadlinePassed from None
+
+    async def _send_once(
+        self, call: PreparedCall, deadline: Deadline | None = None
+    ) -> httpx2.Response:
+        token = await self._token(deadline)
+        response = await self._http.send(self._request(call, token, deadline))
         if response.status_code != 401:
             return response
-        token = await self.tokens.get(stale=token)
-        response = await self._http.send(call.build_request(self._http, token))
+        token = await self._token(deadline, stale=token)
+        response = await self._http.send(self._request(call, token, deadline))
         if response.status_code == 401:
             raise DillerAuthError(
                 "Diller refused a freshly fetched token",
@@ -416,17 +509,45 @@ class AsyncDillerClient(DillerOperations):
 
     async def _call(self, operation_id: str, path: dict[str, Any], query=None, body=None) -> Any:
         call = prepare(OPERATIONS[operation_id], path, query, body)
-        attempts = Attempts(call.operation, self.config.retry)
+        deadline = None if self.deadline is None else Deadline(self.deadline)
+        guard = self.breaker if deadline is not None else None
+        run_sync = self.tokens.run_sync
+        probe = await run_sync(guard.admit, operation_id) if guard is not None else False
+        try:
+            result = await self._attempts(call, deadline)
+        except DillerUnavailable:
+            if guard is not None:
+                await run_sync(functools.partial(guard.failed, probe=probe))
+            raise
+        except DillerError:  # Diller answered, if not as hoped
+            if self.breaker is not None:
+                await run_sync(self.breaker.succeeded)
+            raise
+        if self.breaker is not None:
+            await run_sync(self.breaker.succeeded)
+        return result
+
+    async def _attempts(self, call: PreparedCall, deadline: Deadline | None) -> Any:
+        policy = self.config.retry if deadline is None else deadline.bound(self.config.retry)
+        attempts = Attempts(call.operation, policy)
         while True:
             attempts.begin()
             try:
-                response = await self._send_once(call)
+                response = await self._send_once(call, deadline)
             except TokenUnavailable as exc:
                 delay = attempts.after_token_failure(exc)
             except httpx2.TransportError as exc:
                 delay = attempts.after_error(exc)
+            except DeadlinePassed:
+                operation_id = call.operation.operation_id
+                raise too_late(operation_id, deadline, lost_answer=attempts.lost_answer) from None
             else:
                 delay = attempts.after_response(response)
                 if delay is None:
-                    return interpret(call.operation, response, retried=attempts.lost_answer)
+                    return interpret(
+                        call.operation,
+                        response,
+                        retried=attempts.lost_answer,
+                        time_zone=self.config.time_zone,
+                    )
             await asyncio.sleep(delay)

@@ -5,15 +5,35 @@ in step with it). Attribute names are the wire names: Diller's JSON bodies are s
 Unknown fields in a response are ignored, so Diller may add fields without breaking a shop; a
 missing required field or a value of the wrong type is rejected, and the client turns that into a
 :class:`~django_diller.api.errors.DillerResponseError` naming the field. Amounts are ``Decimal``.
+
+Date-times are always aware: Diller sends some without an offset (a naive ``valid_to``), and
+those are read in the store's time zone, which the client passes in the validation context
+under :data:`TIME_ZONE_CONTEXT` (UTC when none is given).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+
+#: The validation-context key of the zone for date-times sent without an offset.
+TIME_ZONE_CONTEXT = "time_zone"
+
+
+def _aware(value: datetime, info: ValidationInfo) -> datetime:
+    """A date-time as sent when it has an offset; without one, the store's wall-clock time."""
+    if value.utcoffset() is not None:
+        return value
+    zone = (info.context or {}).get(TIME_ZONE_CONTEXT) or UTC
+    return value.replace(tzinfo=zone)
+
+
+#: A ``format: date-time`` value: always timezone-aware once parsed.
+DateTime = Annotated[datetime, AfterValidator(_aware)]
 
 
 class WireModel(BaseModel):
@@ -159,7 +179,7 @@ class CreateRefundTransactionRequest(WireModel):
     reason: str | None = None
     external_id: str | None = None
     external_receipt_id: str | None = None
-    created_at: datetime | None = None
+    created_at: DateTime | None = None
     payment_details: list[PaymentDetails] = Field(default_factory=list)
     eft_pos: str | None = None
     total: Decimal | None = None
@@ -175,7 +195,7 @@ class CreateRefundTransactionRequest(WireModel):
 class CreateTransactionRequest(WireModel):
     external_id: str | None = None
     external_receipt_id: str | None = None
-    created_at: datetime | None = None
+    created_at: DateTime | None = None
     payment_details: list[PaymentDetails] = Field(default_factory=list)
     eft_pos: str | None = None
     send_email_receipt: bool | None = None
@@ -220,7 +240,7 @@ class InvitedFriendResponse(WireModel):
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = None
-    created_at: datetime | None = None
+    created_at: DateTime | None = None
     is_accepted: bool | None = None
     points: int | None = None
 
@@ -251,8 +271,8 @@ class MemberCouponResponse(WireModel):
     title: str
     description: str | None = None
     article_number: str | None = None
-    valid_from: datetime
-    valid_to: datetime
+    valid_from: DateTime
+    valid_to: DateTime
     type: CouponType
     discount_type: CouponDiscountType | None = None
     discount_value: Decimal | None = None
@@ -273,7 +293,7 @@ class MemberMembershipDetail(WireModel):
     level_title: str | None = None
     next_level_title: str | None = None
     next_level_points: Decimal | None = None
-    level_expire_date: datetime | None = None
+    level_expire_date: DateTime | None = None
 
 
 class MemberProfileWidgetResponse(WireModel):
@@ -288,7 +308,7 @@ class MemberResponse(WireModel):
     additional_identifiers: list[str] = Field(default_factory=list)
     remarks: str | None = None
     phone: Phone | None = None
-    birth_date: datetime | None = None
+    birth_date: DateTime | None = None
     address: Address | None = None
     gender: Gender
     consent: MemberConsent | None = None
@@ -321,8 +341,8 @@ class MemberStampCard(WireModel):
     product_ids: list[str] = Field(default_factory=list)
     card_type: str | None = None
     threshold_amount: Decimal | None = None
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
+    valid_from: DateTime | None = None
+    valid_to: DateTime | None = None
     stamps_collected: int | None = None
 
 
@@ -397,7 +417,7 @@ class RegisterMemberRequest(WireModel):
     last_name: str | None = None
     email: str | None = None
     additional_identifiers: list[str] = Field(default_factory=list)
-    birth_date: datetime | None = None
+    birth_date: DateTime | None = None
     gender: Gender | None = None
     address: Address | None = None
     consent: Consent | None = None
@@ -441,8 +461,8 @@ class StoreCouponResponse(WireModel):
     title: str
     description: str | None = None
     article_number: str | None = None
-    valid_from: datetime
-    valid_to: datetime
+    valid_from: DateTime
+    valid_to: DateTime
     type: CouponType
     discount_type: CouponDiscountType | None = None
     discount_value: Decimal | None = None
@@ -505,8 +525,8 @@ class StoreStampCardResponse(WireModel):
     product_ids: list[str] = Field(default_factory=list)
     card_type: str | None = None
     threshold_amount: Decimal | None = None
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
+    valid_from: DateTime | None = None
+    valid_to: DateTime | None = None
 
 
 class TransactionDetailRequest(WireModel):
@@ -532,7 +552,7 @@ class UpdateMemberRequest(WireModel):
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = None
-    birth_date: datetime | None = None
+    birth_date: DateTime | None = None
     additional_identifiers: list[str] = Field(default_factory=list)
     gender: Gender | None = None
     address: Address | None = None

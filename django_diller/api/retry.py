@@ -1,9 +1,11 @@
-"""When and how long to wait before trying a request again."""
+"""When and how long to wait before trying a request again, and when to stop trying."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -36,6 +38,51 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(max_attempts=1)
+
+# A retry is worth starting only with at least this much of a deadline left.
+MIN_ATTEMPT_SECONDS = 0.1
+
+
+class DeadlinePassed(Exception):
+    """A call's deadline passed between two of its steps (no request is on its way)."""
+
+
+@dataclass
+class Deadline:
+    """The time one call may take in all, retries and the token fetch included.
+
+    Started when created. Someone waits for such a call (a shopper on a page), so its time is
+    spent once: a retry starts only if it fits in what is left, and each network step is timed
+    to what is left when it begins.
+    """
+
+    seconds: float
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    started: float = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
+
+    def remaining(self) -> float:
+        return self.seconds - (self.clock() - self.started)
+
+    def check(self) -> float:
+        """The seconds left; raises :class:`DeadlinePassed` when none are."""
+        left = self.remaining()
+        if left <= 0:
+            raise DeadlinePassed
+        return left
+
+    def sleep(self, seconds: float) -> None:
+        """Wait, unless the deadline would pass meanwhile (then raise at once)."""
+        if seconds >= self.remaining():
+            raise DeadlinePassed
+        time.sleep(seconds)
+
+    def bound(self, policy: RetryPolicy) -> RetryPolicy:
+        """``policy`` with its time limit cut so that no retry starts too late to finish."""
+        budget = max(0.0, self.remaining() - MIN_ATTEMPT_SECONDS)
+        return replace(policy, max_total=min(policy.max_total, budget))
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -6,11 +6,15 @@ The rules (Diller's guide, as implemented here):
    a stamp card made free, and a unit a coupon took are not discounted again (no percentage on
    a discounted item; in a mixed basket the coupon applies to the other items only). Lines that
    are not eligible (gift cards, other non-eligible products) take no loyalty discount.
-2. Stamp cards go first: every matching unit earns a stamp; when a card's stamps still needed
-   reach zero, the next matching undiscounted unit (the one that completed it, when it can) is
-   free and ``required_stamps`` are deducted. A restartable card counts again from zero and may
-   give several free units in one basket; a non-restartable card gives one and is used up.
-   Units are taken cheapest first, so the unit that completes a card is the dearest.
+2. Stamp cards go first. Every matching unit earns a stamp; when a card's stamps still needed
+   reach zero, the unit that completed it is free (100 % off) and ``required_stamps`` are
+   deducted. A basket has no order of its own, so the engine stamps the units in the order that
+   serves the member: the unit that completes a card is the dearest matching unit that may
+   still be free (one no discount touched, and never a zero-priced one such as a free sample;
+   ties go to the earlier line id). A card that is full with no such unit in the basket keeps
+   its stamps for a later purchase. A restartable card counts again from zero and may give
+   several free units in one basket (the dearest ones); a non-restartable card gives one and is
+   used up.
 3. Coupons with product ids apply by themselves to those products; whole-purchase coupons only
    when the shopper chose them. Product coupons are placed first, then whole-purchase ones; within
    each group the coupon worth most on the units still free goes first (ties by code), so the
@@ -20,14 +24,19 @@ The rules (Diller's guide, as implemented here):
    proportion to their value with the largest-remainder method, so the line parts add up to the
    coupon's amount to the cent.
 5. Free shipping takes the whole shipping charge; one such coupon per order. A threshold stamp
-   card earns one stamp when the goods cost at least its threshold after all discounts.
+   card earns one stamp when the eligible goods cost at least its threshold (and more than
+   nothing) after all discounts; non-eligible lines such as gift cards do not count.
 6. Expired, not-yet-valid and used-up coupons are refused with the reason.
+7. Prices, shop discounts and the shipping charge are rounded half-up to the currency's minor
+   unit on the way in (a shop discount is at most its line's value), so every amount is made of
+   whole minor units, no line is discounted below zero and every split adds up exactly. The
+   plan's amounts are in terms of these rounded prices.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -76,6 +85,19 @@ class _Work:
         ]
 
 
+def _in_minor_units(line: BasketLine, minor_unit: Decimal) -> BasketLine:
+    """The line with its price and shop discount rounded half-up to the minor unit (and the
+    shop discount at most the line's value), so that every amount the engine splits is made
+    of whole minor units and every split adds up exactly."""
+    price = round_money(line.unit_price, minor_unit)
+    shop_discount = line.shop_discount
+    if shop_discount:
+        shop_discount = min(round_money(shop_discount, minor_unit), price * line.quantity)
+    if price == line.unit_price and shop_discount == line.shop_discount:
+        return line
+    return replace(line, unit_price=price, shop_discount=shop_discount)
+
+
 def _validity(valid_from: datetime | None, valid_to: datetime | None, now: datetime):
     if valid_from is not None and now < valid_from:
         return RefusalReason.NOT_YET_VALID
@@ -97,56 +119,132 @@ def _coupon_problem(coupon: CouponOffer, now: datetime) -> RefusalReason | None:
 
 
 # Stamp cards ---------------------------------------------------------------------------------
-def _units_cheapest_first(states: Iterable[_LineState]):
-    """(state, free-able?) for every unit; within a line the already discounted units first."""
-    for state in sorted(states, key=lambda s: (s.line.unit_price, s.line.line_id)):
-        taken = state.line.quantity - state.free_units
-        for index in range(state.line.quantity):
-            yield state, index >= taken
+def _freeable(state: _LineState) -> int:
+    """Units of the line a stamp card may make free: untouched by any discount, paid for (a
+    zero-priced unit such as a free sample is no reward), and still charged in full."""
+    price, units = state.line.unit_price, state.free_units
+    if price <= 0 or units <= 0:
+        return 0
+    if state.value_left >= price * units:
+        return units
+    return max(0, int(state.value_left // price))
+
+
+def _card_outcome(card: StampCardOffer, units: int, freeable: int) -> tuple[int, int, bool]:
+    """(stamps collected, free units, whether the first free unit earned no stamp) for a card
+    over ``units`` matching units of which ``freeable`` may be made free.
+
+    A basket has no order of its own, so the engine stamps in the order that serves the member:
+    the units that cannot be free fill the card first, and each time it is one stamp short the
+    next unit stamped is one that may be free. Every matching unit earns a stamp until a card
+    that cannot give its reward is full or a non-restartable card is used up.
+    """
+    remaining = max(0, card.required_stamps - card.stamps_collected)
+    collected = rewards = 0
+    others = units - freeable
+    unstamped_first = False
+    if remaining == 0:  # the card came full: its reward takes no stamp
+        if freeable == 0:
+            return 0, 0, False
+        rewards, units, freeable, unstamped_first = 1, units - 1, freeable - 1, True
+        if not card.is_restartable:
+            return 0, 1, True
+        remaining = card.required_stamps
+    while units >= remaining and freeable > 0:
+        fillers_from_others = min(others, remaining - 1)
+        others -= fillers_from_others
+        freeable -= remaining - fillers_from_others  # the rest of the fillers and the reward
+        units -= remaining
+        collected += remaining
+        rewards += 1
+        if not card.is_restartable:
+            return collected, rewards, unstamped_first
+        remaining = card.required_stamps
+    return collected + min(units, remaining), rewards, unstamped_first
+
+
+def _dearest_free_units(states: list[_LineState], capacity: dict[str, int], rewards: int):
+    """line id -> units made free: the dearest that may be free (ties: the first line id)."""
+    free_per_line: dict[str, int] = {}
+    if rewards == 0:
+        return free_per_line
+    for state in sorted(states, key=lambda s: (-s.line.unit_price, s.line.line_id)):
+        if rewards == 0:
+            break
+        if take := min(rewards, capacity[state.line.line_id]):
+            free_per_line[state.line.line_id] = take
+            rewards -= take
+    return free_per_line
+
+
+def _stamps_per_line(
+    states: list[_LineState], free_per_line: dict[str, int], collected: int, unstamped_first: bool
+) -> dict[str, int]:
+    """line id -> stamps earned. Each free unit earned the stamp that completed its card (but
+    the reward of a card that came full); the other stamps go to the other units, cheapest
+    first (all of them unless a full card or a used-up one stopped the stamping)."""
+    stamps = dict(free_per_line)
+    if unstamped_first:
+        stamps[next(iter(free_per_line))] -= 1
+    fillers = collected - sum(stamps.values())
+    others = [(s, s.line.quantity - free_per_line.get(s.line.line_id, 0)) for s in states]
+    if fillers < sum(count for _, count in others):
+        others.sort(key=lambda pair: (pair[0].line.unit_price, pair[0].line.line_id))
+    for state, count in others:
+        if fillers == 0:
+            break
+        line_id = state.line.line_id
+        take = min(fillers, count)
+        stamps[line_id] = stamps.get(line_id, 0) + take
+        fillers -= take
+    return stamps
 
 
 def _apply_standard_card(card: StampCardOffer, work: _Work):
-    remaining = max(0, card.required_stamps - card.stamps_collected)
-    collected = deducted = rewards = 0
-    per_line: dict[str, list[int]] = {}
-    free_per_line: dict[str, int] = {}
-    states = [s for s in work.matching(card.product_ids) if card.product_ids]
-    for state, free_able in _units_cheapest_first(states):
-        line_id = state.line.line_id
-        counts = per_line.setdefault(line_id, [0, 0])
-        if remaining > 0:
-            remaining -= 1
-            collected += 1
-            counts[0] += 1
-        # A free-able unit is free once its own stamp (or an earlier one) completed the card.
-        already_free = free_per_line.get(line_id, 0)
-        affordable = state.value_left >= state.line.unit_price * (already_free + 1)
-        if remaining == 0 and free_able and state.free_units > already_free and affordable:
-            free_per_line[line_id] = free_per_line.get(line_id, 0) + 1
-            deducted += card.required_stamps
-            counts[1] += card.required_stamps
-            rewards += 1
-            if not card.is_restartable:
-                break
-            remaining = card.required_stamps
+    states = work.matching(card.product_ids) if card.product_ids else []
+    capacity = {s.line.line_id: _freeable(s) for s in states}
+    units = sum(s.line.quantity for s in states)
+    collected, rewards, unstamped_first = _card_outcome(card, units, sum(capacity.values()))
+    free_per_line = _dearest_free_units(states, capacity, rewards)
+    stamps_per_line = _stamps_per_line(states, free_per_line, collected, unstamped_first)
+
+    line_stamps = []
     for state in states:
-        free = free_per_line.get(state.line.line_id, 0)
+        line_id = state.line.line_id
+        free = free_per_line.get(line_id, 0)
+        stamps = stamps_per_line.get(line_id, 0)
         if free:
             state.free_units -= free
             state.value_left -= state.line.unit_price * free
             work.discounts.append(
                 LineDiscount(
-                    line_id=state.line.line_id,
+                    line_id=line_id,
                     source="stamp_card",
                     reference=str(card.card_id),
                     units=free,
                     amount=state.line.unit_price * free,
                 )
             )
-    line_stamps = [
-        LineStamps(line_id, card.card_id, c, d) for line_id, (c, d) in per_line.items() if c or d
-    ]
+        if stamps or free:
+            line_stamps.append(
+                LineStamps(line_id, card.card_id, stamps, free * card.required_stamps)
+            )
+    deducted = rewards * card.required_stamps
     return StampMovement(card.card_id, collected, deducted, rewards), line_stamps
+
+
+def _threshold_stamps(
+    cards: list[StampCardOffer], lines: list[BasketLine], loyalty_discount: Decimal
+) -> list[StampMovement]:
+    """One stamp per threshold card the eligible goods reach after every discount. Only
+    eligible lines count (a gift card earns nothing); loyalty discounts are only ever on them."""
+    eligible_goods = (line.gross - line.shop_discount for line in lines if line.eligible)
+    paid = sum(eligible_goods, ZERO) - loyalty_discount
+    return [
+        StampMovement(card.card_id, collected=1, deducted=0, rewards=0)
+        for card in cards
+        if paid > 0 and paid >= (card.threshold_amount or ZERO)
+    ]
 
 
 # Coupons ---------------------------------------------------------------------------------------
@@ -205,7 +303,8 @@ def plan_discounts(
     minor_unit: Decimal = CENT,
 ) -> DiscountPlan:
     """The discounts Diller's rules give this basket (see the module docstring)."""
-    lines = list(lines)
+    lines = [_in_minor_units(line, minor_unit) for line in lines]
+    shipping_charge = round_money(shipping_charge, minor_unit)
     work = _Work(
         lines=[
             _LineState(line, line.free_units, line.gross - line.shop_discount) for line in lines
@@ -254,10 +353,8 @@ def plan_discounts(
 
     goods_total = sum((line.gross - line.shop_discount for line in lines), ZERO)
     line_discount_total = sum((d.amount for d in work.discounts), ZERO)
-    for card in threshold_cards:
-        threshold = card.threshold_amount or ZERO
-        if goods_total - line_discount_total >= threshold:
-            movements.append(StampMovement(card.card_id, collected=1, deducted=0, rewards=0))
+    if threshold_cards:
+        movements.extend(_threshold_stamps(threshold_cards, lines, line_discount_total))
 
     return DiscountPlan(
         line_discounts=tuple(work.discounts),

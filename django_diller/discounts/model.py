@@ -10,7 +10,7 @@ from enum import StrEnum
 
 @dataclass(frozen=True)
 class BasketLine:
-    """One basket line. Amounts include tax."""
+    """One basket line. Amounts include tax; the engine rounds them to the minor unit."""
 
     line_id: str
     product_id: str  # the product's external id at Diller

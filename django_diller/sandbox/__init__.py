@@ -17,6 +17,7 @@ from .app import (
     SandboxTransportFault,
 )
 from .faults import Faults
+from .handlers.base import DUPLICATE_ANSWERS, REFUSAL_ANSWERS, DuplicateAnswer, RefusalAnswer
 from .problems import SandboxContractError
 from .seed import (
     BAKERY_PRODUCT_IDS,
@@ -79,6 +80,7 @@ __all__ = [
     "COUPON_PCT20_COFFEE",
     "COUPON_SHIPFREE",
     "COUPON_SHIPFREE_EQUIPMENT",
+    "DUPLICATE_ANSWERS",
     "EQUIPMENT_PRODUCT_IDS",
     "GIFT_CARD_PRODUCT_IDS",
     "INVITATION_TOKEN_ACCEPTED",
@@ -86,6 +88,7 @@ __all__ = [
     "LEVEL_BRONZE",
     "LEVEL_GOLD",
     "LEVEL_SILVER",
+    "REFUSAL_ANSWERS",
     "SANDBOX_CLIENT_ID",
     "SANDBOX_CLIENT_SECRET",
     "SANDBOX_PUBLIC_URL",
@@ -110,8 +113,10 @@ __all__ = [
     "STAMP_CARD_COFFEE",
     "TEA_PRODUCT_IDS",
     "AsyncSandboxTransport",
+    "DuplicateAnswer",
     "Faults",
     "RecordedRequest",
+    "RefusalAnswer",
     "Sandbox",
     "SandboxConnectionDropped",
     "SandboxContractError",

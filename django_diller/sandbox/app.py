@@ -4,7 +4,8 @@ Pipeline for ``/api/v2.0/...``: route (404/405) -> fault draw (503/429 answered 
 processing) -> bearer token (401) -> request validation (400) -> handler (under the state lock)
 -> response validation (a breach raises :class:`SandboxContractError`) -> log. Timeout and drop
 faults are decided up front but carried out by the transport or server *after* processing, so the
-effect has happened when the client sees the failure.
+effect has happened when the client sees the failure. A hang fault is the exception: the request
+is logged (status 0, no answer) and nothing else happens; the carrier then never answers it.
 
 Besides the contract, ``GET /_sandbox/messages`` (the SMS and e-mails "sent", no auth) and
 ``POST /_sandbox/reset`` help people click through the example shop against the real server.
@@ -12,20 +13,23 @@ Besides the contract, ``GET /_sandbox/messages`` (the SMS and e-mails "sent", no
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 from . import codec
 from .auth import TOKEN_PATH, TokenIssuer
 from .faults import TOKEN_OPERATION, FaultKind, Faults
 from .handlers import HANDLERS, Context, Reply, Settings
+from .handlers.base import DUPLICATE_ANSWERS, REFUSAL_ANSWERS, DuplicateAnswer, RefusalAnswer
 from .problems import PROBLEM_CONTENT_TYPE, ApiProblem, SandboxContractError
 from .routing import Router
 from .seed import (
@@ -70,13 +74,17 @@ class RecordedRequest:
     fault: FaultKind | None = None
 
 
+NO_ANSWER = 0  # the status logged for a request that is never answered (a hang fault)
+
+
 @dataclass(frozen=True)
 class Exchange:
     """A processed request: the answer, the delay before it, and a transport-level fault."""
 
     response: SandboxResponse
     latency: float = 0.0
-    fault: FaultKind | None = None  # "timeout" or "drop" (errors are already in `response`)
+    # "timeout", "drop" or "hang" (errors are already in `response`; a hang has no response)
+    fault: FaultKind | None = None
 
 
 class SandboxTransportFault(Exception):
@@ -93,6 +101,11 @@ class SandboxTimedOut(SandboxTransportFault):
 
 class SandboxConnectionDropped(SandboxTransportFault):
     pass
+
+
+class SandboxHung(Exception):
+    """Raised by :meth:`Sandbox.handle` on a hang fault: the request was NOT processed, and
+    would never have been answered."""
 
 
 @functools.cache
@@ -118,6 +131,13 @@ class Sandbox:
 
     ``seed=False`` keeps the demo store's settings (departments, segments, levels) so the API
     has a store to answer for, but no members, coupons, stamp cards or product rules.
+    ``duplicate_answer`` (settable, kept by :meth:`reset`) is how a write Diller already has
+    is answered: ``"200-text"`` (``is_ok = false``), ``"409"`` or ``"400-problem"``;
+    ``refusal_answer`` (settable, kept by :meth:`reset`) is how a reservation is refused, in
+    the same three styles.
+    ``naive_dates`` (settable, kept by :meth:`reset`) answers every date-time without an offset,
+    as the store's wall-clock time, as Diller does in places (the answer is checked against the
+    contract before the offsets are dropped).
     """
 
     def __init__(
@@ -133,6 +153,8 @@ class Sandbox:
         public_url: str = SANDBOX_PUBLIC_URL,
         activation_url: str | None = None,
         on_message: Callable[[SentMessage], None] | None = None,
+        duplicate_answer: DuplicateAnswer = "200-text",
+        naive_dates: bool = False,
     ) -> None:
         self.seeded = seed
         self.validate_requests = validate_requests
@@ -141,6 +163,8 @@ class Sandbox:
         self.faults = Faults()
         self.tokens = TokenIssuer(client_id, client_secret, token_lifetime)
         self.settings = Settings(public_url, activation_url or f"{public_url}/activate")
+        self.duplicate_answer = duplicate_answer
+        self.naive_dates = naive_dates
         self.on_message = on_message
         self.requests: list[RecordedRequest] = []
         self.contract: Contract = contract()
@@ -159,6 +183,28 @@ class Sandbox:
     @token_lifetime.setter
     def token_lifetime(self, seconds: int) -> None:
         self.tokens.lifetime = seconds
+
+    @property
+    def duplicate_answer(self) -> DuplicateAnswer:
+        """How a write the store already has is answered (one of ``DUPLICATE_ANSWERS``)."""
+        return self.settings.duplicate_answer
+
+    @duplicate_answer.setter
+    def duplicate_answer(self, style: DuplicateAnswer) -> None:
+        if style not in DUPLICATE_ANSWERS:
+            raise ValueError(f"duplicate_answer must be one of {', '.join(DUPLICATE_ANSWERS)}")
+        self.settings = dataclasses.replace(self.settings, duplicate_answer=style)
+
+    @property
+    def refusal_answer(self) -> RefusalAnswer:
+        """How a reservation the store will not make is refused (one of ``REFUSAL_ANSWERS``)."""
+        return self.settings.refusal_answer
+
+    @refusal_answer.setter
+    def refusal_answer(self, style: RefusalAnswer) -> None:
+        if style not in REFUSAL_ANSWERS:
+            raise ValueError(f"refusal_answer must be one of {', '.join(REFUSAL_ANSWERS)}")
+        self.settings = dataclasses.replace(self.settings, refusal_answer=style)
 
     def override_response(
         self,
@@ -248,9 +294,12 @@ class Sandbox:
         """Answer one request, sleeping any injected latency.
 
         A timeout or drop fault raises :class:`SandboxTimedOut` /
-        :class:`SandboxConnectionDropped` (the request was processed).
+        :class:`SandboxConnectionDropped` (the request was processed), a hang fault
+        :class:`SandboxHung` at once (it was not).
         """
         exchange = self.process(method, path, query_string, headers or {}, body)
+        if exchange.fault == "hang":
+            raise SandboxHung("sandbox fault: no answer, request not processed")
         if exchange.latency:
             time.sleep(exchange.latency)
         if exchange.fault == "timeout":
@@ -291,6 +340,8 @@ class Sandbox:
         now: datetime,
     ) -> Exchange:
         fault = self.faults.draw(TOKEN_OPERATION)
+        if fault == "hang":
+            return self._hang(TOKEN_OPERATION, method, path, query, now)
         latency = self.faults.latency_for(TOKEN_OPERATION)
         extra: dict[str, str] = {}
         try:
@@ -309,6 +360,14 @@ class Sandbox:
             )
         self._record(TOKEN_OPERATION, method, path, query, None, response, now, fault)
         return Exchange(response, latency, fault if fault in ("timeout", "drop") else None)
+
+    def _hang(
+        self, operation_id: str, method: str, path: str, query: dict[str, str], now: datetime
+    ) -> Exchange:
+        """Log the request, do nothing with it, and tell the carrier never to answer."""
+        response = SandboxResponse(NO_ANSWER, {}, b"")
+        self._record(operation_id, method, path, query, None, response, now, "hang")
+        return Exchange(response, 0.0, "hang")
 
     def _raise_for_fault(self, fault: FaultKind | None) -> None:
         if fault == "error":
@@ -356,6 +415,8 @@ class Sandbox:
                 self._record(operation_id, method, path, query, None, override, now, None)
                 return Exchange(override, 0.0, None)
             fault = self.faults.draw(operation_id)
+            if fault == "hang":
+                return self._hang(operation_id, method, path, query, now)
             latency = self.faults.latency_for(operation_id)
             self._raise_for_fault(fault)
             self.tokens.check(headers.get("authorization"), now)
@@ -390,11 +451,30 @@ class Sandbox:
                     response.headers.get("Content-Type"),
                     response.json(),
                 )
+            if self.naive_dates:
+                response = self._without_offsets(response, method, path)
         self._record(operation_id, method, path, query, parsed, response, now, fault)
         for message in new_messages:
             if self.on_message is not None:
                 self.on_message(message)
         return Exchange(response, latency, fault if fault in ("timeout", "drop") else None)
+
+    def _store_zone(self, method: str, path: str) -> tzinfo:
+        store_id = self.router.resolve(method, path).path_params.get("storeId")
+        store = self.state.store(store_id) if store_id else None
+        try:
+            return ZoneInfo(store.time_zone) if store and store.time_zone else UTC
+        except (ValueError, LookupError):
+            return UTC
+
+    def _without_offsets(
+        self, response: SandboxResponse, method: str, path: str
+    ) -> SandboxResponse:
+        """A successful answer with its date-times in the store's zone, without offsets."""
+        if not 200 <= response.status < 300 or response.json() is None:
+            return response
+        body = codec.without_offsets(response.json(), self._store_zone(method, path))
+        return SandboxResponse(response.status, response.headers, codec.dumps(body))
 
     def _problem_response(self, problem: ApiProblem, path: str) -> SandboxResponse:
         headers = {"Content-Type": f"{PROBLEM_CONTENT_TYPE}; charset=utf-8", **problem.headers}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -74,6 +74,19 @@ def parse_datetime(value: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
+
+
+def without_offsets(payload: Any, zone: tzinfo) -> Any:
+    """``payload`` with every date-time as wall-clock time in ``zone``, without an offset
+    (``2026-05-01T23:59:59``), as Diller sends some of its dates."""
+    if isinstance(payload, dict):
+        return {key: without_offsets(value, zone) for key, value in payload.items()}
+    if isinstance(payload, list):
+        return [without_offsets(value, zone) for value in payload]
+    if isinstance(payload, str) and is_rfc3339(payload):
+        moment = datetime.fromisoformat(payload.replace("z", "Z").replace("t", "T"))
+        return moment.astimezone(zone).replace(tzinfo=None).isoformat(timespec="seconds")
+    return payload
 
 
 def compact(mapping: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Fault injection: slow, failing, rate-limited, hanging and dropped calls.
+"""Fault injection: slow, failing, rate-limited, timed-out, hanging and dropped calls.
 
 One uniform draw per request picks at most one fault, so each rate is the probability of its
 fault (when the rates sum to at most 1) and ``seed`` makes a run repeatable.
@@ -7,6 +7,13 @@ fault (when the rates sum to at most 1) and ``seed`` makes a run repeatable.
 * ``rate_limit``: 429 problem details with ``Retry-After``, NOT processed.
 * ``timeout``: processed (the effect happened), then the answer never arrives in time.
 * ``drop``: processed, then the connection closes without an answer.
+* ``hang``: accepted, then neither processed nor answered, as a Diller that takes connections
+  but has stopped working. The HTTP server holds the connection until the client gives up
+  (at most ``timeout_seconds``, then it closes it unanswered); in-process, the transport waits
+  out the request's read timeout and raises ``httpx2.ReadTimeout``.
+
+``latency`` delays every answer; in-process as on the wire, a client whose read timeout is
+shorter gets ``httpx2.ReadTimeout`` when it runs out (the request was processed).
 
 Faults skip the token endpoint unless ``only_operations`` names ``"token"``.
 """
@@ -18,7 +25,7 @@ import threading
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
-FaultKind = Literal["error", "rate_limit", "timeout", "drop"]
+FaultKind = Literal["error", "rate_limit", "timeout", "drop", "hang"]
 TOKEN_OPERATION = "token"  # noqa: S105  (an operation name)
 
 
@@ -30,9 +37,10 @@ class Faults:
     retry_after: int = 1  # seconds, sent in Retry-After with a 429
     timeout_rate: float = 0.0
     drop_rate: float = 0.0
+    hang_rate: float = 0.0
     seed: int | None = None
     only_operations: set[str] | None = None
-    timeout_seconds: float = 30.0  # how long the real server hangs on a timeout fault
+    timeout_seconds: float = 30.0  # how long the real server holds a timeout or hang fault
     max_faults: int | None = None  # stop injecting after this many faults ("fail twice, then work")
     _injected: int = field(default=0, repr=False, compare=False)
     # The HTTP server draws from many threads: the generator and the count change together.
@@ -65,6 +73,7 @@ class Faults:
             ("rate_limit", self.rate_limit_rate),
             ("timeout", self.timeout_rate),
             ("drop", self.drop_rate),
+            ("hang", self.hang_rate),
         ]
         if not any(rate > 0 for _, rate in rates):
             return None

@@ -3,15 +3,19 @@
 Faults are carried out on the wire: latency and timeouts sleep before answering (a timeout fault
 hangs ``Faults.timeout_seconds``, longer than any sensible client read timeout, then answers),
 and a dropped connection closes the socket without writing a response, so clients see a genuine
-``RemoteProtocolError``. A :class:`SandboxContractError` cannot reach the client from here: it is
-kept in ``server.contract_errors``, logged, and answered as a 500 problem.
+``RemoteProtocolError``. A hang holds the connection, silent, until the client gives up (or
+``Faults.timeout_seconds`` pass), then closes it: the client's own read timeout ends the wait.
+A :class:`SandboxContractError` cannot reach the client from here: it is kept in
+``server.contract_errors``, logged, and answered as a 500 problem.
 """
 
 from __future__ import annotations
 
 import logging
+import select
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -95,6 +99,9 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             )
         stopping = self.server.stopping
+        if exchange.fault == "hang":
+            self._hold(self.server.sandbox.faults.timeout_seconds)
+            return
         if exchange.latency:
             stopping.wait(exchange.latency)
         if exchange.fault == "drop":
@@ -103,6 +110,16 @@ class _Handler(BaseHTTPRequestHandler):
         if exchange.fault == "timeout":
             stopping.wait(self.server.sandbox.faults.timeout_seconds)
         self._write(exchange.response)
+
+    def _hold(self, seconds: float) -> None:
+        """Say nothing until the client hangs up, the server stops or ``seconds`` pass; then
+        close the connection unanswered."""
+        self.close_connection = True
+        ends = time.monotonic() + seconds
+        while not self.server.stopping.is_set() and (left := ends - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], min(0.05, left))
+            if readable:  # the client closed its end (or sent more, which is not waited for)
+                return
 
     def _write(self, response: SandboxResponse) -> None:
         try:

@@ -297,6 +297,83 @@ class OtpCode:
     failed_attempts: int = 0
 
 
+MemberUpdates = Literal["merge", "replace"]
+OTP_DIGITS_RANGE = range(4, 10)  # the contract's otp_code is an int32: at most 9 digits
+
+
+@dataclass
+class MemberOptions:
+    """Member answers the contract leaves open: set one to test a client against each.
+
+    * ``updates``: what ``PUT /members/{id}`` does with what it was not sent. ``"merge"``
+      changes only the fields, consent flags and segment answers in the body; ``"replace"``
+      (a PUT is a replace) makes the member what was sent: absent fields are cleared, absent
+      consent flags are false, absent segment answers are dropped (the phone, points and
+      remarks, which the request cannot carry, stay).
+    * ``duplicate_phone_status``: registering a phone a live member holds is refused with a
+      409 (default) or a 400 problem, both naming ``phone``.
+    * ``otp_digits``: the length of the one-time codes texted (6 by default).
+    * ``enroll_existing``: enrolling a phone a member of the club holds answers that member
+      (``"return"``, default; nothing is texted) or refuses it like a registration
+      (``"refuse"``: ``duplicate_phone_status``, naming ``phone``).
+    * ``tokens_after_joining``: an activation token still finds its member once they joined
+      (``"kept"``, default) or finds nobody (``"cleared"``).
+
+    Part of the sandbox's settings: :meth:`Sandbox.reset` keeps them.
+    """
+
+    updates: MemberUpdates = "merge"
+    duplicate_phone_status: int = 409
+    otp_digits: int = 6
+    enroll_existing: Literal["return", "refuse"] = "return"
+    tokens_after_joining: Literal["kept", "cleared"] = "kept"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        allowed: dict[str, object] = {
+            "updates": ("merge", "replace"),
+            "duplicate_phone_status": (400, 409),
+            "otp_digits": OTP_DIGITS_RANGE,
+            "enroll_existing": ("return", "refuse"),
+            "tokens_after_joining": ("kept", "cleared"),
+        }
+        if name in allowed and value not in allowed[name]:  # type: ignore[operator]
+            raise ValueError(f"{name} cannot be {value!r}")
+        super().__setattr__(name, value)
+
+
+@dataclass
+class NonEligibleOptions:
+    """Non-eligible product answers the contract leaves open: set one to test a client.
+
+    * ``duplicate_status``: adding an entry the list already has is refused with a 409
+      (default) or a 400 problem naming the item.
+    * ``add_answer``: the add batch answers with the ``"created"`` entries, ids included
+      (default), or with an ``"empty"`` list (the contract does not promise them).
+    * ``update_unknown``: an update naming an id the list lacks is ``"refused"`` (HTTP 200,
+      ``is_ok = false``; default) or ``"not_found"`` (404 problem details).
+    * ``delete_unknown``: deleting an id the list lacks is ``"not_found"`` (default) or
+      ``"refused"``.
+
+    Part of the sandbox's settings: :meth:`Sandbox.reset` keeps them.
+    """
+
+    duplicate_status: int = 409
+    add_answer: str = "created"
+    update_unknown: str = "refused"
+    delete_unknown: str = "not_found"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        allowed: dict[str, tuple[object, ...]] = {
+            "duplicate_status": (400, 409),
+            "add_answer": ("created", "empty"),
+            "update_unknown": ("refused", "not_found"),
+            "delete_unknown": ("not_found", "refused"),
+        }
+        if name in allowed and value not in allowed[name]:
+            raise ValueError(f"{name} cannot be {value!r}")
+        super().__setattr__(name, value)
+
+
 @dataclass
 class Store:
     id: str

@@ -4,6 +4,9 @@
 Injected latency sleeps (``time.sleep`` / ``asyncio.sleep``); a timeout fault raises
 ``httpx2.ReadTimeout`` and a drop fault ``httpx2.RemoteProtocolError``, both after the sandbox
 processed the request, which is the worst case a client must survive.
+
+The request's read timeout is kept as a socket would keep it: latency longer than it ends in
+``httpx2.ReadTimeout`` when it runs out, and a hang fault waits it out, then raises the same.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import httpx2
 
 from .app import Exchange, Sandbox
 
+NO_ANSWER_IN_TIME = "sandbox fault: no answer within the read timeout"
+
 
 def _call(sandbox: Sandbox, request: httpx2.Request, body: bytes) -> Exchange:
     url = request.url
@@ -25,6 +30,23 @@ def _call(sandbox: Sandbox, request: httpx2.Request, body: bytes) -> Exchange:
         dict(request.headers.items()),
         body,
     )
+
+
+def _read_timeout(request: httpx2.Request) -> float | None:
+    value = request.extensions.get("timeout", {}).get("read")
+    return None if value is None else float(value)
+
+
+def _wait(exchange: Exchange, request: httpx2.Request, ceiling: float) -> tuple[float, bool]:
+    """How long the client waits for the answer, and whether it gives up first.
+
+    ``ceiling``: how long a hang lasts for a client without a read timeout.
+    """
+    delay = ceiling if exchange.fault == "hang" else exchange.latency
+    limit = _read_timeout(request)
+    if limit is not None and limit < delay:
+        return limit, True
+    return delay, exchange.fault == "hang"
 
 
 def _response(exchange: Exchange, request: httpx2.Request) -> httpx2.Response:
@@ -46,8 +68,11 @@ class SandboxTransport(httpx2.BaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         exchange = _call(self.sandbox, request, request.read())
-        if exchange.latency:
-            time.sleep(exchange.latency)
+        delay, gave_up = _wait(exchange, request, self.sandbox.faults.timeout_seconds)
+        if delay:
+            time.sleep(delay)
+        if gave_up:
+            raise httpx2.ReadTimeout(NO_ANSWER_IN_TIME, request=request)
         return _response(exchange, request)
 
 
@@ -58,6 +83,9 @@ class AsyncSandboxTransport(httpx2.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         body = await request.aread()
         exchange = _call(self.sandbox, request, body)
-        if exchange.latency:
-            await asyncio.sleep(exchange.latency)
+        delay, gave_up = _wait(exchange, request, self.sandbox.faults.timeout_seconds)
+        if delay:
+            await asyncio.sleep(delay)
+        if gave_up:
+            raise httpx2.ReadTimeout(NO_ANSWER_IN_TIME, request=request)
         return _response(exchange, request)

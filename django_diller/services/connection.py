@@ -2,8 +2,12 @@
 
 Sync clients are built once per process and connection settings (they hold a connection pool);
 async clients once per event loop, since their pool belongs to the loop. All share OAuth2 tokens
-through the Django cache named by ``DILLER['TOKEN_CACHE']``. In sandbox mode they talk to one
-embedded, in-process :class:`~django_diller.sandbox.Sandbox`.
+and the circuit breaker through the Django cache named by ``DILLER['TOKEN_CACHE']``. In sandbox
+mode they talk to one embedded, in-process :class:`~django_diller.sandbox.Sandbox`.
+
+Each client handed out is bounded or not according to who waits for its calls (see
+:mod:`~django_diller.services.waiting`): take it where the calls are decided, in the thread
+that serves the shopper, and hand it to worker threads from there.
 """
 
 from __future__ import annotations
@@ -13,16 +17,22 @@ import hashlib
 import threading
 import weakref
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from ..api import AsyncDillerClient, ClientConfig, DillerClient, RetryPolicy, Timeouts
-from ..conf import app_settings
+from ..conf import app_settings, sandbox_allowed
 from ..models import StoreConfiguration
 from ..token_cache import DjangoCacheTokenStore
+from .breaker import shared_breaker
+from .waiting import call_deadline
 
 if TYPE_CHECKING:
     from ..sandbox import Sandbox
@@ -48,8 +58,26 @@ def embedded_sandbox() -> Sandbox:
         if _sandbox is None:
             from ..sandbox import Sandbox
 
-            _sandbox = Sandbox(seed=True)
+            _sandbox = Sandbox(seed=True, activation_url=shop_activation_link())
         return _sandbox
+
+
+def sandbox_shop_link(path: str, shop_url: str | None = None) -> str:
+    """A shop page as the sandbox puts it in a text: on ``shop_url`` (by default
+    ``DILLER['SANDBOX_SHOP_URL']``), else the bare path, which the sandbox's messages page
+    opens on the shop's own host. Every link the sandbox texts is made here."""
+    base = shop_url if shop_url is not None else app_settings.SANDBOX_SHOP_URL
+    return f"{str(base).rstrip('/')}{path}" if base else path
+
+
+def shop_activation_link(shop_url: str | None = None) -> str | None:
+    """The shop's activation page, which the sandbox's enroll SMS links to."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return sandbox_shop_link(reverse("diller:activate"), shop_url)
+    except NoReverseMatch:  # the shopper pages are not installed
+        return None
 
 
 @dataclass(frozen=True)
@@ -68,6 +96,8 @@ class Connection:
 
 def connection() -> Connection:
     if app_settings.SANDBOX:
+        if not sandbox_allowed():  # never an in-memory Diller behind a production shop
+            raise NotConfigured("the sandbox is on while DEBUG is off (see diller.E009)")
         from ..sandbox.seed import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 
         return Connection(SANDBOX_BASE_URL, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, True)
@@ -104,6 +134,20 @@ def current_department_id() -> str | None:
     return None
 
 
+def time_zone_name() -> str:
+    """The Diller store's time zone: ``DILLER['TIME_ZONE']``, else Django's ``TIME_ZONE``."""
+    return str(app_settings.TIME_ZONE or settings.TIME_ZONE or "UTC")
+
+
+def store_time_zone() -> tzinfo:
+    """The zone in which date-times Diller sends without an offset are read."""
+    name = time_zone_name()
+    try:
+        return ZoneInfo(name)
+    except (ValueError, LookupError) as exc:  # ZoneInfoNotFoundError is a LookupError
+        raise ImproperlyConfigured(f"Unknown time zone {name!r} for Diller's date-times") from exc
+
+
 def client_config(conn: Connection) -> ClientConfig:
     return ClientConfig(
         base_url=conn.base_url,
@@ -118,6 +162,7 @@ def client_config(conn: Connection) -> ClientConfig:
             backoff_max=float(app_settings.RETRY_BACKOFF_MAX),
             max_total=float(app_settings.RETRY_TOTAL),
         ),
+        time_zone=store_time_zone(),
     )
 
 
@@ -129,11 +174,19 @@ def _settings_key(conn: Connection) -> tuple:
         app_settings.RETRY_ATTEMPTS,
         app_settings.RETRY_TOTAL,
         app_settings.TOKEN_CACHE,
+        time_zone_name(),
+        app_settings.BREAKER_FAILURES,
+        app_settings.BREAKER_COOLDOWN,
+        app_settings.REQUEST_DEADLINE,
     )
 
 
-def get_client(store_id: str | None = None) -> DillerClient:
-    """The shared sync client, addressing ``store_id`` or the configured store."""
+def get_client(store_id: str | None = None, *, background: bool | None = None) -> DillerClient:
+    """The shared sync client, addressing ``store_id`` or the configured store.
+
+    ``background``: True for calls nobody waits for, False for calls someone does (bounded by
+    ``REQUEST_DEADLINE``, guarded by the circuit breaker); None lets the context say.
+    """
     conn = connection()
     key = _settings_key(conn)
     with _lock:
@@ -148,10 +201,12 @@ def get_client(store_id: str | None = None) -> DillerClient:
             client_config(conn),
             token_store=DjangoCacheTokenStore(app_settings.TOKEN_CACHE),
             transport=transport,
+            breaker=shared_breaker(conn.base_url, conn.client_id),
         )
         with _lock:
             client = _clients.setdefault(key, client)
-    return client.for_store(store_id or current_store_id() or "")
+    store = client.for_store(store_id or current_store_id() or "")
+    return store.with_deadline(call_deadline(background))
 
 
 def _run_sync_the_django_way(function, *args):
@@ -159,9 +214,12 @@ def _run_sync_the_django_way(function, *args):
     return sync_to_async(function, thread_sensitive=True)(*args)
 
 
-async def aget_client(store_id: str | None = None) -> AsyncDillerClient:
+async def aget_client(
+    store_id: str | None = None, *, background: bool | None = None
+) -> AsyncDillerClient:
     """The async client of the running event loop, addressing ``store_id`` or the configured
-    store. Safe in ASGI views: nothing here touches the database on the loop."""
+    store (``background`` as for :func:`get_client`). Safe in ASGI views: nothing here touches
+    the database on the loop."""
     conn = connection()
     key = _settings_key(conn)
     loop = asyncio.get_running_loop()
@@ -179,11 +237,12 @@ async def aget_client(store_id: str | None = None) -> AsyncDillerClient:
             token_store=DjangoCacheTokenStore(app_settings.TOKEN_CACHE),
             transport=transport,
             run_sync=_run_sync_the_django_way,
+            breaker=shared_breaker(conn.base_url, conn.client_id),
         )
         with _lock:
             client = per_loop.setdefault(key, client)
     store = store_id or await sync_to_async(current_store_id, thread_sensitive=True)()
-    return client.for_store(store or "")
+    return client.for_store(store or "").with_deadline(call_deadline(background))
 
 
 def reset() -> None:
@@ -199,5 +258,5 @@ def reset() -> None:
 
 @receiver(setting_changed)
 def _forget_clients_on_settings_change(setting: str, **kwargs) -> None:
-    if setting in {"DILLER", "CACHES"}:
+    if setting in {"DILLER", "CACHES", "TIME_ZONE"}:
         reset()

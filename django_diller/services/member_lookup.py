@@ -282,10 +282,8 @@ class StaffMemberLinks:
         if existing is not None:
             if existing.member_id == member_id and existing.store_id == store_id:
                 raise LinkRefused(gettext("This shop account is already linked to this member."))
-            raise LinkRefused(
-                gettext("The shop account %(user)s is already linked to another member.")
-                % {"user": user}
-            )
+            # The account is not named: exception texts carry no e-mail addresses.
+            raise LinkRefused(gettext("This shop account is already linked to another member."))
         if MemberLink.objects.filter(store_id=store_id, member_id=member_id).exists():
             raise LinkRefused(gettext("This member is already linked to another shop account."))
         member = get_client().get_member(member_id)

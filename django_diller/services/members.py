@@ -6,24 +6,41 @@ and get Diller's answers or one of this module's errors back; Diller's own error
 
 Security rules kept here, so that no view can forget them:
 
-* A member id never comes from the browser. Linking a member needs a one-time code sent to
-  the member's phone; the pending link (member id, expiry, tries) lives in the server-side
-  session.
-* Joining with a phone that is not a member yet needs the same proof: the member is registered
-  at Diller with the phone alone and no consents, nothing is linked, and the code is texted to
-  that phone (:meth:`MemberService.start_registration`). The rest of the profile and the
-  ticked consents wait in the pending link and reach Diller only after the right code
-  (:meth:`MemberService.verify_code_link`), so someone typing another person's number never
-  gets their details or consents recorded at Diller.
-* Sending codes, and registering (which creates a member at Diller and texts the phone), is
-  rate limited in the Django cache (per phone and per client IP), so the page can't be used to
-  flood someone's phone or to probe many numbers.
-* Consents are recorded in the shop's own table each time one changes, with where it happened.
+* A member id never comes from the browser. Linking a member needs proof that the shopper
+  owns the member's phone: a one-time code texted to it (the pending link, with the member id,
+  expiry and tries, lives in the server-side session), or the activation link Diller texted
+  to it.
+* Nothing creates a member, or announces a membership, for a phone whose owner has not
+  proven it. A phone that is not a member is *enrolled* (:meth:`MemberService.start_join`):
+  Diller keeps a record with no consents and texts the phone a link to finish joining; the
+  typed profile and the ticked consents wait in a :class:`~django_diller.models.JoinInvitation`
+  and reach Diller only when the phone's owner finishes, from that link
+  (:meth:`MemberService.complete_activation`). Someone typing another person's number gets
+  neither a membership nor a welcome in their name: the stranger gets an invitation they may
+  ignore.
+* The join page answers the same way whether the phone (or e-mail) belongs to a member, to a
+  member linked to another account, or to nobody: one SMS is sent (a code or the link) after
+  the same Diller calls, and the page says "we have sent an SMS". That a membership is linked
+  to another account is said only after the code proved the phone.
+* Sending codes and links, wrong codes and unknown activation tokens are rate limited in a
+  shared cache with atomic counters (:mod:`.limits`), per phone and per client address, so
+  the pages can't be used to flood a phone, guess codes or tokens, or probe many numbers, not
+  even with parallel requests.
+* An activation token finishes one membership: a token that linked an account never links
+  another (:class:`~django_diller.models.UsedActivationToken`).
+* The consent audit trail (:class:`~django_diller.models.ConsentRecord`) holds what the
+  shopper chose on the page (``loyalty page``, ``activation link``) and, apart, the consents
+  Diller already had for a member the shop links (``as Diller had it``).
+* Every update of a member is a read-modify-write (:meth:`MemberService._write`): the PUT
+  carries the member as just read, with only the intended changes, and always the complete
+  consent object. The contract lets a server treat a PUT as a replace, and a request leaving
+  out ``gdpr_accepted`` would then end the member's membership.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -34,7 +51,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.cache import cache
 from django.db import IntegrityError, connections, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -42,13 +58,24 @@ from django.utils import timezone
 from ..api import models as wire
 from ..api.errors import DillerNotFound, DillerRefused, DillerValidationError
 from ..conf import app_settings
-from ..models import Consent, ConsentRecord, MemberLink, Source
+from ..models import (
+    Consent,
+    ConsentRecord,
+    JoinInvitation,
+    MemberLink,
+    Source,
+    UsedActivationToken,
+)
 from ..phones import PhoneNumber
 from ..signals import member_joined, member_left, member_updated
+from . import invitations, limits
 from .connection import current_department_id, current_store_id, get_client
+from .limits import client_ip
 from .store import membership_levels, store_details
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["client_ip"]  # re-exported for the views (the address the limits count per)
 
 CHANNEL = "OnlineStore"
 
@@ -57,11 +84,21 @@ PENDING_LINK_LIFETIME = 10 * 60  # seconds
 MAX_WRONG_CODES = 5
 TOKEN_MISSES_PER_IP = (10, 3600)  # unknown activation tokens per client address, per hour
 
-OTP_PER_PHONE = (3, 15 * 60)  # at most 3 codes per phone per 15 minutes
-OTP_PER_IP = (10, 60 * 60)  # at most 10 codes per client IP per hour
+OTP_PER_PHONE = (3, 15 * 60)  # at most 3 SMS (codes or links) per phone per 15 minutes
+OTP_PER_IP = (10, 60 * 60)  # at most 10 SMS per client IP per hour
 
 CONSENT_FLAGS: tuple[str, ...] = tuple(c.value for c in Consent)
 OPTION_TYPES = {wire.SegmentType.Radio, wire.SegmentType.Dropdown, wire.SegmentType.Checkbox}
+# The profile fields a join may send (``UpdateMemberRequest`` names), in the form's order.
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "birth_date",
+    "gender",
+    "address",
+    "segments",
+)
 
 
 # errors ------------------------------------------------------------------------------------
@@ -72,7 +109,7 @@ class MemberServiceError(Exception):
 
 
 class RateLimited(MemberServiceError):
-    """Too many one-time codes asked for this phone or from this address."""
+    """Too many codes or links asked for this phone or from this address."""
 
 
 class NoPendingLink(MemberServiceError):
@@ -99,6 +136,18 @@ class AlreadyLinked(MemberServiceError):
     """This shop account is already linked to a member."""
 
 
+class TokenUsed(MemberServiceError):
+    """The activation token already finished a membership: it cannot finish another."""
+
+
+class LoginNeeded(MemberServiceError):
+    """The activation link is for a membership that belongs with a shop account."""
+
+
+class JoinNotConfigured(MemberServiceError):
+    """No web shop department is configured: Diller's enroll needs one."""
+
+
 # plain values ------------------------------------------------------------------------------
 
 
@@ -120,6 +169,8 @@ class Profile:
     # segment id -> str (Text), date | None (DateTime), list of option ids (the others)
     segment_answers: dict[int, Any] = field(default_factory=dict)
 
+    TEXT_FIELDS = ("first_name", "last_name", "email", "gender", "street", "zip_code", "city")
+
     def address(self) -> wire.Address | None:
         values = {
             "street": self.street,
@@ -137,6 +188,32 @@ class Profile:
         return datetime(
             self.birth_date.year, self.birth_date.month, self.birth_date.day, tzinfo=UTC
         )
+
+    def to_json(self) -> dict[str, Any]:
+        """The typed fields as JSON (a join invitation keeps them to prefill the activation
+        page); the phone and the consents are kept apart."""
+        values: dict[str, Any] = {name: getattr(self, name) for name in self.TEXT_FIELDS}
+        values["country_code"] = self.country_code
+        values["birth_date"] = self.birth_date.isoformat() if self.birth_date else ""
+        values["segment_answers"] = {
+            str(key): (answer.isoformat() if isinstance(answer, date) else answer)
+            for key, answer in self.segment_answers.items()
+        }
+        return values
+
+    @classmethod
+    def from_json(cls, values: Mapping[str, Any]) -> Profile:
+        answers = {}
+        for key, answer in (values.get("segment_answers") or {}).items():
+            with contextlib.suppress(ValueError):
+                answers[int(key)] = answer
+        profile = cls(
+            **{name: str(values.get(name) or "") for name in cls.TEXT_FIELDS},
+            country_code=str(values.get("country_code") or ""),
+            birth_date=_parse_date(values.get("birth_date")),
+            segment_answers=answers,
+        )
+        return profile
 
 
 @dataclass
@@ -164,16 +241,49 @@ class LoyaltyOverview:
 class LinkResult:
     """What :meth:`MemberService.verify_code_link` did.
 
-    ``joined``: the member had not accepted the club's terms when the code was sent (a phone
-    registered by this join, an abandoned one, or one enrolled at a counter), so this link
-    made them a member with the ticked consents and the typed profile. ``profile_refused``:
-    Diller refused some of that profile; the consents were applied without it and the shopper
-    should check their details.
+    ``joined``: the member had not accepted the club's terms when the code was sent (enrolled
+    at a counter, or invited by an earlier join and never finished), so this link made them a
+    member with the ticked consents. ``kept``: the profile fields (``UpdateMemberRequest``
+    names) Diller refused, so the membership kept its own; the shopper should check them.
     """
 
     member: wire.MemberResponse
     joined: bool = False
-    profile_refused: bool = False
+    kept: list[str] = field(default_factory=list)
+
+    @property
+    def profile_refused(self) -> bool:
+        return bool(self.kept)
+
+
+@dataclass
+class Activation:
+    """What an activation token leads to: Diller's record, and the join it answers, if any.
+
+    ``used``: the token already finished a membership. ``invitation``: the join waiting for
+    this phone's owner (an account's, or a guest's order).
+    """
+
+    member: wire.MemberResponse
+    invitation: JoinInvitation | None = None
+    used: bool = False
+
+    @property
+    def for_guest(self) -> bool:
+        """A guest's join: finished without a shop account (the order is theirs)."""
+        return bool(
+            self.invitation and self.invitation.user_id is None and self.invitation.order_number
+        )
+
+    def typed_for(self, user: AbstractBaseUser | None) -> Profile | None:
+        """The profile and consents typed on the join page, for the account that typed them
+        only (a stranger holding the link never sees them)."""
+        invitation = self.invitation
+        if invitation is None or user is None or invitation.user_id != user.pk:
+            return None
+        profile = Profile.from_json(invitation.profile)
+        profile.consents = {k: bool(v) for k, v in invitation.consents.items()}
+        return profile
 
 
 def segment_values(
@@ -241,10 +351,17 @@ def _in_thread(call: Callable[..., Any], *args: Any) -> Any:
         connections.close_all()
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The client address Django saw. A shop behind a proxy sets REMOTE_ADDR from it
-    (trusting X-Forwarded-For blindly would let anyone dodge the limit)."""
-    return request.META.get("REMOTE_ADDR") or "unknown"
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def phone_key(phone: wire.Phone | PhoneNumber | None) -> str:
+    """A phone as ``+<country code><number>``, digits only, whatever form Diller gives it in."""
+    if phone is None:
+        return ""
+    code = "".join(ch for ch in str(phone.country_code or "") if ch.isdigit()).lstrip("0")
+    number = "".join(ch for ch in str(phone.number or "") if ch.isdigit())
+    return f"+{code}{number}" if number else ""
 
 
 # the service -------------------------------------------------------------------------------
@@ -262,33 +379,29 @@ class MemberService:
     def find_existing(
         self, phone: PhoneNumber | None, email: str | None = None
     ) -> wire.MemberResponse | None:
-        """The member holding this phone, else this e-mail, else None."""
-        if phone is not None:
-            found = self.client.search_members(phone=phone.e164)
-            if found:
-                return found[0]
-        if email:
-            found = self.client.search_members(email=email)
-            if found:
-                return found[0]
-        return None
+        """The member holding this phone, else this e-mail, else None.
+
+        Both are searched whatever the first search found, so the join page makes the same
+        calls for a member's phone as for a new one.
+        """
+        by_phone = self.client.search_members(phone=phone.e164) if phone is not None else []
+        by_email = self.client.search_members(email=email) if email else []
+        found = [*by_phone, *by_email]
+        return found[0] if found else None
 
     def find_by_activation_token(
         self, token: str, *, client_address: str | None = None
     ) -> wire.MemberResponse | None:
-        """The member a counter sign-up link is for. With ``client_address``, unknown tokens
-        count against that address (``TOKEN_MISSES_PER_IP``), so tokens cannot be guessed."""
+        """The member a sign-up link is for. With ``client_address``, each look-up counts
+        against that address first and a found token is given back (``TOKEN_MISSES_PER_IP``
+        unknown tokens per hour), so tokens cannot be guessed, not even in parallel."""
         token = (token or "").strip()
-        miss_key = f"diller:token-miss:{client_address}" if client_address else None
-        if miss_key and (cache.get(miss_key) or 0) >= TOKEN_MISSES_PER_IP[0]:
+        key = f"diller:token-miss:{client_address}" if client_address else None
+        if key and limits.hit(key, TOKEN_MISSES_PER_IP[1]) > TOKEN_MISSES_PER_IP[0]:
             raise RateLimited()
-        if not token:
-            return None
-        found = self.client.search_members(activation_token=token)
-        counted_first = not found and miss_key and cache.add(miss_key, 1, TOKEN_MISSES_PER_IP[1])
-        if not found and miss_key and not counted_first:
-            with contextlib.suppress(ValueError):
-                cache.incr(miss_key)
+        found = self.client.search_members(activation_token=token) if token else []
+        if found and key:
+            limits.undo(key)
         return found[0] if found else None
 
     def link_of(self, user: AbstractBaseUser) -> MemberLink | None:
@@ -297,87 +410,191 @@ class MemberService:
     def get_member(self, link: MemberLink) -> wire.MemberResponse:
         return self.client.get_member(link.member_id)
 
-    # registering ---------------------------------------------------------------------------
+    # activation: the link Diller texted -----------------------------------------------------
+
+    def activation(self, token: str, *, client_address: str | None = None) -> Activation | None:
+        """What the activation page shows for ``token``: None for a token Diller does not
+        know; ``used`` when it already finished a membership here."""
+        member = self.find_by_activation_token(token, client_address=client_address)
+        if member is None or not member.id:
+            return None
+        used = (
+            UsedActivationToken.objects.filter(
+                store_id=self.store_id, digest=token_digest(token.strip())
+            ).exists()
+            or MemberLink.objects.filter(store_id=self.store_id, member_id=member.id).exists()
+        )
+        invitation = invitations.waiting_for(self.store_id, member).order_by("-pk").first()
+        return Activation(member=member, invitation=invitation, used=used)
 
     def complete_activation(
         self,
-        user: AbstractBaseUser,
+        user: AbstractBaseUser | None,
         token: str,
         profile: Profile,
         segments: Iterable[wire.StoreSegmentResponse],
     ) -> wire.MemberResponse | None:
-        """Finish a counter-enrolled profile found by its activation token; None if unknown."""
+        """Finish the membership an activation token is for; None if Diller does not know it.
+
+        The token was texted to the phone: whoever holds it owns the phone (or was given the
+        link by its owner). ``user`` is the shop account to link, or None for a guest's join
+        (an order's phone), which needs no account. The typed profile and the consents
+        ticked on the page are sent in one update; the consent records keep what Diller had
+        (``as Diller had it``) apart from the choices made here (``activation link``). The
+        token is claimed in the same database transaction as the link, so two parallel uses
+        finish one membership; a used token raises :class:`TokenUsed`.
+        """
+        token = (token or "").strip()
         member = self.find_by_activation_token(token)
         if member is None or not member.id:
             return None
-        self._check_account_free(user)
-        self._check_free(user, member.id)
-        updated = self.client.update_member(
-            member.id, self._update_request(profile, segments, consents=profile.consents)
-        )
-        self._link(user, member.id, Source.ACTIVATION)
-        self.record_consents(user, member.id, profile.consents, Source.ACTIVATION)
-        member_joined.send(
-            sender=MemberService,
-            user=user,
-            member_id=member.id,
-            store_id=self.store_id,
-            source=Source.ACTIVATION,
-        )
+        member_id = member.id
+        waiting = list(invitations.waiting_for(self.store_id, member))
+        guest_orders = [i.order_number for i in waiting if i.user_id is None and i.order_number]
+        if user is None and not guest_orders:
+            raise LoginNeeded()
+        if user is not None:
+            self._check_account_free(user)
+            self._check_free(user, member_id)
+        with transaction.atomic():
+            self._claim_token(token, member_id, user)
+            before = self._consents_of(member)
+            chosen = self._consent_flags(profile.consents)
+            updated = self._write(member, self._profile_changes(profile, segments), consents=chosen)
+            if user is not None:
+                self._link(user, member_id, Source.ACTIVATION)
+            order_number = guest_orders[0] if user is None else ""
+            self.record_diller_state(user, member_id, before, order_number=order_number)
+            self.record_consents(
+                user, member_id, chosen, Source.ACTIVATION, order_number=order_number
+            )
+            invitations.finish(waiting, member_id, user.pk if user is not None else None)
+        if user is not None:
+            member_joined.send(
+                sender=MemberService,
+                user=user,
+                member_id=member_id,
+                store_id=self.store_id,
+                source=Source.ACTIVATION,
+            )
         return updated
 
-    # joining by one-time code: a new phone, or an existing member ---------------------------
+    def _claim_token(self, token: str, member_id: str, user: AbstractBaseUser | None) -> None:
+        try:
+            with transaction.atomic():
+                UsedActivationToken.objects.create(
+                    store_id=self.store_id,
+                    digest=token_digest(token),
+                    member_id=member_id,
+                    user=user,
+                )
+        except IntegrityError:
+            raise TokenUsed() from None
 
-    def start_registration(
+    # joining: a code to a member's phone, or Diller's link to a new one ----------------------
+
+    def start_join(
         self,
         request: HttpRequest,
         profile: Profile,
         segments: Iterable[wire.StoreSegmentResponse] = (),
     ) -> None:
-        """Join with a phone that is not a member yet: register it, unlinked, and text a code.
+        """The join page: text the phone, and remember what waits for the owner's proof.
 
-        The shopper has not proved the phone is theirs, so Diller gets the least it needs to
-        create a member and send the code: the phone, the web shop's department and the
-        origin, with every consent false (no terms accepted, no marketing). Nothing is linked
-        and no consent is recorded here. The typed profile (names, e-mail, birth date, gender,
-        address, segment answers) and the ticked consents wait in the session's pending link
-        and are sent by :meth:`verify_code_link` after the right code. A shopper who never
-        verifies leaves an unconsented member at Diller with nothing but the phone; a later
-        join finds it with :meth:`find_existing` and goes through :meth:`start_code_link`.
+        * The phone (or e-mail) belongs to a member, joined or not: a one-time code goes to
+          the member's phone (:meth:`start_code_link`); the right code links the member and
+          applies the typed profile and the ticked consents.
+        * Nobody holds it: Diller's ``enroll`` with the phone, the web shop's department and
+          the origin, nothing else. Diller keeps a record without consents (not a member of
+          the club) and texts the phone its link to finish joining; the typed profile and
+          the ticked consents wait in a :class:`~django_diller.models.JoinInvitation` for this
+          account, and the activation page applies them when the phone's owner follows the
+          link (:meth:`complete_activation`).
 
-        Registering is rate limited like sending a code (``OTP_PER_PHONE``, ``OTP_PER_IP``),
-        counted once, before Diller is asked.
+        Either way one SMS is sent after the same searches, counted first against the phone
+        and the client address (``OTP_PER_PHONE``, ``OTP_PER_IP``), and the page says the same.
+        That the member is linked to another account is said only after the code.
         """
         if profile.phone is None:
-            raise ValueError("a phone number is required to register")
-        user = request.user
-        self._check_account_free(user)
-        phone_key = profile.phone.country_code + profile.phone.number
-        self._rate_limit(phone_key, client_ip(request))
+            raise ValueError("a phone number is required to join")
+        self._check_account_free(request.user)
+        typed_key = phone_key(profile.phone)
+        self._rate_limit(typed_key, client_ip(request))
+        member = self.find_existing(profile.phone, profile.email)
+        if member is None:
+            member = self._invite(request, profile, profile.phone)
+            if member is None:
+                return
+        self.start_code_link(
+            request, member, profile.consents, profile=profile, segments=segments, counted=typed_key
+        )
+
+    def _invite(
+        self, request: HttpRequest, profile: Profile, phone: PhoneNumber
+    ) -> wire.MemberResponse | None:
+        """Enroll the phone (Diller texts its owner the link) and remember the join for this
+        account; None when invited, or the member Diller says holds the phone after all
+        (registered since the search: prove it by code, like any member)."""
         department_id = current_department_id()
-        registration = wire.RegisterMemberRequest(
-            phone=profile.phone.to_wire(),
-            consent=wire.Consent(**dict.fromkeys(CONSENT_FLAGS, False)),
-            department_ids=[department_id] if department_id else [],
+        if not department_id:
+            raise JoinNotConfigured()
+        enrollment = wire.EnrollMemberRequest(
+            phone=phone.to_wire(),
+            department_id=department_id,
             origin=self._origin(department_id),
         )
         try:
-            member = self.client.register_member(registration)
+            member = self.client.enroll_member(enrollment)
         except DillerValidationError as error:
-            # Someone registered the phone since the search: prove it like any existing one.
-            member = self.find_existing(profile.phone) if error.status == 409 else None
-            if member is None or not member.id:
+            # The contract allows refusing a phone a member holds (409, or a 400 problem).
+            found = self._registered_meanwhile(phone) if error.status in (400, 409) else None
+            if found is None or not found.id:
                 raise
-            self._check_free(user, member.id)
-        if not member.id:
-            raise NoPendingLink()
-        self._send_code(
-            request,
-            member,
-            phone_key,
-            profile.consents,
-            self._pending_profile(member, profile, segments),
+            return found
+        if self._accepted_terms(member) or not member.id:
+            return member  # a member since the search: Diller texted no link
+        self._remember_invitation(request, member, profile)
+        return None
+
+    def _remember_invitation(
+        self, request: HttpRequest, member: wire.MemberResponse, profile: Profile
+    ) -> None:
+        user = request.user
+        now = timezone.now()
+        earlier = JoinInvitation.objects.filter(
+            user=user, store_id=self.store_id, state=JoinInvitation.State.INVITED
         )
+        earlier.update(
+            state=JoinInvitation.State.EXPIRED,
+            finished_at=now,
+            detail="Replaced by a later join.",
+            profile={},
+        )
+        JoinInvitation.objects.create(
+            store_id=self.store_id,
+            phone=phone_key(profile.phone),
+            member_id=member.id or "",
+            user=user,
+            consents=self._consent_flags(profile.consents),
+            profile=profile.to_json(),
+            state=JoinInvitation.State.INVITED,
+            invited_at=now,
+            expires_at=now + invitations.link_lifetime(),
+        )
+        # The verify page looks the same as for a code: a code typed there is checked (and
+        # refused, none was sent) and counted like any other.
+        self._store_pending(
+            request, member, phone_key(profile.phone), profile.consents, None, invited=True
+        )
+
+    def _registered_meanwhile(self, phone: PhoneNumber) -> wire.MemberResponse | None:
+        """The member holding ``phone`` after a refused enroll; None if there is none (the
+        refusal was about something else: the caller raises it)."""
+        try:
+            found = self.client.search_members(phone=phone.e164)
+        except DillerValidationError:
+            return None
+        return found[0] if found else None
 
     def start_code_link(
         self,
@@ -387,47 +604,48 @@ class MemberService:
         *,
         profile: Profile | None = None,
         segments: Iterable[wire.StoreSegmentResponse] = (),
+        counted: str = "",
     ) -> None:
         """Text an existing member a code and remember, in the session, whom it was sent for.
 
-        ``consents`` (and ``profile``) are what the shopper ticked and typed on the join form:
-        they are applied after the code is verified if the member never accepted the club's
-        terms (someone enrolled at a counter, or a registration never verified), and
-        otherwise left alone (the member chose theirs before; the profile is then not even
-        kept in the session).
+        ``consents`` and ``profile`` are what the shopper ticked and typed on the join form:
+        applied once the code proves the phone (:meth:`verify_code_link`). ``counted``: the
+        phone already counted against the limits (the typed one); the member's phone counts
+        too when it is another (found by e-mail).
         """
         user = request.user
         if not member.id:
             raise NoPendingLink()
         self._check_account_free(user)
-        self._check_free(user, member.id)
-        phone_key = member.phone.country_code + member.phone.number if member.phone else member.id
-        self._rate_limit(phone_key, client_ip(request))
-        pending_profile = self._pending_profile(member, profile, segments) if profile else None
-        self._send_code(request, member, phone_key, consents or {}, pending_profile)
+        key = phone_key(member.phone) or member.id
+        if key != counted:
+            self._rate_limit(key, client_ip(request) if not counted else None)
+        pending_profile = self._pending_profile(profile, segments) if profile else None
+        self.client.send_login_otp(member.id)
+        limits.forget(self._wrong_codes_key(member.id))  # a new code gets its own tries
+        self._store_pending(request, member, key, consents or {}, pending_profile)
 
-    def _send_code(
+    def _store_pending(
         self,
         request: HttpRequest,
         member: wire.MemberResponse,
-        phone_key: str,
+        key: str,
         consents: Mapping[str, bool | None],
         profile: dict[str, Any] | None,
+        *,
+        invited: bool = False,
     ) -> None:
-        """Text the login code (limits already counted) and store the pending link.
+        """Store the pending link in the session (``invited``: Diller texted the link, no code).
 
-        Everything in the pending link is JSON (the session may be signed cookies or JSON in
-        the database); the profile is the ``UpdateMemberRequest`` fields to send after the
-        code, already in wire form. It is never logged.
+        Everything in it is JSON (the session may be signed cookies or JSON in the database);
+        the profile is the ``UpdateMemberRequest`` fields to send after the code, already in
+        wire form. It is never logged.
         """
-        member_id = member.id or ""
-        self.client.send_login_otp(member_id)
-        cache.delete(self._wrong_codes_key(member_id))  # a new code gets its own tries
         pending: dict[str, Any] = {
-            "member_id": member_id,
+            "member_id": member.id or "",
             "store_id": self.store_id,
             "user_id": str(request.user.pk),
-            "phone_key": phone_key,
+            "phone_key": key,
             "expires_at": time.time() + PENDING_LINK_LIFETIME,
             "wrong": 0,
             "consents": self._consent_flags(consents),
@@ -435,36 +653,43 @@ class MemberService:
         }
         if profile is not None:
             pending["profile"] = profile
+        if invited:
+            pending["invited"] = True
         request.session[PENDING_LINK_SESSION_KEY] = pending
 
     def _pending_profile(
-        self,
-        member: wire.MemberResponse,
-        profile: Profile | None,
-        segments: Iterable[wire.StoreSegmentResponse],
-    ) -> dict[str, Any] | None:
-        """The profile fields to send after the code, as JSON; None when the member already
-        accepted the terms (their profile is theirs, the shop does not overwrite it)."""
-        if profile is None or self._accepted_terms(member):
-            return None
-        fields = self._update_request(profile, segments, consents={})
-        data = fields.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-        data.pop("consent", None)
-        data.pop("origin", None)
-        return data
+        self, profile: Profile, segments: Iterable[wire.StoreSegmentResponse]
+    ) -> dict[str, Any]:
+        """The profile fields to send after the code, as JSON (what the shopper filled in)."""
+        changes = wire.UpdateMemberRequest.model_validate(self._profile_changes(profile, segments))
+        return changes.model_dump(mode="json", exclude_unset=True, exclude_none=True)
 
     @staticmethod
     def _accepted_terms(member: wire.MemberResponse) -> bool:
         return bool(member.consent and member.consent.gdpr_accepted)
 
     def resend_code(self, request: HttpRequest) -> None:
-        """Send a new code for the pending link (same limits)."""
+        """Send the SMS again (same limits): a new code, or, for a join waiting for the
+        phone's owner, Diller's link again (enrolling an unfinished record re-sends it)."""
         pending = self.pending_link(request)
         if pending is None:
             raise NoPendingLink()
         self._rate_limit(pending["phone_key"], client_ip(request))
-        self.client.send_login_otp(pending["member_id"])
-        cache.delete(self._wrong_codes_key(pending["member_id"]))
+        if pending.get("invited"):
+            department_id = current_department_id() or ""
+            member = self.client.get_member(pending["member_id"])
+            if member.phone is None or self._accepted_terms(member):
+                raise NoPendingLink()  # finished (or gone) since: nothing to send again
+            self.client.enroll_member(
+                wire.EnrollMemberRequest(
+                    phone=member.phone,
+                    department_id=department_id,
+                    origin=self._origin(department_id),
+                )
+            )
+        else:
+            self.client.send_login_otp(pending["member_id"])
+        limits.forget(self._wrong_codes_key(pending["member_id"]))
         pending["expires_at"] = time.time() + PENDING_LINK_LIFETIME
         pending["wrong"] = 0
         request.session[PENDING_LINK_SESSION_KEY] = pending
@@ -487,63 +712,54 @@ class MemberService:
     def _wrong_codes_key(self, member_id: str) -> str:
         return f"diller:otp-wrong:{self.store_id}:{member_id}"
 
-    def _count_wrong_code(self, member_id: str) -> int:
-        """Wrong codes for this member's current code, counted atomically in the cache, so
-        that guesses sent in parallel (or from several sessions) all count."""
-        key = self._wrong_codes_key(member_id)
-        cache.add(key, 0, int(PENDING_LINK_LIFETIME))
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, int(PENDING_LINK_LIFETIME))
-            return 1
-
     def forget_pending(self, request: HttpRequest) -> None:
         request.session.pop(PENDING_LINK_SESSION_KEY, None)
 
     def verify_code_link(self, request: HttpRequest, code: str) -> LinkResult:
         """Check the code for the pending link; on success link the member to the user.
 
-        A member who has not accepted the club's terms (registered by :meth:`start_registration`,
-        a registration never verified, or enrolled at a counter) gets the ticked consents and
-        the typed profile in one update first: only now, with the phone proven, does Diller
-        record the terms accepted and the shopper's details. Then the link, the consent
-        records and ``member_joined``, whichever way the shopper came.
+        Each try is counted, atomically and per member (across sessions and parallel
+        requests), *before* Diller is asked: the sixth try of a code never reaches Diller.
+
+        After the right code, the typed profile's filled-in fields are sent, with:
+
+        * for a member who had not accepted the club's terms (enrolled at a counter, or an
+          invitation never finished): the four consents as ticked, joining the club;
+        * for a member of the club: the consents the shopper ticked that the membership did
+          not have yet; an unticked box does not withdraw what the member gave before.
+
+        The consent records keep what Diller had (``as Diller had it``) apart from what the
+        shopper chose on this page (``loyalty page``). If Diller refuses the profile, the
+        consents are sent without it and :attr:`LinkResult.kept` names the fields the
+        membership kept.
         """
         pending = self.pending_link(request)
         if pending is None:
             raise NoPendingLink()
         member_id = pending["member_id"]
         if not pending.get("verified"):
-            if (cache.get(self._wrong_codes_key(member_id)) or 0) >= MAX_WRONG_CODES:
-                self.forget_pending(request)
-                raise TooManyAttempts()
-            try:
-                self.client.verify_login_otp(member_id, int(code))
-            except DillerRefused:
-                pending["wrong"] = self._count_wrong_code(member_id)
-                if pending["wrong"] >= MAX_WRONG_CODES:
-                    self.forget_pending(request)
-                    raise TooManyAttempts() from None
-                request.session[PENDING_LINK_SESSION_KEY] = pending
-                raise WrongCode(MAX_WRONG_CODES - pending["wrong"]) from None
-            # Diller used the code up: remember the proof, so that a failure in the next
-            # calls can be retried without a new code (still within the pending expiry).
-            pending["verified"] = True
-            request.session[PENDING_LINK_SESSION_KEY] = pending
+            self._check_code(request, pending, code)
         user = request.user
         member = self.client.get_member(member_id)
         self._check_free(user, member_id)
-        ticked = pending.get("consents") or {}
-        profile_refused = False
-        if not self._accepted_terms(member) and ticked.get(Consent.GDPR):
-            member, profile_refused = self._finish_joining(
-                member_id, ticked, pending.get("profile")
-            )
-        self._link(user, member_id, Source.PAGE)
+        before = self._consents_of(member)
+        ticked = self._consent_flags(pending.get("consents") or {})
+        joining = not self._accepted_terms(member)
+        if joining:
+            chosen = ticked if ticked.get(Consent.GDPR) else {}
+        else:
+            chosen = {
+                flag: True
+                for flag, given in ticked.items()
+                if given and flag != Consent.GDPR and not before.get(flag)
+            }
+        member, kept = self._apply_join(member, chosen, pending.get("profile"))
+        with transaction.atomic():
+            self._link(user, member_id, Source.PAGE)
+            self.record_diller_state(user, member_id, before)
+            self.record_consents(user, member_id, chosen, Source.PAGE)
+            invitations.finish(invitations.waiting_for(self.store_id, member), member_id, user.pk)
         self.forget_pending(request)
-        consents = member.consent.model_dump() if member.consent else {}
-        self.record_consents(user, member_id, consents, Source.PAGE)
         member_joined.send(
             sender=MemberService,
             user=user,
@@ -551,39 +767,71 @@ class MemberService:
             store_id=self.store_id,
             source=Source.PAGE,
         )
-        return LinkResult(
-            member=member, joined=bool(pending.get("joining")), profile_refused=profile_refused
-        )
+        return LinkResult(member=member, joined=joining, kept=kept)
 
-    def _finish_joining(
-        self, member_id: str, ticked: Mapping[str, bool], profile: Mapping[str, Any] | None
-    ) -> tuple[wire.MemberResponse, bool]:
-        """Accept the terms with the ticked consents, and send the profile with them.
+    def _check_code(self, request: HttpRequest, pending: dict[str, Any], code: str) -> None:
+        """Count this try, then ask Diller; raises :class:`WrongCode` or
+        :class:`TooManyAttempts`. A right code is remembered in the pending link, so that a
+        failure in the next calls can be retried without a new code."""
+        member_id = pending["member_id"]
+        key = self._wrong_codes_key(member_id)
+        tries = limits.hit(key, PENDING_LINK_LIFETIME)
+        if tries > MAX_WRONG_CODES:
+            self.forget_pending(request)
+            raise TooManyAttempts()
+        try:
+            # ``otp_code`` is an integer: "012345" and "12345" are the same code.
+            self.client.verify_login_otp(member_id, int(code))
+        except DillerRefused:
+            pending["wrong"] = tries
+            if tries >= MAX_WRONG_CODES:
+                self.forget_pending(request)
+                raise TooManyAttempts() from None
+            request.session[PENDING_LINK_SESSION_KEY] = pending
+            raise WrongCode(MAX_WRONG_CODES - tries) from None
+        limits.forget(key)
+        pending["verified"] = True
+        request.session[PENDING_LINK_SESSION_KEY] = pending
 
-        Returns the member and whether Diller refused the profile: then the consents are sent
-        alone (the phone is proven, the membership should not fail over an e-mail address)
-        and the shopper fixes the details on the edit page. Only field names are logged.
+    def _apply_join(
+        self,
+        member: wire.MemberResponse,
+        consents: Mapping[str, bool],
+        profile: Mapping[str, Any] | None,
+    ) -> tuple[wire.MemberResponse, list[str]]:
+        """Send the typed profile and ``consents`` on top of the member as just read.
+
+        Returns the member and the profile fields Diller refused (kept as the membership had
+        them): the consents are then sent without the profile (the phone is proven, the
+        membership should not fail over an e-mail address). Only field names are logged.
         """
-        consent = wire.MemberConsent(**self._consent_flags(ticked))
-        origin = self._origin(current_department_id())
         if profile:
-            request = wire.UpdateMemberRequest.model_validate(
-                {**profile, "consent": consent, "origin": origin}
-            )
             try:
-                return self.client.update_member(member_id, request), False
+                return self._write(member, profile, consents=consents), []
             except DillerValidationError as error:
+                kept = self._refused_fields(error, profile)
                 logger.info(
                     "Diller refused the join profile of member %s (fields %s); "
                     "consents sent without it",
-                    member_id,
-                    ", ".join(sorted(error.field_errors)) or "-",
+                    member.id,
+                    ", ".join(kept),
                 )
-                refused = True
-        else:
-            refused = False
-        request = wire.UpdateMemberRequest(consent=consent, origin=origin)
-        return self.client.update_member(member_id, request), refused
+                if consents:
+                    member = self._write(member, {}, consents=consents)
+                return member, kept
+        if consents:
+            return self._write(member, {}, consents=consents), []
+        return member, []
+
+    @staticmethod
+    def _refused_fields(error: DillerValidationError, profile: Mapping[str, Any]) -> list[str]:
+        """The typed fields Diller's problem names; every typed field when it names none."""
+        named = {
+            name.strip().lower().lstrip("$.").split(".")[0].split("[")[0]
+            for name in error.field_errors
+        }
+        sent = [name for name in PROFILE_FIELDS if name in profile]
+        return [name for name in sent if name in named] or sent
 
     # updating and leaving ------------------------------------------------------------------
 
@@ -595,17 +843,19 @@ class MemberService:
         profile: Profile,
         segments: Iterable[wire.StoreSegmentResponse],
     ) -> tuple[wire.MemberResponse, set[str]]:
-        """PUT the edited profile; returns the member and the names of the changed fields.
+        """PUT the edited profile on top of ``current`` (the member as just read); returns the
+        member and the names of the changed fields.
 
-        ``member_updated`` is sent only when something changed. Field names: ``first_name``,
-        ``last_name``, ``email``, ``birth_date``, ``gender``, ``address``, the consent flags
-        (``receive_sms``…) and ``segment_<id>``.
+        The consent object sent is complete: the three flags of the form and the member's own
+        ``gdpr_accepted``. ``member_updated`` is sent only when something changed. Field
+        names: ``first_name``, ``last_name``, ``email``, ``birth_date``, ``gender``,
+        ``address``, the consent flags (``receive_sms``…) and ``segment_<id>``.
         """
         segments = list(segments)
         consents = {k: v for k, v in profile.consents.items() if k != Consent.GDPR}
         changed = self.changed_fields(current, profile, segments)
-        updated = self.client.update_member(
-            link.member_id, self._update_request(profile, segments, consents=consents, edit=True)
+        updated = self._write(
+            current, self._profile_changes(profile, segments, edit=True), consents=consents
         )
         self.record_consents(user, link.member_id, consents, Source.PAGE)
         if changed:
@@ -737,13 +987,7 @@ class MemberService:
         for flag, given in consents.items():
             if flag not in CONSENT_FLAGS or given is None:
                 continue
-            last = (
-                ConsentRecord.objects.filter(
-                    store_id=self.store_id, member_id=member_id, consent=flag
-                )
-                .order_by("-recorded_at", "-pk")
-                .first()
-            )
+            last = self._last_record(member_id, flag)
             if last is not None and last.given == bool(given):
                 continue
             rows.append(
@@ -760,6 +1004,38 @@ class MemberService:
             )
         return rows
 
+    def record_diller_state(
+        self,
+        user: AbstractBaseUser | None,
+        member_id: str,
+        consents: Mapping[str, bool | None],
+        *,
+        order_number: str = "",
+    ) -> list[ConsentRecord]:
+        """The consents Diller had for a member the shop links or finishes, as Diller had
+        them (``Source.DILLER``), where they differ from the shop's last record. A consent
+        not given and never recorded here says nothing and is left out."""
+        known = {
+            flag: given
+            for flag, given in consents.items()
+            if given or self._last_record(member_id, flag) is not None
+        }
+        return self.record_consents(
+            user, member_id, known, Source.DILLER, order_number=order_number
+        )
+
+    def _last_record(self, member_id: str, flag: str) -> ConsentRecord | None:
+        return (
+            ConsentRecord.objects.filter(store_id=self.store_id, member_id=member_id, consent=flag)
+            .order_by("-recorded_at", "-pk")
+            .first()
+        )
+
+    @staticmethod
+    def _consents_of(member: wire.MemberResponse) -> dict[str, bool | None]:
+        consent = member.consent or wire.MemberConsent()
+        return {flag: getattr(consent, flag) for flag in CONSENT_FLAGS}
+
     # helpers -------------------------------------------------------------------------------
 
     def _origin(self, department_id: str | None) -> wire.Origin:
@@ -771,29 +1047,94 @@ class MemberService:
     def _consent_flags(consents: Mapping[str, bool | None]) -> dict[str, bool]:
         return {flag: bool(consents[flag]) for flag in CONSENT_FLAGS if flag in consents}
 
-    def _update_request(
+    def _profile_changes(
         self,
         profile: Profile,
         segments: Iterable[wire.StoreSegmentResponse],
         *,
-        consents: Mapping[str, bool | None],
         edit: bool = False,
-    ) -> wire.UpdateMemberRequest:
-        department_id = current_department_id()
-        values: dict[str, Any] = {
-            "first_name": profile.first_name,
-            "last_name": profile.last_name,
+    ) -> dict[str, Any]:
+        """The ``UpdateMemberRequest`` fields the typed profile changes.
+
+        Joining and activating change what the shopper filled in and keep the rest. The edit
+        page shows every field, so it changes every one: an emptied address or segment answer
+        is sent empty (cleared), an emptied e-mail or birth date is left out (None: the
+        contract has no "no value" for them, so a replacing server clears them and a merging
+        one keeps them); a gender left at "Choose…" keeps the member's.
+        """
+        changes: dict[str, Any] = {
+            "first_name": profile.first_name or None,
+            "last_name": profile.last_name or None,
+            "email": profile.email or None,
             "birth_date": profile.birth_datetime(),
+            "gender": profile.gender or None,
             "address": profile.address() or (wire.Address() if edit else None),
-            "consent": wire.MemberConsent(**self._consent_flags(consents)),
-            "origin": self._origin(department_id),
             "segments": segment_values(segments, profile.segment_answers, keep_empty=edit),
         }
-        if profile.email:
-            values["email"] = profile.email
-        if profile.gender:
-            values["gender"] = wire.Gender(profile.gender)
-        return wire.UpdateMemberRequest(**values)
+        keep = {"gender"} if edit else set(changes)
+        return {k: v for k, v in changes.items() if not (k in keep and v in (None, []))}
+
+    def _write(
+        self,
+        member: wire.MemberResponse,
+        changes: Mapping[str, Any],
+        *,
+        consents: Mapping[str, bool | None],
+    ) -> wire.MemberResponse:
+        """PUT ``member`` (as just read) with ``changes`` and ``consents`` applied.
+
+        Read-modify-write: a server may replace the member with what a PUT sends (the contract
+        allows it), so the request carries every field the member has that is not meant to
+        change, the complete consent object and every segment answer (hidden ones included).
+        ``changes`` are ``UpdateMemberRequest`` fields (models or their JSON); a None value
+        leaves the field out. Its ``segments`` replace the answers of their segments only.
+        """
+        values = self._as_update(member)
+        changes = dict(changes)
+        answers = {value.segment_id: value for value in values.pop("segments")}
+        for item in changes.pop("segments", None) or []:
+            value = wire.SegmentValue.model_validate(item)
+            answers[value.segment_id] = value
+        values.update(changes)
+        values["segments"] = list(answers.values())
+        values["consent"] = {**values["consent"], **self._consent_flags(consents)}
+        values["origin"] = self._origin(current_department_id())
+        request = wire.UpdateMemberRequest.model_validate(values)
+        return self.client.update_member(member.id or "", request)
+
+    @staticmethod
+    def _as_update(member: wire.MemberResponse) -> dict[str, Any]:
+        """Every ``UpdateMemberRequest`` field as ``member`` has it (consent flags the answer
+        did not give are left out rather than guessed)."""
+        consent = member.consent or wire.MemberConsent()
+        answers = []
+        for answer in member.segments:
+            if answer.id is None:
+                continue
+            if answer.type in OPTION_TYPES:
+                answers.append(
+                    wire.SegmentValue(
+                        segment_id=answer.id, selected_options=list(answer.selected_options)
+                    )
+                )
+            else:
+                answers.append(wire.SegmentValue(segment_id=answer.id, value=answer.value or ""))
+        return {
+            "first_name": member.first_name,
+            "last_name": member.last_name,
+            "email": member.email,
+            "birth_date": member.birth_date,
+            "additional_identifiers": list(member.additional_identifiers),
+            "gender": member.gender,
+            "address": member.address,
+            "consent": {
+                flag: given
+                for flag in CONSENT_FLAGS
+                if (given := getattr(consent, flag)) is not None
+            },
+            "department_ids": list(member.department_ids),
+            "segments": answers,
+        }
 
     @staticmethod
     def _check_account_free(user: AbstractBaseUser) -> None:
@@ -817,18 +1158,13 @@ class MemberService:
             raise MemberTaken() from None
         return link
 
-    def _rate_limit(self, phone_key: str, ip: str) -> None:
-        limits = [
-            (f"diller:otp:phone:{phone_key}", *OTP_PER_PHONE),
-            (f"diller:otp:ip:{ip}", *OTP_PER_IP),
-        ]
-        for key, most, _window in limits:
-            if (cache.get(key) or 0) >= most:
-                raise RateLimited()
-        for key, _most, window in limits:
-            if cache.add(key, 1, window):
-                continue
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, window)
+    @staticmethod
+    def _rate_limit(phone: str, ip: str | None) -> None:
+        """Count one SMS for ``phone`` (and the client address ``ip``, if given), then refuse
+        if either count is over its limit. Counting first is what makes the limit hold under
+        parallel requests (see :mod:`.limits`)."""
+        over = limits.hit(f"diller:otp:phone:{phone}", OTP_PER_PHONE[1]) > OTP_PER_PHONE[0]
+        if ip is not None:
+            over = limits.hit(f"diller:otp:ip:{ip}", OTP_PER_IP[1]) > OTP_PER_IP[0] or over
+        if over:
+            raise RateLimited()

@@ -11,11 +11,17 @@ how to send it. The outcome decides the row's next state:
 * the handler raises :class:`Skip` → ``skipped``: there is nothing to send (the buyer is not a
   member who accepted the terms, the transaction to correct was never sent);
 * the handler raises :class:`NotReady` → ``failed`` and tried again later, like an outage (a
-  guest's membership is still being registered).
+  guest's membership is still being registered);
+* the handler raises :class:`NotYet` → ``failed`` and tried again later, but dead after the
+  fewer attempts it names (Diller does not know the transaction a cancel is for, yet).
 
-A row with ``depends_on`` is claimed only once that row is sent or skipped (or, for a
-reservation, dead): a cancel never overtakes its transaction, a remainder never overtakes the
-cancel it replaces, and a transaction waits for the reservation queued with its order.
+A row with ``depends_on`` is claimed only once that row is sent, skipped or dead: a cancel
+never overtakes its transaction, a remainder never overtakes the cancel it replaces, and a
+transaction waits for the reservation queued with its order. When the row it waits for is
+dead, a row never waits for ever (staff would not see it): it goes ahead if it can do without
+(what waits for a reservation, which is a courtesy; kinds registered ``after_dead``, such as a
+cancel, which asks Diller whether the transaction arrived after all), and is otherwise ``dead``
+at once, its ``last_error`` naming the dead row to send again first.
 
 A handler must be idempotent on the row's ``external_id``: after a lost answer, the row is sent
 again, and Diller's duplicate answer for an ``external_id`` it already has counts as received.
@@ -36,6 +42,7 @@ from django.utils import timezone
 from ..api import DillerError, DillerTimeout, DillerUnavailable
 from ..conf import app_settings
 from ..models import OutboxEntry
+from .waiting import background_calls
 
 logger = logging.getLogger("django_diller.outbox")
 
@@ -52,6 +59,14 @@ def lease() -> timedelta:
 Handler = Callable[[OutboxEntry], Any]
 HANDLERS: dict[str, Handler] = {}
 DONE = (OutboxEntry.State.SENT, OutboxEntry.State.SKIPPED)
+# Once the row an entry waits for is in one of these states, the entry is claimed and judged.
+FINAL = (*DONE, OutboxEntry.State.DEAD)
+# Kinds that may go ahead when the row they wait for is dead (see ``register``).
+AFTER_DEAD: set[str] = set()
+# What waits for one of these goes ahead when it is dead: a reservation is a courtesy to the
+# checkout, and one that failed for good must not hold back the transaction that settles the
+# order (nor the release of what it did reserve).
+COURTESIES = (OutboxEntry.Kind.RESERVE_LOYALTY,)
 
 
 # The shop's own infrastructure failing for a moment (the cache holding the tokens, a socket):
@@ -74,9 +89,29 @@ class NotReady(Exception):
     """The row cannot be sent yet; it is tried again later."""
 
 
-def register(kind: str) -> Callable[[Handler], Handler]:
+class NotYet(Exception):
+    """Diller cannot do it now and might later: tried again like an outage, but given up
+    (``dead``, with this message) after ``limit`` attempts in all."""
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class Blocked(Exception):
+    """The row waits for a dead row and cannot go without it; it is dead with this message."""
+
+
+def register(kind: str, *, after_dead: bool = False) -> Callable[[Handler], Handler]:
+    """Register the handler of ``kind``. ``after_dead``: rows of this kind are still sent when
+    the row they wait for is dead (the handler copes with what Diller then answers)."""
+
     def decorate(handler: Handler) -> Handler:
         HANDLERS[kind] = handler
+        if after_dead:
+            AFTER_DEAD.add(kind)
+        else:
+            AFTER_DEAD.discard(kind)
         return handler
 
     return decorate
@@ -127,16 +162,9 @@ def _due(now: datetime):
         state__in=[OutboxEntry.State.PENDING, OutboxEntry.State.FAILED],
     )
     abandoned = Q(state=OutboxEntry.State.IN_FLIGHT, leased_until__lt=now)
-    free = (
-        Q(depends_on__isnull=True)
-        | Q(depends_on__state__in=DONE)
-        # A reservation is a courtesy to the checkout: one that failed for good must not hold
-        # back the transaction that settles the order.
-        | Q(
-            depends_on__state=OutboxEntry.State.DEAD,
-            depends_on__kind=OutboxEntry.Kind.RESERVE_LOYALTY,
-        )
-    )
+    # After a dead row, its dependants are claimed too, and ``deliver`` judges them: they
+    # must not wait for ever, unseen.
+    free = Q(depends_on__isnull=True) | Q(depends_on__state__in=FINAL)
     return OutboxEntry.objects.filter((waiting | abandoned) & free)
 
 
@@ -189,10 +217,16 @@ def deliver(entry: OutboxEntry) -> OutboxEntry:
     try:
         if handler is None:
             raise LookupError(f"no outbox handler for {entry.kind!r}")
-        answer = handler(entry)
+        _check_dependency(entry)
+        with background_calls():  # nobody waits for it (unless run inside a web request)
+            answer = handler(entry)
     except Skip as exc:
         entry.state = OutboxEntry.State.SKIPPED
         entry.last_error = str(exc)[:500]
+    except Blocked as exc:
+        _dead(entry, str(exc))
+    except NotYet as exc:
+        _failed(entry, str(exc), now, limit=exc.limit)
     except (DillerUnavailable, DillerTimeout, NotReady, *TRANSIENT_ERRORS) as exc:
         _failed(
             entry, f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc), now
@@ -214,6 +248,23 @@ def deliver(entry: OutboxEntry) -> OutboxEntry:
         return entry
     _announce(entry)
     return entry
+
+
+def _check_dependency(entry: OutboxEntry) -> None:
+    """May the entry go after the row it waits for? Raises :class:`NotReady` if that row is
+    back in the queue (staff retried it since the claim), :class:`Blocked` if it is dead and
+    the entry cannot do without it."""
+    dependency = entry.depends_on
+    if dependency is None or dependency.state in DONE:
+        return
+    if dependency.state != OutboxEntry.State.DEAD:
+        raise NotReady(f"Waits for entry #{dependency.pk}, which is not sent yet.")
+    if dependency.kind in COURTESIES or entry.kind in AFTER_DEAD:
+        return
+    raise Blocked(
+        f"Not sent: it waits for entry #{dependency.pk} ({dependency.kind} "
+        f"{dependency.external_id}), which is dead. Send that one again first, then this one."
+    )
 
 
 def _record(entry: OutboxEntry, lease_held) -> bool:
@@ -249,6 +300,10 @@ def _announce(entry: OutboxEntry) -> None:
             else signals.transaction_sent
         )
         signal.send(sender=OutboxEntry, entry=entry, order_number=entry.order_number)
+    elif entry.state == state.SKIPPED:
+        signals.transaction_skipped.send(
+            sender=OutboxEntry, entry=entry, order_number=entry.order_number
+        )
     elif entry.state in (state.FAILED, state.DEAD):
         signals.transaction_failed.send(
             sender=OutboxEntry,
@@ -258,7 +313,11 @@ def _announce(entry: OutboxEntry) -> None:
         )
 
 
-def _failed(entry: OutboxEntry, error: str, now) -> None:
+def _failed(entry: OutboxEntry, error: str, now, limit: int | None = None) -> None:
+    """Try again after a backoff; dead after ``OUTBOX_MAX_ATTEMPTS`` (or ``limit``, if fewer)."""
+    if limit is not None and entry.attempts >= min(limit, max_attempts()):
+        _dead(entry, f"Gave up after {entry.attempts} attempt(s). {error}")
+        return
     if entry.attempts >= max_attempts():
         _dead(entry, error)
         return

@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db import close_old_connections
 from django.utils.translation import gettext as _
 
-from ..api import DillerError, DillerNotFound, DillerRefused
+from ..api import DillerError, DillerNotFound, DillerRefused, DillerValidationError
 from ..api import models as wire
 from ..discounts import DiscountPlan
 from ..models import OrderLoyaltyItem, OutboxEntry
@@ -34,9 +34,9 @@ class CouponProblem:
     reason: str  # Diller's words, for the shopper
 
 
-def _validate_one(member_id: str, code: str) -> CouponProblem | None:
+def _validate_one(client, member_id: str, code: str) -> CouponProblem | None:
     try:
-        get_client().validate_coupon(member_id, code)
+        client.validate_coupon(member_id, code)
         return None
     except DillerRefused as refusal:
         return CouponProblem(code, refusal.details)
@@ -52,11 +52,48 @@ def invalid_coupons(member_id: str, codes: list[str]) -> list[CouponProblem]:
     Raises ``DillerError`` when Diller cannot answer: the caller decides whether to go on
     without loyalty discounts.
     """
-    if not codes:
-        return []
-    with ThreadPoolExecutor(max_workers=min(8, len(codes))) as pool:
-        results = list(pool.map(lambda code: _validate_one(member_id, code), codes))
-    return [problem for problem in results if problem is not None]
+    return recheck(member_id, codes, {}).coupon_problems
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """What Diller says now of the loyalty a basket is about to use."""
+
+    coupon_problems: list[CouponProblem]
+    spent_cards: set[int]  # cards whose reward was given away since the snapshot
+    fresh_cards: dict[int, wire.MemberStampCard]  # the member's cards as Diller has them now
+
+
+def _fresh_cards(client, member_id: str) -> dict[int, wire.MemberStampCard]:
+    try:
+        cards = client.get_member_stamp_cards(member_id)
+    finally:
+        close_old_connections()
+    return {card.id: card for card in cards if card.id is not None}
+
+
+def recheck(member_id: str, codes: list[str], reward_cards: dict[int, int]) -> Recheck:
+    """Check the applied coupons and the stamp-card rewards with Diller, all at the same time.
+
+    ``reward_cards``: the cards whose reward the basket gives → their stamps in the snapshot the
+    reward was computed from. A reward is spent when Diller now has fewer stamps on the card (a
+    till or another order redeemed them), or no longer has the card. Raises ``DillerError`` when
+    Diller cannot answer.
+    """
+    if not codes and not reward_cards:
+        return Recheck([], set(), {})
+    client = get_client()  # here, in the shopper's thread: it carries the request's deadline
+    with ThreadPoolExecutor(max_workers=min(8, len(codes) + 1)) as pool:
+        cards = pool.submit(_fresh_cards, client, member_id) if reward_cards else None
+        results = list(pool.map(lambda code: _validate_one(client, member_id, code), codes))
+        fresh = cards.result() if cards is not None else {}
+    spent = {
+        card_id
+        for card_id, stamps in reward_cards.items()
+        if card_id not in fresh or (fresh[card_id].stamps_collected or 0) < stamps
+    }
+    problems = [problem for problem in results if problem is not None]
+    return Recheck(problems, spent, fresh)
 
 
 def _touched_lines(
@@ -92,12 +129,15 @@ def record_order_items(
     *,
     shipping_discount=None,
     line_products: dict[str, str] | None = None,
+    thresholds: dict[int, Decimal] | None = None,
 ) -> None:
     """Keep what each coupon and stamp card gave this order (idempotent).
 
     ``shipping_discount``: what a free-shipping coupon took off the order's actual shipping
     charge (the plan only knew a nominal one). ``line_products``: the plan's line ids (basket
     lines) → the products' ids at Diller, so each item knows the order lines it touched.
+    ``thresholds``: the purchase amount of each threshold stamp card, so that a return that
+    brings the order below it takes the stamp back.
     """
     order_number = str(order_number)
     store_id = current_store_id() or ""
@@ -136,6 +176,7 @@ def record_order_items(
                 "amount": card_amounts.get(reference, 0),
                 "stamps_collected": movement.collected,
                 "stamps_deducted": movement.deducted,
+                "threshold_amount": (thresholds or {}).get(movement.card_id),
                 "lines": _touched_lines(plan, line_products, "stamp_card", reference),
             },
         )
@@ -222,6 +263,18 @@ def _states(order_number: str) -> dict:
     }
 
 
+# The problem statuses the contract allows for a reservation Diller will not make (the coupon
+# or card is used up, held by another sale, or no longer valid), besides a 200 refusal.
+REFUSALS = (400, 409, 422)
+
+
+def _refusal_text(refusal: DillerRefused | DillerValidationError) -> str:
+    if isinstance(refusal, DillerRefused):
+        return refusal.details or ""
+    messages = [m for ms in refusal.field_errors.values() for m in ms]
+    return " ".join(filter(None, [refusal.detail or refusal.title, *messages]))
+
+
 def reserve_order(order_number: str) -> None:
     """Reserve at Diller every coupon and stamp card the order used and has not reserved yet.
 
@@ -245,9 +298,11 @@ def reserve_order(order_number: str) -> None:
                     channel=CHANNEL, external_transaction_id=order_number
                 )
                 client.reserve_stamp(item.member_id, int(item.reference), request)
-        except DillerRefused as refusal:
+        except (DillerRefused, DillerValidationError) as refusal:
+            if isinstance(refusal, DillerValidationError) and refusal.status not in REFUSALS:
+                raise
             item.reservation = OrderLoyaltyItem.Reservation.REFUSED
-            item.reservation_detail = refusal.details[:255]
+            item.reservation_detail = _refusal_text(refusal)[:255]
             logger.warning("diller refused to reserve %s for order %s", item.kind, order_number)
         except DillerError:
             raise

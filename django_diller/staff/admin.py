@@ -1,7 +1,8 @@
 """Admin lists of member links and consent records, and the member look-up page's URLs.
 
 Both lists are read-only: staff link members through the look-up page, and consent records
-are the shop's evidence (never changed nor deleted from the admin).
+are the shop's evidence (never changed nor deleted from the admin). Accounts are shown and
+searched by e-mail (:func:`~.accounts.account_label`), never by a generated username.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import ConsentRecord, MemberLink
 from . import views
+from .accounts import account_label
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -26,17 +28,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.display(description=_("user e-mail"), ordering="user__email")
-def user_email(obj) -> str:
-    return getattr(obj.user, "email", "") if obj.user_id else "-"
+@admin.display(description=_("shop account"), ordering="user__email")
+def shop_account(obj) -> str:
+    return account_label(obj.user if obj.user_id else None)
+
+
+@admin.display(description=_("recorded by"), ordering="recorded_by__email")
+def recorded_by_account(obj: ConsentRecord) -> str:
+    return account_label(obj.recorded_by if obj.recorded_by_id else None)
 
 
 class MemberLinkAdmin(ReadOnlyAdmin):
     """The linked accounts, and (``lookup/…``) the member look-up page."""
 
-    list_display = ("user", user_email, "member_id", "store_id", "source", "linked_at")
+    list_display = (shop_account, "member_id", "store_id", "source", "linked_at")
     list_filter = ("source", "store_id")
-    search_fields = ("user__email",)
+    search_fields = ("user__email", "=member_id")
+    fields = (shop_account, "member_id", "store_id", "source", "linked_at")
+    readonly_fields = fields
     list_select_related = ("user",)
     date_hierarchy = "linked_at"
     ordering = ("-linked_at",)
@@ -82,17 +91,29 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
     """Consents given or withdrawn, when and where: evidence, so read-only and never deleted."""
 
     list_display = (
-        "user",
+        shop_account,
         "member_id",
         "consent",
         "given",
         "source",
         "recorded_at",
         "order_number",
-        "recorded_by",
+        recorded_by_account,
     )
     list_filter = ("consent", "given", "source", "recorded_at")
-    search_fields = ("user__email", "member_id", "order_number")
+    search_fields = ("user__email", "member_id", "order_number", "recorded_by__email")
+    fields = (
+        shop_account,
+        "store_id",
+        "member_id",
+        "consent",
+        "given",
+        "source",
+        "order_number",
+        "recorded_at",
+        recorded_by_account,
+    )
+    readonly_fields = fields
     list_select_related = ("user", "recorded_by")
     date_hierarchy = "recorded_at"
     ordering = ("-recorded_at",)

@@ -24,6 +24,7 @@ from ..phones import InvalidPhoneNumber
 from ..services import member_lookup as lookup
 from ..services.connection import NotConfigured
 from ..setup import describe_error
+from .accounts import account_label
 from .forms import EnrollForm, LinkForm, MemberSearchForm
 
 if TYPE_CHECKING:
@@ -181,7 +182,9 @@ def link_view(request: HttpRequest, model_admin: ModelAdmin, member_id: str) -> 
         messages.error(request, describe_error(exc))
     else:
         messages.success(
-            request, _("Linked the shop account %(user)s to the member.") % {"user": link.user}
+            request,
+            _("Linked the shop account %(user)s to the member.")
+            % {"user": account_label(link.user)},
         )
     return HttpResponseRedirect(_member_url(member_id))
 
@@ -196,6 +199,7 @@ def unlink_view(request: HttpRequest, model_admin: ModelAdmin, member_id: str) -
     else:
         messages.success(
             request,
-            _("Unlinked the shop account %(user)s from the member.") % {"user": link.user},
+            _("Unlinked the shop account %(user)s from the member.")
+            % {"user": account_label(link.user)},
         )
     return HttpResponseRedirect(_member_url(member_id))

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse
@@ -34,16 +35,19 @@ from ..api import models as wire
 from ..api.errors import DillerError, DillerUnavailable, DillerValidationError
 from ..forms import ActivationForm, MemberEditForm, MemberProfileForm, OneTimeCodeForm
 from ..models import MemberLink
-from ..services.connection import current_store_id
+from ..services.club import link_of, remember_member
+from ..services.limits import client_ip
 from ..services.members import (
     AlreadyLinked,
+    JoinNotConfigured,
+    LoginNeeded,
     MemberService,
     MemberTaken,
     NoPendingLink,
     RateLimited,
+    TokenUsed,
     TooManyAttempts,
     WrongCode,
-    client_ip,
 )
 from ..services.segments import visible_segments
 from ..services.store import store_details
@@ -58,9 +62,19 @@ MEMBER_TAKEN = _(
     "Log in with that account, or contact us."
 )
 ALREADY_LINKED = _("Your account is already linked to a membership.")
-# The same words whether the phone was new (registered just now) or a member's already, so the
-# page tells nobody whether a number belongs to the club.
-CODE_SENT = _("We sent a code by SMS to the mobile phone number of the membership.")
+# The same words whether the phone got a code (a member's) or Diller's link (a new phone), so
+# the page tells nobody whether a number belongs to the club.
+CODE_SENT = _("We have sent an SMS to the mobile phone number you gave.")
+# The profile fields a join sends, as the join page labels them.
+PROFILE_LABELS = {
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "email": _("E-mail"),
+    "birth_date": _("Date of birth"),
+    "gender": _("Gender"),
+    "address": _("Address"),
+    "segments": _("Your answers to the club's questions"),
+}
 CODE_VOID = _("The code is no longer valid. Start again to get a new code.")
 
 TEMPLATES = "django_diller/members/"
@@ -91,17 +105,13 @@ def _problem_message(error: DillerError) -> Any:
     return FAILED
 
 
-def _link_of(request: HttpRequest) -> MemberLink | None:
-    return MemberLink.objects.filter(user=request.user, store_id=current_store_id() or "").first()
-
-
 def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Login required, and a member link: without one, the shopper is sent to join."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        link = _link_of(request)
+        link = link_of(request.user)
         if link is None:
             return redirect("diller:join")
         return view(request, link, *args, **kwargs)
@@ -127,7 +137,8 @@ def _without_diller(
     return render(request, _template(page), {"form": form, "problem": _problem_message(error)})
 
 
-def _account_links(next_url: str) -> dict[str, str]:
+def account_links(next_url: str) -> dict[str, str]:
+    """Log-in and register links that come back to ``next_url``."""
     query = urlencode({"next": next_url})
     links = {"login_url": f"{resolve_url(settings.LOGIN_URL)}?{query}"}
     try:
@@ -146,23 +157,23 @@ def join(request: HttpRequest) -> HttpResponse:
 
     Anonymous visitors are asked to log in or create a shop account first (links carry
     ``?next=`` back here): a membership belongs to a shop account, so that "my loyalty" and
-    checkout can find it, and a one-time code proves the account holder owns the phone.
+    checkout can find it.
 
-    For a logged-in shopper: the profile form, then always a one-time code before anything is
-    linked (``join/verify/``):
+    For a logged-in shopper, the profile form, then one SMS to the phone, and nothing linked
+    or created before its owner proves it (``MemberService.start_join``):
 
-    * the phone (or e-mail) already belongs to a Diller member: the code goes to that
-      member's phone;
-    * the phone is new: the member is registered at Diller with the phone alone (plus the
-      web shop's department and origin) and every consent false, and the code goes to that
-      phone. The typed profile and the ticked consents are kept in the session's pending link
-      and sent to Diller only once the code proves the phone is the shopper's: minimal data
-      before proof, so that typing someone else's number gives Diller neither a profile nor
-      a consent in their name (see ``MemberService.start_registration``).
+    * the phone (or e-mail) already belongs to a Diller member: a one-time code goes to the
+      member's phone, to enter on the verify page;
+    * the phone is new: Diller enrolls it and texts its owner a link to finish joining on the
+      activation page; the typed profile and the ticked consents wait for that.
+
+    The page goes to the verify page with the same words either way, and whether the
+    membership is linked to another account is said only after the code: the page tells
+    nobody whether a number belongs to the club.
     """
     if not request.user.is_authenticated:
-        return render(request, _template("join_login"), _account_links(request.get_full_path()))
-    if _link_of(request) is not None:
+        return render(request, _template("join_login"), account_links(request.get_full_path()))
+    if link_of(request.user) is not None:
         return redirect("diller:me")
     try:
         segments, store = _form_context()
@@ -172,37 +183,40 @@ def join(request: HttpRequest) -> HttpResponse:
         request.POST or None, segments=segments, store=store, user=request.user
     )
     if request.method == "POST" and form.is_valid():
-        service = MemberService()
-        profile = form.to_profile()
         try:
-            existing = service.find_existing(profile.phone, profile.email)
-            if existing is not None:
-                service.start_code_link(
-                    request, existing, profile.consents, profile=profile, segments=segments
-                )
-            else:
-                service.start_registration(request, profile, segments)
+            MemberService().start_join(request, form.to_profile(), segments)
         except RateLimited:
             form.add_error(None, RATE_LIMITED)
-        except MemberTaken:
-            form.add_error(None, MEMBER_TAKEN)
         except AlreadyLinked:
             form.add_error(None, ALREADY_LINKED)
+        except JoinNotConfigured:
+            logger.error("Joining needs a web shop department: set it on the Diller set-up page")
+            form.add_error(None, FAILED)
         except DillerError as error:
             _diller_problem(form, error)
         else:
-            messages.info(request, CODE_SENT)
-            return redirect("diller:join-verify")
+            return redirect("diller:join-verify")  # which says CODE_SENT
     return render(request, _template("join"), {"form": form, "store": store})
+
+
+def _kept_message(kept: list[str]) -> str:
+    names = ", ".join(str(PROFILE_LABELS.get(name, name)) for name in kept)
+    return str(
+        _(
+            "Some of your details were not accepted, so your membership kept its own: "
+            "%(fields)s. Please check them."
+        )
+        % {"fields": names}
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def join_verify(request: HttpRequest) -> HttpResponse:
-    """Enter the code texted to the membership's phone (never shown here): the phone of an
-    existing member, or the new phone the join page registered. The right code links the
-    member; a new one (or one who never accepted the terms) joins with the consents and
-    profile typed on the join page."""
+    """Enter the code texted to the membership's phone (never shown here). The right code
+    links the member, with the profile and consents typed on the join page. A new phone got
+    Diller's link instead: the page says so in the same words, and a code typed here is
+    refused like a wrong one."""
     service = MemberService()
     if service.pending_link(request) is None:
         messages.warning(request, CODE_VOID)
@@ -221,7 +235,7 @@ def join_verify(request: HttpRequest) -> HttpResponse:
         except DillerError as error:
             problem = _problem_message(error)
         else:
-            messages.info(request, _("We sent a new code."))
+            messages.info(request, _("We have sent a new SMS."))
             return redirect("diller:join-verify")
     elif request.method == "POST" and form.is_valid():
         try:
@@ -246,61 +260,81 @@ def join_verify(request: HttpRequest) -> HttpResponse:
         except DillerError as error:
             _diller_problem(form, error)
         else:
-            if result.profile_refused:
-                messages.warning(
-                    request,
-                    _(
-                        "Welcome to the loyalty club! Some of your details were not accepted: "
-                        "please check them."
-                    ),
-                )
+            if result.kept:
+                if result.joined:
+                    messages.success(request, _("Welcome to the loyalty club!"))
+                messages.warning(request, _kept_message(result.kept))
                 return redirect("diller:me-edit")
             if result.joined:
                 messages.success(request, _("Welcome to the loyalty club!"))
                 return redirect("diller:me")
             messages.success(
-                request, _("Your membership is now linked to your account. Check your details.")
+                request,
+                _(
+                    "Your membership is now linked to your account, with the details you "
+                    "typed. Check them here."
+                ),
             )
             return redirect("diller:me-edit")
     context = {"form": form, "code_sent": CODE_SENT, "problem": problem}
     return render(request, _template("verify"), context)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def activate(request: HttpRequest) -> HttpResponse:
-    """Finish a membership started at a shop counter, from the link Diller texted."""
+    """Finish joining from the link Diller texted to the phone (``?token=…``).
+
+    The link was sent by a shop counter, by this shop's join page for a new phone, or for a
+    guest who ticked "join" at checkout. Whoever holds it received the SMS. A shop account
+    logged in here is linked to the membership; the profile and consents typed on the join
+    page prefill the form only for the account that typed them. A guest's join is finished
+    without a shop account; any other asks the visitor to log in first. A link that already
+    finished a membership finishes no other.
+    """
     token = (request.GET.get("token") or "").strip()
-    if _link_of(request) is not None:
+    user = request.user if request.user.is_authenticated else None
+    if user is not None and link_of(request.user) is not None:
         return redirect("diller:me")
     service = MemberService()
     try:
-        member = service.find_by_activation_token(token, client_address=client_ip(request))
+        found = service.activation(token, client_address=client_ip(request))
         segments, store = _form_context()
     except RateLimited:
         return render(request, _template("activate"), {"form": None, "invalid": True}, status=429)
     except DillerError as error:
         return _without_diller(request, "activate", ActivationForm, error)
-    if member is None:
+    if found is None or found.used:
         return render(request, _template("activate"), {"form": None, "invalid": True})
+    if user is None and not found.for_guest:
+        return redirect_to_login(request.get_full_path())
     form = ActivationForm(
-        request.POST or None, segments=segments, store=store, user=request.user, member=member
+        request.POST or None,
+        segments=segments,
+        store=store,
+        user=user,
+        member=found.member,
+        typed=found.typed_for(user),
     )
+    context: dict[str, Any] = {"form": form, "store": store, "for_guest": found.for_guest}
     if request.method == "POST" and form.is_valid():
         try:
-            done = service.complete_activation(request.user, token, form.to_profile(), segments)
+            done = service.complete_activation(user, token, form.to_profile(), segments)
         except MemberTaken:
             form.add_error(None, MEMBER_TAKEN)
         except AlreadyLinked:
             form.add_error(None, ALREADY_LINKED)
+        except (TokenUsed, LoginNeeded):
+            return render(request, _template("activate"), {"form": None, "invalid": True})
         except DillerError as error:
             _diller_problem(form, error)
         else:
             if done is None:
                 return render(request, _template("activate"), {"form": None, "invalid": True})
+            if user is None:
+                return render(request, _template("activate"), {"form": None, "finished": True})
             messages.success(request, _("Welcome to the loyalty club!"))
             return redirect("diller:me")
-    return render(request, _template("activate"), {"form": form, "store": store})
+    return render(request, _template("activate"), context)
 
 
 # my loyalty ----------------------------------------------------------------------------------
@@ -391,6 +425,7 @@ def me(request: HttpRequest, link: MemberLink) -> HttpResponse:
         overview = MemberService().overview(link)
     except DillerError as error:
         return render(request, _template("me"), {"problem": _problem_message(error)})
+    remember_member(link, overview.member)  # the header shows these points: no second read
     context = {
         "member": overview.member,
         "progress": overview.progress,

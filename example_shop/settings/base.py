@@ -1,8 +1,10 @@
 """Settings shared by every flavour of the example shop.
 
 Importable without any environment variable: everything read from the environment has a
-default that works offline (SQLite, local-memory cache, eager Celery, the embedded Diller
-sandbox). ``dev.py`` and ``test.py`` build on this module.
+default that works offline (SQLite, local-memory cache, eager Celery). ``DEBUG`` is off here, so
+there is no Diller sandbox by default: without ``DILLER_BASE_URL`` ``check`` reports that no
+Diller host is configured. ``dev.py`` (``DEBUG`` on) and ``test.py`` build on this module and
+select the embedded sandbox.
 """
 
 from __future__ import annotations
@@ -55,8 +57,10 @@ def postgres_from_url(url: str) -> dict:
 
 # --- Core Django ---------------------------------------------------------------------------
 
-# A demo default: set DJANGO_SECRET_KEY wherever the shop is reachable by others.
-SECRET_KEY = env("DJANGO_SECRET_KEY", "example-shop-insecure-demo-key-do-not-use-in-production")
+# A demo default: set DJANGO_SECRET_KEY wherever the shop is reachable by others. With this key
+# `check --deploy` fails (demo_shop.E001, example_shop/shop/checks.py).
+DEMO_SECRET_KEY = "django-insecure-example-shop-demo-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = env("DJANGO_SECRET_KEY", DEMO_SECRET_KEY)
 DEBUG = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
@@ -230,6 +234,11 @@ CELERY_TIMEZONE = TIME_ZONE
 # worker) or whose retry time has come. `celery -A example_shop worker -B` runs it.
 CELERY_BEAT_SCHEDULE = {
     "diller-outbox-sweep": {"task": "django_diller.tasks.sweep_outbox", "schedule": 30.0},
+    # Guests who ticked "join": owners who finished elsewhere, waits that ended, lost tasks.
+    "diller-guest-invitations": {
+        "task": "django_diller.contrib.oscar.tasks.check_guest_invitations",
+        "schedule": 300.0,
+    },
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -268,17 +277,27 @@ HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
 
 # --- Diller ----------------------------------------------------------------------------------
 
-# Without DILLER_BASE_URL the plugin runs its embedded, in-process Diller emulator and the
-# credentials are not used (so they are left as None).
-DILLER_BASE_URL = env("DILLER_BASE_URL")
-DILLER = {
-    "BASE_URL": DILLER_BASE_URL,
-    "CLIENT_ID": env("DILLER_CLIENT_ID") if DILLER_BASE_URL else None,
-    "CLIENT_SECRET": env("DILLER_CLIENT_SECRET") if DILLER_BASE_URL else None,
-    "STORE_ID": env("DILLER_STORE_ID") if DILLER_BASE_URL else None,
-    "DEPARTMENT_ID": env("DILLER_DEPARTMENT_ID") if DILLER_BASE_URL else None,
-    "SANDBOX": not DILLER_BASE_URL,
-}
+
+def diller_settings(*, sandbox_by_default: bool) -> dict:
+    """The ``DILLER`` dict: the Diller host named by ``DILLER_BASE_URL`` and its credentials.
+
+    Without ``DILLER_BASE_URL``, and only if ``sandbox_by_default`` (pass ``DEBUG``), the
+    embedded, in-process Diller emulator instead, whose messages page shows one-time codes and
+    phone numbers: never selected with ``DEBUG`` off.
+    """
+    base_url = env("DILLER_BASE_URL")
+    sandbox = sandbox_by_default and not base_url
+    return {
+        "BASE_URL": base_url,
+        "CLIENT_ID": None if sandbox else env("DILLER_CLIENT_ID"),
+        "CLIENT_SECRET": None if sandbox else env("DILLER_CLIENT_SECRET"),
+        "STORE_ID": None if sandbox else env("DILLER_STORE_ID"),
+        "DEPARTMENT_ID": None if sandbox else env("DILLER_DEPARTMENT_ID"),
+        "SANDBOX": sandbox,
+    }
+
+
+DILLER = diller_settings(sandbox_by_default=DEBUG)
 
 # --- Logging ---------------------------------------------------------------------------------
 

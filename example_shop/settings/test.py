@@ -51,6 +51,8 @@ DILLER = {
     "STORE_ID": None,
     "DEPARTMENT_ID": None,
     "SANDBOX": True,
+    # Test runs have DEBUG off (pytest-django turns it off whatever this file says).
+    "SANDBOX_WITHOUT_DEBUG": True,
 }
 
 LOGGING = {

@@ -27,7 +27,7 @@ def public_methods(cls):
 
 def test_both_clients_offer_the_same_operations():
     assert public_methods(DillerClient) == public_methods(AsyncDillerClient)
-    assert len(public_methods(DillerClient) - {"for_store"}) == 37
+    assert len(public_methods(DillerClient) - {"for_store", "with_deadline"}) == 37
 
 
 def test_coupons_and_stamp_cards_in_one_round_trip(async_client, sandbox):

@@ -1,6 +1,5 @@
 """Each wire model has exactly the fields, types and required flags of its schema."""
 
-import datetime
 import decimal
 import typing
 
@@ -20,7 +19,8 @@ def _expected_python_type(schema):
         return getattr(m, schema["$ref"].rsplit("/", 1)[-1])
     kind = schema["type"]
     if kind == "string":
-        return datetime.datetime if schema.get("format") == "date-time" else str
+        # Every date-time is parsed timezone-aware (naive ones in the store's zone).
+        return m.DateTime if schema.get("format") == "date-time" else str
     if kind == "array":
         return list[_expected_python_type(schema["items"])]
     if kind == "object":
@@ -28,7 +28,10 @@ def _expected_python_type(schema):
     return {"number": decimal.Decimal, "integer": int, "boolean": bool}[kind]
 
 
-def _declared_type(annotation):
+def _declared_type(field):
+    annotation = field.annotation
+    if field.metadata:  # a required ``Annotated`` field keeps its validators here
+        annotation = typing.Annotated[annotation, *field.metadata]
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     if typing.get_origin(annotation) in (typing.Union, type(int | None)) and len(args) == 1:
         return args[0]
@@ -48,9 +51,7 @@ def test_fields_types_and_required_flags(name):
     fields = model.model_fields
     assert set(fields) == set(schema["properties"])
     for field_name, field_schema in schema["properties"].items():
-        assert _declared_type(fields[field_name].annotation) == _expected_python_type(
-            field_schema
-        ), field_name
+        assert _declared_type(fields[field_name]) == _expected_python_type(field_schema), field_name
     required = {f for f, info in fields.items() if info.is_required()}
     assert required == set(schema.get("required", []))
 

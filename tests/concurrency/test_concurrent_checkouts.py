@@ -1,5 +1,6 @@
-"""20 checkouts place their orders at the same moment, all with the member's single-use coupon:
-exactly one order gets the discount (PostgreSQL, the shop's real checkout view).
+"""Checkouts place their orders at the same moment: 20 with the member's single-use coupon, and
+two with the same stamp-card reward; exactly one order gets the discount (PostgreSQL, the shop's
+real checkout view).
 
 Oscar gives a user one open basket per session, so the 20 checkouts are set up directly: one
 checkout is walked through the shop's pages to capture its session data (address, shipping
@@ -38,6 +39,7 @@ Product = get_model("catalogue", "Product")
 
 CHECKOUTS = 20
 EARL_GREY = "7040110000074"  # 79.00: no product coupon takes it, so ONCE100 (100 kr) applies
+ESPRESSO = "7040110000012"  # 189.00: two complete the demo member's coffee card (8 of 10)
 ADDRESS = DEMO_SHIPPING_ADDRESS
 
 
@@ -51,12 +53,15 @@ def checkout_session_data(member) -> dict:
     return copy.deepcopy(client.session["checkout_data"])
 
 
-def prepared_basket(member) -> Basket:
+def prepared_basket(
+    member, upc: str = EARL_GREY, chosen: tuple[str, ...] = ("ONCE100",), quantity: int = 1
+):
     basket = Basket.objects.create(owner=member)
     basket.strategy = Selector().strategy(user=member)
-    basket.add_product(Product.objects.get(upc=EARL_GREY), 1)
+    basket.add_product(Product.objects.get(upc=upc), quantity)
     loyalty = snapshot_for_basket(basket.id, SEED_MEMBER_ID, fetch_wallet(SEED_MEMBER_ID))
-    loyalty.chosen_codes = ["ONCE100"]
+    loyalty.chosen_codes = list(chosen)
+    loyalty.declined_codes = [c["code"] for c in loyalty.coupons if c.get("product_ids")]
     loyalty.save()
     return basket
 
@@ -77,16 +82,21 @@ def place_order(member, basket_id: int, session_data: dict):
     return response, [str(m) for m in request._messages]
 
 
-def test_twenty_concurrent_checkouts_one_single_use_coupon():
+@pytest.fixture
+def member():
     call_command("load_demo_shop", stdout=StringIO())
-    member = get_user_model().objects.get(email="customer@example.com")
+    user = get_user_model().objects.get(email="customer@example.com")
     MemberLink.objects.create(
-        user=member, store_id=SEED_STORE_ID, member_id=SEED_MEMBER_ID, source=Source.PAGE
+        user=user, store_id=SEED_STORE_ID, member_id=SEED_MEMBER_ID, source=Source.PAGE
     )
-    session_data = checkout_session_data(member)
-    baskets = [prepared_basket(member).id for _ in range(CHECKOUTS)]
+    return user
 
-    start = threading.Barrier(CHECKOUTS)
+
+def place_at_once(
+    member, baskets: list[int], session_data: dict
+) -> tuple[dict[int, str], dict[int, list[str]]]:
+    """Every basket posts "place order" at the same moment; where each went and what it said."""
+    start = threading.Barrier(len(baskets))
     outcomes: dict[int, str] = {}
     said: dict[int, list[str]] = {}
     errors: list[BaseException] = []
@@ -109,7 +119,14 @@ def test_twenty_concurrent_checkouts_one_single_use_coupon():
         thread.join(timeout=120)
 
     assert not errors, errors[0]
-    assert len(outcomes) == CHECKOUTS
+    assert len(outcomes) == len(baskets)
+    return outcomes, said
+
+
+def test_twenty_concurrent_checkouts_one_single_use_coupon(member):
+    session_data = checkout_session_data(member)  # before the baskets: Oscar merges open ones
+    baskets = [prepared_basket(member).id for _ in range(CHECKOUTS)]
+    outcomes, said = place_at_once(member, baskets, session_data)
     placed = [b for b, location in outcomes.items() if location == reverse("checkout:thank-you")]
     refused = [b for b, location in outcomes.items() if location == reverse("checkout:preview")]
     assert (len(placed), len(refused)) == (1, CHECKOUTS - 1)
@@ -117,4 +134,17 @@ def test_twenty_concurrent_checkouts_one_single_use_coupon():
         assert said[basket_id] == ["The coupon ONCE100 is already used by another order."]
     (order,) = Order.objects.all()
     assert order.total_discount_incl_tax == D("79.00")  # ONCE100, capped at the tea's price
+    assert order.basket_id == placed[0]
+
+
+def test_two_concurrent_checkouts_one_stamp_card_reward(member):
+    session_data = checkout_session_data(member)
+    baskets = [prepared_basket(member, ESPRESSO, chosen=(), quantity=2).id for _ in range(2)]
+    outcomes, said = place_at_once(member, baskets, session_data)
+    placed = [b for b, location in outcomes.items() if location == reverse("checkout:thank-you")]
+    refused = [b for b, location in outcomes.items() if location == reverse("checkout:preview")]
+    assert (len(placed), len(refused)) == (1, 1)
+    assert said[refused[0]] == ["A stamp-card reward is already used by another order."]
+    (order,) = Order.objects.all()
+    assert order.total_discount_incl_tax == D("189.00")  # one free espresso, given once
     assert order.basket_id == placed[0]

@@ -1,32 +1,11 @@
 """Each of Diller's calculation rules, one example at a time."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal as D
 
-from django_diller.discounts import (
-    BasketLine,
-    CouponOffer,
-    DiscountKind,
-    RefusalReason,
-    StampCardOffer,
-    allocate,
-    plan_discounts,
-)
+from django_diller.discounts import DiscountKind, RefusalReason, allocate, plan_discounts
 
-NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
-PCT, FIXED, SHIP = DiscountKind.PERCENTAGE, DiscountKind.FIXED, DiscountKind.FREE_SHIPPING
-
-
-def line(line_id, product, quantity, price, **extra):
-    return BasketLine(line_id, product, quantity, D(price), **extra)
-
-
-def coupon(code, kind, value="0", products=(), **extra):
-    return CouponOffer(code, kind, D(value), frozenset(products), **extra)
-
-
-def card(card_id, required, collected, products=(), **extra):
-    return StampCardOffer(card_id, required, collected, frozenset(products), **extra)
+from .builders import FIXED, NOW, PCT, SHIP, card, coupon, line
 
 
 def by_line(plan):

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from django_diller.api import models as m
 from django_diller.sandbox.seed import SEED_MEMBER_ID
-from django_diller.services.connection import embedded_sandbox, get_client
+from django_diller.services.connection import NotConfigured, embedded_sandbox, get_client
 
 
 def test_the_demo_shows_the_one_time_code_the_member_was_sent(client):
@@ -19,6 +19,28 @@ def test_there_is_no_such_page_outside_sandbox_mode(client):
     real = {"BASE_URL": "https://api.diller.app", "CLIENT_ID": "a", "CLIENT_SECRET": "b"}
     with override_settings(DILLER=real):
         assert client.get(reverse("diller:sandbox-messages")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("debug", "diller", "status"),
+    [
+        (True, {"SANDBOX": True}, 200),
+        (False, {"SANDBOX": True}, 404),
+        (False, {"SANDBOX": True, "SANDBOX_WITHOUT_DEBUG": True}, 200),  # test settings
+        (True, {"SANDBOX": False, "SANDBOX_WITHOUT_DEBUG": True}, 404),
+    ],
+)
+def test_codes_and_phone_numbers_are_shown_only_with_debug_on(client, debug, diller, status):
+    with override_settings(DEBUG=debug, DILLER=diller):
+        if diller["SANDBOX"] and status == 200:
+            get_client().send_login_otp(SEED_MEMBER_ID)
+            code = str(embedded_sandbox().last_otp(SEED_MEMBER_ID))
+            assert code in client.get(reverse("diller:sandbox-messages")).content.decode()
+        elif diller["SANDBOX"]:  # not allowed: the shop does not even talk to it
+            with pytest.raises(NotConfigured):
+                get_client()
+        page = client.get(reverse("diller:sandbox-messages"))
+    assert page.status_code == status
 
 
 def test_segment_texts_from_diller_are_escaped(client):

@@ -81,7 +81,7 @@ def test_diller_check_passes_against_the_sandbox(capsys):
 
 
 def test_diller_check_fails_with_the_reason_and_exit_code_1():
-    diller = {"SANDBOX": True, "DEPARTMENT_ID": "dept-nowhere"}
+    diller = {"SANDBOX": True, "SANDBOX_WITHOUT_DEBUG": True, "DEPARTMENT_ID": "dept-nowhere"}
     with override_settings(DILLER=diller), pytest.raises(CommandError) as caught:
         call_command("diller_check")
     assert "department" in str(caught.value)

@@ -75,7 +75,7 @@ def test_the_code_page_after_joining_with_a_new_phone_speaks_the_language(
     assert response["Location"] == reverse("diller:join-verify")
     page = client.get(reverse("diller:join-verify"), HTTP_ACCEPT_LANGUAGE=language)
     html = page.content.decode()
-    english = "We sent a code by SMS to the mobile phone number of the membership."
+    english = "We have sent an SMS to the mobile phone number you gave."
     with translation.override(language):
         local = translation.gettext(english)
     assert local != english

@@ -1,4 +1,6 @@
-"""An existing member: prove ownership with the code texted to the member's phone, then link."""
+"""An existing member: prove ownership with the code texted to the member's phone, then link.
+The typed profile is applied; the consent records keep what Diller had apart from what the
+shopper ticked."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ def test_an_existing_phone_gets_a_code_and_never_sees_the_members_details(shoppe
     assert response["Location"] == VERIFY
     assert sandbox.last_otp(SEED_MEMBER_ID) is not None
     html = shopper.get(VERIFY).content.decode()
-    assert "We sent a code by SMS to the mobile phone number of the membership." in html
+    assert "We have sent an SMS to the mobile phone number you gave." in html
     assert "already belongs to a member" not in html  # the same page as for a new phone
     for secret in (
         SEED_MEMBER_NATIONAL_PHONE,
@@ -67,13 +69,13 @@ def test_the_right_code_links_the_member(shopper, user, sandbox):
     assert response["Location"] == reverse("diller:me-edit")
     link = MemberLink.objects.get(user=user)
     assert link.member_id == SEED_MEMBER_ID
-    assert ConsentRecord.objects.filter(member_id=SEED_MEMBER_ID, given=True).count() == 4
     assert events[0]["member_id"] == SEED_MEMBER_ID
     assert events[0]["source"] == Source.PAGE
     assert PENDING_LINK_SESSION_KEY not in shopper.session
-    # and the edit page is prefilled from the member
+    # and the edit page shows the membership with what the shopper typed
     html = shopper.get(reverse("diller:me-edit")).content.decode()
-    assert 'value="Kenya AA"' in html
+    assert "Your membership is now linked to your account, with the details you typed." in html
+    assert 'value="Yirgacheffe"' in html
 
 
 def test_a_wrong_code_is_refused(shopper, user, sandbox):
@@ -161,14 +163,21 @@ def test_no_more_than_ten_codes_per_client_address(shopper, sandbox):
     assert sandbox.requests_for("loginOTP") == []
 
 
-def test_a_member_linked_to_another_account_cannot_be_linked_again(shopper, other_user, sandbox):
+def test_a_member_linked_to_another_account_is_told_so_only_after_the_code(
+    shopper, user, other_user, sandbox
+):
+    """The join page answers as for any phone (it tells nobody that the number is a member's,
+    linked elsewhere); the phone's owner learns it once the code proved the phone."""
     MemberLink.objects.create(
         user=other_user, store_id="demo-store", member_id=SEED_MEMBER_ID, source="page"
     )
-    page = start(shopper)
+    assert start(shopper)["Location"] == VERIFY
+    page = shopper.post(VERIFY, {"code": str(sandbox.last_otp(SEED_MEMBER_ID))})
     assert page.status_code == 200
     assert "already linked to another account" in page.content.decode()
-    assert sandbox.requests_for("loginOTP") == []
+    assert MemberLink.objects.get(member_id=SEED_MEMBER_ID).user == other_user
+    assert not MemberLink.objects.filter(user=user).exists()
+    assert not ConsentRecord.objects.exists()
 
 
 def test_the_verify_page_without_a_pending_link_goes_back_to_join(shopper):
@@ -182,6 +191,7 @@ def test_the_member_id_is_never_taken_from_the_browser(shopper, sandbox):
     assert MemberLink.objects.get().member_id == SEED_MEMBER_ID
 
 
+@pytest.mark.usefixtures("update_mode")
 def test_an_enrolled_member_linked_by_code_gets_the_consents_ticked_on_the_form(
     shopper, user, sandbox, store_state
 ):
@@ -208,24 +218,83 @@ def test_an_enrolled_member_linked_by_code_gets_the_consents_ticked_on_the_form(
     assert {r.consent for r in given} == {"gdpr_accepted", "receive_sms"}
 
 
-def test_a_full_members_own_consents_are_left_alone(shopper, sandbox, store_state):
+@pytest.mark.usefixtures("update_mode")
+def test_linking_a_member_records_dillers_consents_as_diller_had_them(
+    shopper, user, sandbox, store_state
+):
+    """The shopper ticked only "join": the member's purchase history, SMS and e-mail consents
+    are Diller's, recorded as such, not as given on the loyalty page."""
     start(shopper)  # the form ticks only "join"
     shopper.post(VERIFY, {"code": str(sandbox.last_otp(SEED_MEMBER_ID))})
-    assert store_state.members[SEED_MEMBER_ID].consent.receive_sms is True
+    rows = ConsentRecord.objects.filter(member_id=SEED_MEMBER_ID)
+    assert {(r.consent, r.given, r.source) for r in rows} == {
+        ("gdpr_accepted", True, Source.DILLER),
+        ("save_order_history", True, Source.DILLER),
+        ("receive_sms", True, Source.DILLER),
+        ("receive_email", True, Source.DILLER),
+    }
+    assert all(r.user == user for r in rows)
+    member = store_state.members[SEED_MEMBER_ID]
+    assert (member.consent.receive_sms, member.consent.receive_email) == (True, True)
 
 
-def test_a_full_members_profile_is_neither_kept_nor_overwritten(shopper, sandbox, store_state):
+@pytest.mark.usefixtures("update_mode")
+def test_a_consent_the_shopper_ticks_is_given_from_the_page_and_an_unticked_one_kept(
+    shopper, user, sandbox, store_state
+):
+    consent = store_state.members[SEED_MEMBER_ID].consent
+    consent.receive_sms, consent.receive_email = False, True
+    start(shopper, receive_sms="on")  # e-mail left unticked
+    shopper.post(VERIFY, {"code": str(sandbox.last_otp(SEED_MEMBER_ID))})
+    member = store_state.members[SEED_MEMBER_ID]
+    assert (member.consent.receive_sms, member.consent.receive_email) == (True, True)
+    page_rows = ConsentRecord.objects.filter(member_id=SEED_MEMBER_ID, source=Source.PAGE)
+    assert [(r.consent, r.given) for r in page_rows] == [("receive_sms", True)]
+    diller_rows = ConsentRecord.objects.filter(member_id=SEED_MEMBER_ID, source=Source.DILLER)
+    assert {r.consent for r in diller_rows} == {
+        "gdpr_accepted",
+        "save_order_history",
+        "receive_email",
+    }  # SMS not given at Diller and never recorded here: nothing to say
+    (update,) = sandbox.requests_for("updateMember")
+    assert update.json["consent"] == {
+        "gdpr_accepted": True,
+        "save_order_history": True,
+        "receive_sms": True,
+        "receive_email": True,
+    }
+
+
+@pytest.mark.usefixtures("update_mode")
+def test_a_full_members_typed_profile_is_applied_after_the_code(shopper, sandbox, store_state):
     before = store_state.members[SEED_MEMBER_ID]
-    name, coffee = before.first_name, before.segments[1].value
-    start(shopper, first_name="Mallory", segment_1="Decaf")
+    hidden = before.segments[6].value
+    start(shopper, first_name="Kari Anne", segment_1="Decaf")
     pending = shopper.session[PENDING_LINK_SESSION_KEY]
-    assert "profile" not in pending
+    assert pending["profile"]["first_name"] == "Kari Anne"
     assert pending["joining"] is False
+    assert sandbox.requests_for("updateMember") == []  # nothing before the code
     shopper.post(VERIFY, {"code": str(sandbox.last_otp(SEED_MEMBER_ID))})
     after = store_state.members[SEED_MEMBER_ID]
-    assert (after.first_name, after.segments[1].value) == (name, coffee)
-    assert sandbox.requests_for("updateMember") == []
+    assert (after.first_name, after.segments[1].value) == ("Kari Anne", "Decaf")
+    assert after.email == "someone@example.com"
+    assert after.segments[6].value == hidden  # a question the page does not show
+    assert after.consent.gdpr_accepted is True
     assert sandbox.requests_for("registerMember") == []
+
+
+@pytest.mark.usefixtures("update_mode")
+def test_a_refused_profile_says_which_fields_the_membership_kept(shopper, sandbox, store_state):
+    email = store_state.members[SEED_MEMBER_ID].email
+    start(shopper, receive_sms="on")
+    sandbox.override_response("updateMember", 409, {"status": 409, "errors": {"email": ["Taken."]}})
+    response = shopper.post(VERIFY, {"code": str(sandbox.last_otp(SEED_MEMBER_ID))})
+    assert response["Location"] == reverse("diller:me-edit")
+    html = shopper.get(reverse("diller:me-edit")).content.decode()
+    assert "your membership kept its own: E-mail. Please check them." in html
+    member = store_state.members[SEED_MEMBER_ID]
+    assert member.email == email
+    assert MemberLink.objects.get().member_id == SEED_MEMBER_ID
 
 
 def test_a_verified_code_survives_diller_failing_right_after(shopper, user, sandbox):

@@ -199,14 +199,28 @@ def test_the_edit_form_is_prefilled_and_offers_no_join_box(sandbox):
 
 
 @pytest.mark.parametrize(
-    ("raw", "ok"),
-    [("123456", True), ("123 456", True), ("12345", False), ("abcdef", False), ("1234567", False)],
+    ("raw", "cleaned"),
+    [
+        ("1234", "1234"),
+        ("12345", "12345"),
+        ("123456", "123456"),
+        ("12345678", "12345678"),
+        ("123 456", "123456"),
+        ("  1234 5678 ", "12345678"),
+        ("0123", "0123"),
+    ],
 )
-def test_the_code_form_wants_six_digits(raw, ok):
+def test_the_code_form_takes_four_to_eight_digits_without_spaces(raw, cleaned):
     form = OneTimeCodeForm({"code": raw})
-    assert form.is_valid() is ok
-    if ok:
-        assert form.cleaned_data["code"] == "123456"
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["code"] == cleaned
+
+
+@pytest.mark.parametrize("raw", ["abcdef", "12a456", "123", "123456789", "12-34", ""])
+def test_the_code_form_refuses_anything_else(raw):
+    form = OneTimeCodeForm({"code": raw})
+    assert not form.is_valid()
+    assert "code" in form.errors
 
 
 def test_a_privacy_link_that_is_not_http_is_not_rendered_as_a_link():
@@ -219,3 +233,67 @@ def test_a_privacy_link_that_is_not_http_is_not_rendered_as_a_link():
     store = wire.StoreResponse(privacy_policy_url="https://example.com/privacy")
     label = str(MemberProfileForm(store=store).fields["gdpr_accepted"].label)
     assert 'href="https://example.com/privacy"' in label
+
+
+# birth dates and countries -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("2999-01-01", "The date of birth can&#x27;t be in the future."),
+        ("1899-12-31", "Enter a date of birth in 1900 or later."),
+    ],
+)
+def test_an_implausible_birth_date_is_refused_on_its_field(shopper, sandbox, typed, error):
+    page = shopper.post(reverse("diller:join"), join_data(birth_date=typed))
+    assert page.status_code == 200
+    html = page.content.decode()
+    field = html[html.index("diller-field-birth_date") :]
+    assert error in field[: field.index("diller-field-gender")]
+    assert sandbox.requests_for("enrollMember") == []
+
+
+def test_a_birth_date_may_be_today_or_in_1900():
+    from django.utils import timezone
+
+    for typed in ("1900-01-01", timezone.localdate().isoformat()):
+        form = make_form(join_data(birth_date=typed))
+        assert form.is_valid(), form.errors
+
+
+def test_the_birth_date_input_offers_only_plausible_dates():
+    from django.utils import timezone
+
+    html = str(make_form()["birth_date"])
+    assert 'min="1900-01-01"' in html
+    assert f'max="{timezone.localdate().isoformat()}"' in html
+
+
+def test_the_country_is_chosen_from_a_list_named_in_the_shoppers_language():
+    from django.utils import translation
+
+    form = make_form()
+    choices = dict(form.fields["country"].choices)
+    assert choices["NO"] == "Norway" and choices["SE"] == "Sweden"
+    assert "ZZ" not in choices and "AC" not in choices  # not countries
+    with translation.override("nb"):
+        assert dict(make_form().fields["country"].choices)["SE"] == "Sverige"
+    with translation.override("sv"):
+        assert dict(make_form().fields["country"].choices)["NO"] == "Norge"
+
+
+@pytest.mark.parametrize("typed", ["ZZ", "Norway", "no", "N"])
+def test_a_country_not_on_the_list_is_a_clear_error(typed):
+    form = make_form(join_data(country=typed))
+    assert not form.is_valid()
+    assert form.errors["country"] == ["Choose a country from the list."]
+
+
+def test_an_edited_members_country_is_kept_even_if_the_list_lacks_it(sandbox):
+    member = wire.MemberResponse(
+        id="m", gender="Female", address=wire.Address(country_code="XK", city="Priština")
+    )
+    form = MemberEditForm(segments=(), store=store_details(), member=member)
+    assert form.initial["country"] == "XK"
+    assert ("XK", "XK") in form.fields["country"].choices

@@ -1,27 +1,37 @@
-"""Joining: anonymous visitors, a new phone proven by a one-time code before it is linked,
-Diller down, Diller refusing a field."""
+"""Joining with a phone that is not a member: Diller's enroll texts its owner a link, and only
+the owner's finishing creates a membership, links the account and records consents. Also the
+join page's answers when Diller is down or refuses a field."""
 
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from django_diller.models import ConsentRecord, MemberLink, Source
+from django_diller.models import ConsentRecord, JoinInvitation, MemberLink, Source
 from django_diller.services.members import PENDING_LINK_SESSION_KEY
 from django_diller.signals import member_joined
 
-from .conftest import join_and_verify, join_data, member_with_number, texted_code
+from .conftest import (
+    activation_url,
+    invitation_token,
+    join_and_activate,
+    join_data,
+    member_with_number,
+    texted_to,
+)
 
 pytestmark = pytest.mark.django_db
 
 UNAVAILABLE = "The loyalty club can&#x27;t be reached right now."
 JOIN = reverse("diller:join")
 VERIFY = reverse("diller:join-verify")
-CODE_SENT = "We sent a code by SMS to the mobile phone number of the membership."
+ME = reverse("diller:me")
+SMS_SENT = "We have sent an SMS to the mobile phone number you gave."
 RATE_LIMITED = "Too many codes have been sent"
 NO_CONSENT = {
     "gdpr_accepted": False,
@@ -45,19 +55,22 @@ FULL_PROFILE = {
 }
 
 
-def wrong_code(right: str) -> str:
-    return f"{(int(right) + 1) % 900_000 + 100_000:06d}"
-
-
-def assert_unconsented_and_bare(member):
-    """Registered with the phone alone: no consent, no profile, nothing linked here."""
+def assert_invited_only(sandbox, member, number: str = "98765432") -> None:
+    """Enrolled with the phone alone: no consent, no profile, nothing linked or recorded
+    here, and the phone got Diller's invitation, nothing announcing a membership."""
     assert vars(member.consent) == NO_CONSENT
     assert (member.first_name, member.last_name, member.email) == (None, None, None)
     assert member.birth_date is None
     assert member.address is None
     assert member.segments == {}
+    assert member.points == 0  # no sign-up bonus: not a member of the club
     assert not MemberLink.objects.exists()
     assert not ConsentRecord.objects.exists()
+    texts = texted_to(sandbox, number)
+    assert [message.kind for message in texts] == ["enroll_link"]
+    assert "member" not in texts[0].text.replace("membership", "")
+    assert "invited to join" in texts[0].text
+    assert sandbox.requests_for("registerMember") == []
 
 
 @pytest.fixture
@@ -86,7 +99,10 @@ def test_anonymous_visitors_cannot_post_a_join(client, store_state):
     assert member_with_number(store_state, "98765432") is None
 
 
-def test_a_new_phone_is_registered_bare_and_unconsented_and_not_linked_before_the_code(
+# a new phone: enrolled, the owner finishes ------------------------------------------------------
+
+
+def test_a_new_phone_gets_diller_s_invitation_and_nothing_else_before_its_owner_finishes(
     shopper, user, sandbox, store_state, joined_events
 ):
     response = shopper.post(JOIN, join_data(**FULL_PROFILE))
@@ -94,34 +110,45 @@ def test_a_new_phone_is_registered_bare_and_unconsented_and_not_linked_before_th
     assert response["Location"] == VERIFY
 
     member = member_with_number(store_state, "98765432")
-    assert member is not None
-    assert_unconsented_and_bare(member)
+    assert_invited_only(sandbox, member)
     assert member.department_ids == ["dept-webshop"]
     assert member.origin["system_id"] == "django-diller"
     assert member.origin["channel"] == "OnlineStore"
-    assert member.points == 0  # no sign-up bonus: not a member of the club until proven
     assert joined_events == []
-    # Diller was sent the phone, the department and the origin, with every consent false
-    (registration,) = sandbox.requests_for("registerMember")
-    assert set(registration.json) == {"phone", "consent", "department_ids", "origin"}
-    assert registration.json["consent"] == NO_CONSENT
-    # and the code went to that phone
-    assert texted_code(sandbox, store_state, "98765432")
-    assert len(sandbox.requests_for("loginOTP")) == 1
+    # Diller was sent the phone, the department and the origin: nothing the shopper typed
+    (enrollment,) = sandbox.requests_for("enrollMember")
+    assert set(enrollment.json) == {"phone", "department_id", "origin"}
+    assert sandbox.requests_for("loginOTP") == []
+    # the typed profile and consents wait in the shop, for this account
+    invitation = JoinInvitation.objects.get()
+    assert (invitation.user, invitation.member_id) == (user, member.id)
+    assert invitation.state == JoinInvitation.State.INVITED
+    assert invitation.profile["last_name"] == "Nordmann"
+    assert invitation.consents == {**NO_CONSENT, "gdpr_accepted": True, "receive_sms": True}
 
     html = shopper.get(VERIFY).content.decode()
-    assert CODE_SENT in html
-    assert "already belongs to a member" not in html
+    assert SMS_SENT in html
+    assert "If the SMS has a link, open it to finish joining" in html
 
 
-def test_the_right_code_joins_with_the_profile_and_the_ticked_consents(
+@pytest.mark.usefixtures("update_mode")
+def test_the_owner_following_the_link_finishes_joining_and_the_account_is_linked(
     shopper, user, sandbox, store_state, joined_events
 ):
     shopper.post(JOIN, join_data(**FULL_PROFILE))
-    response = shopper.post(VERIFY, {"code": texted_code(sandbox, store_state, "98765432")})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("diller:me")
-    assert "Welcome to the loyalty club!" in shopper.get(reverse("diller:me")).content.decode()
+    url = activation_url(invitation_token(sandbox, "98765432"))
+    page = shopper.get(url).content.decode()
+    # the page shows this account what it typed and ticked, to confirm
+    assert 'value="Nordmann"' in page and 'value="Storgata 1"' in page
+    assert re.search(r'name="receive_sms"[^>]*checked', page)
+    assert not re.search(r'name="receive_email"[^>]*checked', page)
+    assert 'name="phone"' not in page
+
+    response = shopper.post(
+        url, {k: v for k, v in join_data(**FULL_PROFILE).items() if k != "phone"}
+    )
+    assert response["Location"] == ME
+    assert "Welcome to the loyalty club!" in shopper.get(ME).content.decode()
 
     member = member_with_number(store_state, "98765432")
     assert (member.first_name, member.last_name, member.email) == (
@@ -133,149 +160,179 @@ def test_the_right_code_joins_with_the_profile_and_the_ticked_consents(
     assert member.gender == "Male"
     assert member.address["city"] == "Oslo"
     assert member.department_ids == ["dept-webshop"]
-    assert member.consent.gdpr_accepted is True
-    assert member.consent.receive_sms is True
-    assert member.consent.receive_email is False
-    assert member.consent.save_order_history is False
+    assert vars(member.consent) == {**NO_CONSENT, "gdpr_accepted": True, "receive_sms": True}
     assert member.points == 100  # the sign-up bonus, now that the terms are accepted
     answers = member.segments
     assert answers[1].value == "Yirgacheffe"
     assert answers[2].value.startswith("2015-06-20")
-    assert answers[3].selected_options == [32]
     assert answers[4].selected_options == [41, 43]
-    assert answers[5].selected_options == [52]
-    # the consents reached Diller once, with the profile, after the code
-    (update,) = sandbox.requests_for("updateMember")
-    assert update.json["consent"]["gdpr_accepted"] is True
-    assert update.json["first_name"] == "Ola"
+    # never a welcome SMS: the invitation is all the phone got
+    assert [message.kind for message in texted_to(sandbox, "98765432")] == ["enroll_link"]
 
     link = MemberLink.objects.get(user=user)
-    assert link.member_id == member.id
-    assert link.source == Source.PAGE
-    records = {r.consent: r.given for r in ConsentRecord.objects.filter(member_id=member.id)}
-    assert records == {
-        "gdpr_accepted": True,
-        "save_order_history": False,
-        "receive_sms": True,
-        "receive_email": False,
+    assert (link.member_id, link.source) == (member.id, Source.ACTIVATION)
+    records = ConsentRecord.objects.filter(member_id=member.id)
+    assert {(r.consent, r.given, r.source) for r in records} == {
+        ("gdpr_accepted", True, Source.ACTIVATION),
+        ("save_order_history", False, Source.ACTIVATION),
+        ("receive_sms", True, Source.ACTIVATION),
+        ("receive_email", False, Source.ACTIVATION),
     }
-    assert ConsentRecord.objects.filter(user=user, source=Source.PAGE).count() == 4
-    assert joined_events == [
-        {
-            "signal": member_joined,
-            "user": user,
-            "member_id": member.id,
-            "store_id": "demo-store",
-            "source": Source.PAGE,
-        }
-    ]
-    assert PENDING_LINK_SESSION_KEY not in shopper.session
+    assert JoinInvitation.objects.get().state == JoinInvitation.State.JOINED
+    assert [e["source"] for e in joined_events] == [Source.ACTIVATION]
 
 
-def test_wrong_codes_for_a_new_phone_link_nothing_and_give_no_consent(
-    shopper, sandbox, store_state, joined_events
-):
-    shopper.post(JOIN, join_data(**FULL_PROFILE))
-    right = texted_code(sandbox, store_state, "98765432")
-    page = shopper.post(VERIFY, {"code": wrong_code(right)})
-    assert page.status_code == 200
-    assert "That code is wrong or has expired. Attempts left: 4." in page.content.decode()
-    for _ in range(3):
-        shopper.post(VERIFY, {"code": wrong_code(right)})
-    assert shopper.post(VERIFY, {"code": wrong_code(right)})["Location"] == JOIN
-    assert shopper.post(VERIFY, {"code": right})["Location"] == JOIN  # void now
-    assert_unconsented_and_bare(member_with_number(store_state, "98765432"))
-    assert sandbox.requests_for("updateMember") == []
-    assert joined_events == []
-
-
-def test_another_account_cannot_use_a_pending_registration(
+def test_a_mistyped_phone_gives_the_stranger_an_invitation_and_the_shopper_nothing(
     client, user, other_user, sandbox, store_state
 ):
+    """Ola types Kari's number by mistake. Kari gets an invitation, no membership and none of
+    Ola's details; should she finish joining, it is for her own account."""
     client.force_login(user)
     client.post(JOIN, join_data(**FULL_PROFILE))
-    pending = dict(client.session[PENDING_LINK_SESSION_KEY])
-    client.force_login(other_user)
-    session = client.session
-    session[PENDING_LINK_SESSION_KEY] = pending
-    session.save()
-    code = texted_code(sandbox, store_state, "98765432")
-    assert client.post(VERIFY, {"code": code})["Location"] == JOIN
-    assert_unconsented_and_bare(member_with_number(store_state, "98765432"))
+    assert_invited_only(sandbox, member_with_number(store_state, "98765432"))
+    token = invitation_token(sandbox, "98765432")
+
+    kari = Client()
+    kari.force_login(other_user)
+    page = kari.get(activation_url(token)).content.decode()
+    for typed_by_ola in ("Nordmann", "Storgata", "Yirgacheffe", "ola@example.com"):
+        assert typed_by_ola not in page
+    assert not re.search(r'name="receive_sms"[^>]*checked', page)
+    data = join_data(phone=None, first_name="Kari", last_name="Holm", email="kari@example.com")
+    assert kari.post(activation_url(token), data)["Location"] == ME
+
+    member = member_with_number(store_state, "98765432")
+    assert MemberLink.objects.get(member_id=member.id).user == other_user
+    assert not MemberLink.objects.filter(user=user).exists()
+    assert (member.first_name, member.consent.receive_sms) == ("Kari", False)
+    invitation = JoinInvitation.objects.get(user=user)
+    assert invitation.state == JoinInvitation.State.FAILED
+    assert invitation.failure == JoinInvitation.Failure.OTHER_ACCOUNT
 
 
-def test_an_abandoned_registration_is_found_as_existing_by_a_later_join(
-    user, sandbox, store_state, joined_events
+def test_an_accounts_invitation_asks_an_anonymous_visitor_to_log_in(shopper, sandbox):
+    shopper.post(JOIN, join_data(**FULL_PROFILE))
+    url = activation_url(invitation_token(sandbox, "98765432"))
+    response = Client().get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+    assert Client().post(url, join_data(phone=None))["Location"].startswith("/accounts/login/")
+    assert not MemberLink.objects.exists()
+
+
+@pytest.mark.parametrize("tokens", ["kept", "cleared"])
+def test_an_activation_link_finishes_one_membership_only(
+    shopper, user, other_user, sandbox, store_state, tokens
 ):
+    """After joining, Diller may still find the member by the token, or not: the contract does
+    not say. Either way the link links no second account."""
+    sandbox.settings.members.tokens_after_joining = tokens
+    try:
+        assert join_and_activate(shopper, sandbox, **FULL_PROFILE)["Location"] == ME
+        url = activation_url(invitation_token(sandbox, "98765432"))
+        other = Client()
+        other.force_login(other_user)
+        page = other.get(url)
+        assert "diller-activation-invalid" in page.content.decode()
+        again = other.post(url, join_data(phone=None, first_name="Mallory"))
+        assert "diller-activation-invalid" in again.content.decode()
+    finally:
+        sandbox.settings.members.tokens_after_joining = "kept"
+    assert MemberLink.objects.get().user == user
+    assert member_with_number(store_state, "98765432").first_name == "Ola"
+
+
+def test_a_used_token_is_refused_even_if_its_membership_was_unlinked_since(
+    shopper, user, other_user, sandbox
+):
+    assert join_and_activate(shopper, sandbox)["Location"] == ME
+    MemberLink.objects.all().delete()  # staff unlinked the account
+    url = activation_url(invitation_token(sandbox, "98765432"))
+    other = Client()
+    other.force_login(other_user)
+    assert "diller-activation-invalid" in other.get(url).content.decode()
+    assert not MemberLink.objects.exists()
+
+
+def test_two_uses_of_one_token_claim_it_once(user, other_user, sandbox):
+    from django_diller.services.members import MemberService, TokenUsed
+
+    service = MemberService()
+    service._claim_token("the-token", "m-1", user)
+    with pytest.raises(TokenUsed):
+        service._claim_token("the-token", "m-1", other_user)
+
+
+def test_a_code_typed_for_an_invitation_is_refused_like_a_wrong_one(shopper, sandbox):
+    shopper.post(JOIN, join_data(**FULL_PROFILE))
+    page = shopper.post(VERIFY, {"code": "123456"})
+    assert page.status_code == 200
+    assert "That code is wrong or has expired. Attempts left: 4." in page.content.decode()
+    assert not MemberLink.objects.exists()
+
+
+def test_sending_again_texts_the_invitation_again(shopper, sandbox):
+    shopper.post(JOIN, join_data(**FULL_PROFILE))
+    assert shopper.post(VERIFY, {"resend": "1"})["Location"] == VERIFY
+    kinds = [message.kind for message in texted_to(sandbox, "98765432")]
+    assert kinds == ["enroll_link", "enroll_link"]
+    assert sandbox.requests_for("loginOTP") == []
+
+
+def test_a_later_join_of_the_same_account_replaces_its_invitation(user, sandbox, store_state):
     first = Client()
     first.force_login(user)
-    assert first.post(JOIN, join_data(**FULL_PROFILE))["Location"] == VERIFY
-    registered = member_with_number(store_state, "98765432")
-    # never verified: a new browser (no pending link) joins again, with other details
+    first.post(JOIN, join_data(**FULL_PROFILE))
+    second = Client()
+    second.force_login(user)
+    second.post(JOIN, join_data(phone="41234567", first_name="Olav"))
+    states = dict(JoinInvitation.objects.values_list("phone", "state"))
+    assert states == {"+4798765432": "expired", "+4741234567": "invited"}
+
+
+def test_an_unfinished_invitation_is_a_record_a_later_join_proves_by_code(
+    user, sandbox, store_state, joined_events
+):
+    """The invitation was never followed: joining again finds Diller's record and texts it a
+    code, which proves the phone as well as the link would."""
+    first = Client()
+    first.force_login(user)
+    first.post(JOIN, join_data(**FULL_PROFILE))
+    invited = member_with_number(store_state, "98765432")
     later = Client()
     later.force_login(user)
-    response = later.post(JOIN, join_data(phone="98765432", first_name="Olav", receive_email="on"))
-    assert response["Location"] == VERIFY
-    assert len(sandbox.requests_for("registerMember")) == 1  # not registered twice
-    assert len(sandbox.requests_for("loginOTP")) == 2
-    assert later.session[PENDING_LINK_SESSION_KEY]["member_id"] == registered.id
-    assert_unconsented_and_bare(member_with_number(store_state, "98765432"))
-
-    code = texted_code(sandbox, store_state, "98765432")
-    response = later.post(VERIFY, {"code": code})
-    assert response["Location"] == reverse("diller:me")
-    member = store_state.members[registered.id]
-    assert member.first_name == "Olav"  # the later join's profile
-    assert member.consent.gdpr_accepted is True
-    assert member.consent.receive_email is True
-    assert member.consent.receive_sms is False
-    assert MemberLink.objects.get(user=user).member_id == registered.id
-    assert [e["member_id"] for e in joined_events] == [registered.id]
-    # the first browser's pending link links nothing more (that code is used up)
-    assert first.post(VERIFY, {"code": code}).status_code == 200
-    assert MemberLink.objects.count() == 1
+    assert later.post(JOIN, join_data(first_name="Olav", receive_email="on"))["Location"] == VERIFY
+    assert len(sandbox.requests_for("enrollMember")) == 1  # not enrolled twice
+    code = str(sandbox.last_otp(invited.id))
+    assert later.post(VERIFY, {"code": code})["Location"] == ME
+    member = store_state.members[invited.id]
+    assert member.first_name == "Olav"
+    assert (member.consent.gdpr_accepted, member.consent.receive_email) == (True, True)
+    assert MemberLink.objects.get(user=user).member_id == invited.id
+    assert JoinInvitation.objects.get().state == JoinInvitation.State.JOINED
 
 
-def test_a_code_that_could_not_be_sent_leaves_an_unlinked_member_for_the_next_try(
-    shopper, user, sandbox, store_state
-):
-    with sandbox.inject(error_rate=1.0, only_operations={"loginOTP"}):
-        page = shopper.post(JOIN, join_data(**FULL_PROFILE))
-    assert page.status_code == 200
-    assert UNAVAILABLE in page.content.decode()
-    assert_unconsented_and_bare(member_with_number(store_state, "98765432"))
-    assert PENDING_LINK_SESSION_KEY not in shopper.session
-    # Diller is back: the same join goes through the code
-    response = join_and_verify(shopper, sandbox, store_state, **FULL_PROFILE)
-    assert response["Location"] == reverse("diller:me")
-    assert MemberLink.objects.get(user=user).member_id == (
-        member_with_number(store_state, "98765432").id
-    )
-
-
-def test_registering_is_rate_limited_per_client_address_before_diller_is_asked(
+def test_joining_is_rate_limited_per_client_address_before_diller_is_asked(
     shopper, sandbox, store_state
 ):
     cache.set("diller:otp:ip:127.0.0.1", 10, 3600)
     page = shopper.post(JOIN, join_data(**FULL_PROFILE))
     assert page.status_code == 200
     assert RATE_LIMITED in page.content.decode()
-    assert sandbox.requests_for("registerMember") == []
-    assert sandbox.requests_for("loginOTP") == []
+    assert sandbox.requests_for("enrollMember") == []
+    assert sandbox.requests_for("getMemberByFilter") == []
     assert member_with_number(store_state, "98765432") is None
 
 
-def test_registering_counts_towards_the_per_phone_limit(shopper, sandbox, store_state):
-    for _ in range(3):  # one registration, then two joins that find it
+def test_invitations_count_towards_the_per_phone_limit(shopper, sandbox):
+    for _ in range(3):  # one invitation, then two joins that find the record and text codes
         assert shopper.post(JOIN, join_data(**FULL_PROFILE))["Location"] == VERIFY
     page = shopper.post(JOIN, join_data(**FULL_PROFILE))
-    assert page.status_code == 200
     assert RATE_LIMITED in page.content.decode()
-    assert len(sandbox.requests_for("registerMember")) == 1
-    assert len(sandbox.requests_for("loginOTP")) == 3
+    assert len(texted_to(sandbox, "98765432")) == 3
 
 
-def test_one_address_cannot_register_many_phones(client, django_user_model, sandbox):
+def test_one_address_cannot_invite_many_phones(client, django_user_model, sandbox):
     for n in range(11):
         user = django_user_model.objects.create_user(f"u{n}", f"u{n}@example.com", "pw")
         client.force_login(user)
@@ -284,51 +341,37 @@ def test_one_address_cannot_register_many_phones(client, django_user_model, sand
             assert page["Location"] == VERIFY
         else:
             assert RATE_LIMITED in page.content.decode()
-    assert len(sandbox.requests_for("registerMember")) == 10
+    assert len(sandbox.requests_for("enrollMember")) == 10
 
 
-def test_a_profile_refused_after_the_code_still_joins_and_asks_to_check_the_details(
-    shopper, user, sandbox, store_state
-):
-    shopper.post(JOIN, join_data(**FULL_PROFILE))
-    code = texted_code(sandbox, store_state, "98765432")
-    sandbox.override_response(
-        "updateMember",
-        400,
-        {
-            "type": "about:blank",
-            "title": "Validation failed",
-            "status": 400,
-            "detail": "secret internals",
-            "errors": {"email": ["This e-mail address is not accepted."]},
-        },
-    )
-    response = shopper.post(VERIFY, {"code": code})
-    assert response["Location"] == reverse("diller:me-edit")
-    html = shopper.get(reverse("diller:me-edit")).content.decode()
-    assert "Some of your details were not accepted" in html
-    assert "secret internals" not in html
-    member = member_with_number(store_state, "98765432")
-    assert member.consent.gdpr_accepted is True
-    assert member.consent.receive_sms is True
-    assert member.first_name is None
-    assert MemberLink.objects.get(user=user).member_id == member.id
-    assert ConsentRecord.objects.filter(member_id=member.id, given=True).count() == 2
-
-
-def test_the_typed_profile_is_never_logged(shopper, sandbox, store_state, caplog):
+@pytest.mark.usefixtures("update_mode")
+def test_the_typed_profile_is_never_logged(shopper, sandbox, caplog):
     with caplog.at_level(logging.DEBUG):
-        shopper.post(JOIN, join_data(**FULL_PROFILE))
-        shopper.post(VERIFY, {"code": texted_code(sandbox, store_state, "98765432")})
+        join_and_activate(shopper, sandbox, **FULL_PROFILE)
     assert MemberLink.objects.exists()
     logged = caplog.text
     for secret in ("Nordmann", "ola@example.com", "Storgata", "Yirgacheffe", "1990-02-03"):
         assert secret not in logged
+    assert invitation_token(sandbox, "98765432") not in logged
+
+
+def test_without_a_web_shop_department_nothing_is_sent(shopper, sandbox, monkeypatch):
+    from django_diller.services import members
+
+    shopper.get(JOIN)
+    monkeypatch.setattr(members, "current_department_id", lambda: None)
+    page = shopper.post(JOIN, join_data())
+    assert "Something went wrong with the loyalty club" in page.content.decode()
+    assert sandbox.requests_for("enrollMember") == []
+    assert PENDING_LINK_SESSION_KEY not in shopper.session
+
+
+# the page's other answers -----------------------------------------------------------------------
 
 
 def test_a_linked_shopper_is_sent_to_their_page(shopper, user):
     MemberLink.objects.create(user=user, store_id="demo-store", member_id="x", source="page")
-    assert shopper.get(reverse("diller:join"))["Location"] == reverse("diller:me")
+    assert shopper.get(reverse("diller:join"))["Location"] == ME
 
 
 def test_invalid_input_keeps_what_was_typed(shopper, store_state):
@@ -351,6 +394,18 @@ def test_diller_down_rerenders_the_form_with_the_input_kept(shopper, sandbox, st
     assert 'value="98765432"' in html
     assert member_with_number(store_state, "98765432") is None
     assert not MemberLink.objects.exists()
+    assert not JoinInvitation.objects.exists()
+
+
+def test_an_invitation_that_could_not_be_sent_leaves_nothing_waiting(shopper, sandbox):
+    shopper.get(reverse("diller:join"))
+    with sandbox.inject(error_rate=1.0, only_operations={"enrollMember"}):
+        page = shopper.post(JOIN, join_data(**FULL_PROFILE))
+    assert UNAVAILABLE in page.content.decode()
+    assert PENDING_LINK_SESSION_KEY not in shopper.session
+    assert not JoinInvitation.objects.exists()
+    # Diller is back: the same join goes through
+    assert join_and_activate(shopper, sandbox, **FULL_PROFILE)["Location"] == ME
 
 
 def test_diller_down_before_the_form_can_be_built_is_not_a_500(shopper, sandbox):
@@ -363,7 +418,7 @@ def test_diller_down_before_the_form_can_be_built_is_not_a_500(shopper, sandbox)
 def test_a_diller_validation_error_shows_on_its_field(shopper, sandbox):
     shopper.get(reverse("diller:join"))
     sandbox.override_response(
-        "registerMember",
+        "enrollMember",
         400,
         {
             "type": "about:blank",
@@ -379,6 +434,7 @@ def test_a_diller_validation_error_shows_on_its_field(shopper, sandbox):
     assert "This phone number is not accepted." in html
     assert "secret internals" not in html
     assert not MemberLink.objects.exists()
+    assert not JoinInvitation.objects.exists()
 
 
 def test_diller_down_on_a_first_post_still_keeps_the_input(shopper, sandbox):
@@ -407,25 +463,21 @@ def test_guessing_activation_tokens_is_limited_per_client_address(client, user):
     assert client.get(reverse("diller:activate"), {"token": "guess-11"}).status_code == 429
 
 
-def test_a_phone_registered_between_the_search_and_the_registration_gets_the_code(
-    shopper, user, sandbox, store_state
-):
-    from django_diller.api import models as m
-    from django_diller.services.connection import get_client
+def test_the_sandbox_messages_page_shows_the_invitation_as_a_link_to_this_shop(shopper, sandbox):
+    shopper.post(JOIN, join_data())
+    html = shopper.get(reverse("diller:sandbox-messages")).content.decode()
+    link = re.search(r'<td class="link"><a href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    token = invitation_token(sandbox, "98765432")
+    assert link == f"http://testserver/loyalty/activate/?token={token}"
+    page = shopper.get(link)
+    assert page.status_code == 200
+    assert 'id="diller-activate-form"' in page.content.decode()
 
-    other = get_client().register_member(
-        m.RegisterMemberRequest(
-            phone=m.Phone(country_code="+47", number="98765432"),
-            consent=m.Consent(gdpr_accepted=True),
-            department_ids=["dept-webshop"],
-        )
-    )
-    # the join's searches (phone, then e-mail) miss it, as if it was registered just after
-    sandbox.override_response("getMemberByFilter", 200, [], times=2)
-    response = shopper.post(JOIN, join_data(**FULL_PROFILE))
-    assert response["Location"] == VERIFY
-    pending = shopper.session[PENDING_LINK_SESSION_KEY]
-    assert pending["member_id"] == other.id
-    assert "profile" not in pending  # a full member's profile is theirs
-    assert len(sandbox.requests_for("loginOTP")) == 1
-    assert not MemberLink.objects.exists()
+
+def test_what_was_typed_is_not_kept_once_the_invitation_ends(user, sandbox):
+    first = Client()
+    first.force_login(user)
+    first.post(JOIN, join_data(**FULL_PROFILE))
+    assert join_and_activate(first, sandbox, phone="41234567")["Location"] == ME
+    profiles = dict(JoinInvitation.objects.values_list("phone", "profile"))
+    assert profiles == {"+4798765432": {}, "+4741234567": {}}  # replaced, and joined

@@ -14,18 +14,11 @@ from django_diller.sandbox.seed import SEED_MEMBER_ID
 from django_diller.services.connection import get_client
 from django_diller.signals import member_joined, member_left, member_updated
 
-from .conftest import join_and_verify, join_data, member_with_number
+from .conftest import edit_data, join_and_activate, join_data, member_with_number
 
 pytestmark = pytest.mark.django_db
 
 UNAVAILABLE = "The loyalty club can&#x27;t be reached right now."
-
-
-@pytest.fixture
-def demo_link(user):
-    return MemberLink.objects.create(
-        user=user, store_id="demo-store", member_id=SEED_MEMBER_ID, source=Source.PAGE
-    )
 
 
 @pytest.fixture
@@ -56,6 +49,7 @@ def enroll(number: str = "45454545") -> str:
     return member.id
 
 
+@pytest.mark.usefixtures("update_mode")
 def test_activation_finishes_an_enrolled_profile(shopper, user, store_state, signals_seen):
     member_id = enroll()
     token = store_state.members[member_id].activation_token
@@ -162,28 +156,7 @@ def test_my_page_when_diller_is_down(shopper, demo_link, sandbox):
 # edit ----------------------------------------------------------------------------------------
 
 
-def edit_data(**overrides):
-    data = {
-        "first_name": "Kari",
-        "last_name": "Nordmann",
-        "email": "demo.member@example.com",
-        "birth_date": "1970-01-01",
-        "gender": "Female",
-        "street": "Storgata 10",
-        "zip_code": "0184",
-        "city": "Oslo",
-        "country": "NO",
-        "segment_1": "Kenya AA",
-        "segment_3": "31",
-        "segment_4": ["42", "44"],
-        "save_order_history": "on",
-        "receive_sms": "on",
-        "receive_email": "on",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
+@pytest.mark.usefixtures("update_mode")
 def test_edit_a_segment(shopper, user, demo_link, store_state, signals_seen):
     response = shopper.post(
         reverse("diller:me-edit"), edit_data(segment_1="Sumatra", receive_sms=None)
@@ -210,6 +183,7 @@ def test_edit_a_segment(shopper, user, demo_link, store_state, signals_seen):
     assert latest.given is False
 
 
+@pytest.mark.usefixtures("update_mode")
 def test_consent_rows_only_when_a_value_changes(shopper, demo_link):
     shopper.post(reverse("diller:me-edit"), edit_data())
     first = ConsentRecord.objects.count()
@@ -219,16 +193,19 @@ def test_consent_rows_only_when_a_value_changes(shopper, demo_link):
     assert ConsentRecord.objects.count() == first + 1
 
 
+@pytest.mark.usefixtures("update_mode")
 def test_clearing_an_optional_segment(shopper, demo_link, store_state):
     shopper.post(reverse("diller:me-edit"), edit_data(segment_4=None))
     assert 4 not in store_state.members[SEED_MEMBER_ID].segments
 
 
+@pytest.mark.usefixtures("update_mode")
 def test_nothing_changed_sends_no_signal(shopper, demo_link, signals_seen):
     shopper.post(reverse("diller:me-edit"), edit_data())
     assert signals_seen == []
 
 
+@pytest.mark.usefixtures("update_mode")
 def test_edit_when_diller_is_down_keeps_the_input(shopper, demo_link, sandbox, store_state):
     shopper.get(reverse("diller:me-edit"))
     real_get = get_client().get_member(SEED_MEMBER_ID)
@@ -242,6 +219,7 @@ def test_edit_when_diller_is_down_keeps_the_input(shopper, demo_link, sandbox, s
     assert store_state.members[SEED_MEMBER_ID].segments[1].value == "Kenya AA"
 
 
+@pytest.mark.usefixtures("update_mode")
 def test_edit_shows_dillers_field_error(shopper, demo_link, sandbox):
     sandbox.override_response(
         "updateMember",
@@ -294,12 +272,13 @@ def test_leave_when_diller_is_down_keeps_the_link(shopper, demo_link, sandbox):
     assert MemberLink.objects.exists()
 
 
+@pytest.mark.usefixtures("update_mode")
 def test_a_joined_member_can_rejoin_after_leaving(shopper, user, sandbox, store_state):
-    assert join_and_verify(shopper, sandbox, store_state)["Location"] == reverse("diller:me")
+    assert join_and_activate(shopper, sandbox)["Location"] == reverse("diller:me")
     shopper.post(reverse("diller:me-leave"))
     assert member_with_number(store_state, "98765432") is None
     assert not MemberLink.objects.exists()
-    assert join_and_verify(shopper, sandbox, store_state)["Location"] == reverse("diller:me")
+    assert join_and_activate(shopper, sandbox)["Location"] == reverse("diller:me")
     assert (
         MemberLink.objects.get(user=user).member_id
         == member_with_number(store_state, "98765432").id

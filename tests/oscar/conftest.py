@@ -5,13 +5,18 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 
 from django_diller.models import MemberLink, Source
+from django_diller.sandbox import DUPLICATE_ANSWERS
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
+from django_diller.services.connection import embedded_sandbox
 from django_diller.services.wallet import fetch_wallet, snapshot_for_basket
 
 from .orders import (
+    DILLER,
     SHIPPING,
     OrderCreator,
     OrderTotalCalculator,
@@ -25,6 +30,10 @@ Applicator = get_class("offer.applicator", "Applicator")
 Selector = get_class("partner.strategy", "Selector")
 Basket = get_model("basket", "Basket")
 Product = get_model("catalogue", "Product")
+ConditionalOffer = get_model("offer", "ConditionalOffer")
+Condition = get_model("offer", "Condition")
+Benefit = get_model("offer", "Benefit")
+Range = get_model("offer", "Range")
 
 ESPRESSO, EARL_GREY, MUG, BUN = "7040110000012", "7040110000074", "7040110000173", "7040110000128"
 
@@ -35,12 +44,59 @@ def shop(db):
 
 
 @pytest.fixture
+def diller_settings():
+    """The embedded sandbox as Diller, with the demo store and the web shop's department."""
+    with override_settings(DILLER=DILLER):
+        yield
+
+
+@pytest.fixture(params=DUPLICATE_ANSWERS)
+def duplicate_answer(request, diller_settings):
+    """Each way the contract lets Diller answer a write it already has (the sandbox's style)."""
+    embedded_sandbox().duplicate_answer = request.param
+    return request.param
+
+
+@pytest.fixture
 def member(shop):
     user = get_user_model().objects.get(email="customer@example.com")
     MemberLink.objects.create(
         user=user, store_id=SEED_STORE_ID, member_id=SEED_MEMBER_ID, source=Source.PAGE
     )
     return user
+
+
+@pytest.fixture
+def member_client(client, member):
+    """The member, logged in, with an empty basket."""
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def shopper(member_client):
+    """The member, logged in, with two espressos in the basket."""
+    add_to_basket(member_client, ESPRESSO, 2)
+    return member_client
+
+
+def add_to_basket(client, upc, quantity=1):
+    """Add the product through the shop's own basket form, as a shopper does."""
+    product = Product.objects.get(upc=upc)
+    response = client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": quantity})
+    assert response.status_code == 302
+    return response
+
+
+def site_offer(name, percent):
+    """A shop's own site offer: ``percent`` off every product, for any basket."""
+    everything = Range.objects.create(name="Everything", includes_all_products=True)
+    return ConditionalOffer.objects.create(
+        name=name,
+        offer_type=ConditionalOffer.SITE,
+        condition=Condition.objects.create(range=everything, type=Condition.COUNT, value=1),
+        benefit=Benefit.objects.create(range=everything, type=Benefit.PERCENTAGE, value=percent),
+    )
 
 
 def apply_offers(basket):

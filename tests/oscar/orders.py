@@ -19,7 +19,12 @@ PaymentSource = get_model("payment", "Source")
 
 State, Kind = OutboxEntry.State, OutboxEntry.Kind
 SHIPPING = FixedPrice(charge_excl_tax=D("39.20"), charge_incl_tax=D("49.00"))
-DILLER = {"SANDBOX": True, "STORE_ID": SEED_STORE_ID, "DEPARTMENT_ID": "dept-webshop"}
+DILLER = {
+    "SANDBOX": True,
+    "SANDBOX_WITHOUT_DEBUG": True,  # pytest turns DEBUG off
+    "STORE_ID": SEED_STORE_ID,
+    "DEPARTMENT_ID": "dept-webshop",
+}
 
 
 def store():
@@ -69,3 +74,14 @@ def loyalty_item(order, kind, reference, **fields):
         reference=reference,
         **fields,
     )
+
+
+def lose_the_answer_once(operation):
+    """Diller processes the next ``operation`` but its answer never arrives."""
+    faults = {"drop_rate": 1.0, "only_operations": {operation}, "max_faults": 1}
+    return embedded_sandbox().inject(**faults)
+
+
+def answered_status(style):
+    """The HTTP status of a duplicate-answer style: "200-text", "409", "400-problem"."""
+    return int(style[:3])

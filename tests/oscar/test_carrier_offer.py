@@ -7,12 +7,9 @@ from oscar.core.loading import get_class, get_model
 
 from django_diller.contrib.oscar.carrier import LOYALTY_SLUG, SHIPPING_SLUG, ensure_carrier_offers
 
-from .conftest import BUN, EARL_GREY, ESPRESSO, MUG, apply_offers
+from .conftest import BUN, EARL_GREY, ESPRESSO, MUG, apply_offers, site_offer
 
 ConditionalOffer = get_model("offer", "ConditionalOffer")
-Range = get_model("offer", "Range")
-Condition = get_model("offer", "Condition")
-Benefit = get_model("offer", "Benefit")
 Repository = get_class("shipping.repository", "Repository")
 
 pytestmark = pytest.mark.django_db
@@ -60,13 +57,7 @@ def test_a_declined_product_coupon_is_not_used(make_basket):
 
 
 def test_a_shop_offer_and_a_coupon_never_discount_the_same_unit(make_basket):
-    everything = Range.objects.create(name="Everything", includes_all_products=True)
-    ConditionalOffer.objects.create(
-        name="10 % off everything",
-        offer_type=ConditionalOffer.SITE,
-        condition=Condition.objects.create(range=everything, type=Condition.COUNT, value=1),
-        benefit=Benefit.objects.create(range=everything, type=Benefit.PERCENTAGE, value=10),
-    )
+    site_offer("10 % off everything", 10)
     basket = make_basket({EARL_GREY: 1}, chosen=["PCT10"])
     assert basket.total_incl_tax == D("71.10")  # the shop's 10 %, not 10 % on top of it
     (line,) = basket.all_lines()

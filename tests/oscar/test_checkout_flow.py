@@ -16,7 +16,7 @@ from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 from django_diller.services.connection import embedded_sandbox
 from example_shop.demo_customers import DEMO_SHIPPING_ADDRESS
 
-from .conftest import EARL_GREY, ESPRESSO
+from .conftest import EARL_GREY
 
 Order = get_model("order", "Order")
 Product = get_model("catalogue", "Product")
@@ -24,14 +24,6 @@ pytestmark = pytest.mark.django_db
 
 ADDRESS = DEMO_SHIPPING_ADDRESS
 STANDARD_SHIPPING = D("49.00")
-
-
-@pytest.fixture
-def shopper(client, member):
-    client.force_login(member)
-    product = Product.objects.get(upc=ESPRESSO)
-    client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": 2})
-    return client
 
 
 def to_preview(client):

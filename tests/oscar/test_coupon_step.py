@@ -4,33 +4,19 @@ from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
-from oscar.core.loading import get_model
 
 from django_diller.models import BasketLoyalty
 from django_diller.services.connection import embedded_sandbox
 
-from .conftest import EARL_GREY, ESPRESSO
+from .conftest import EARL_GREY, ESPRESSO, add_to_basket
 
-Product = get_model("catalogue", "Product")
 pytestmark = pytest.mark.django_db
 STEP = "diller_oscar:coupons"
 
 
-@pytest.fixture
-def shopper(client, member):
-    client.force_login(member)
-    return client
-
-
-def add_to_basket(client, upc, quantity=1):
-    product = Product.objects.get(upc=upc)
-    response = client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": quantity})
-    assert response.status_code == 302
-
-
-def test_the_step_lists_the_members_coupons_and_the_effect_on_the_total(shopper):
-    add_to_basket(shopper, ESPRESSO, 2)
-    page = shopper.get(reverse(STEP), {"next": "/checkout/preview/"})
+def test_the_step_lists_the_members_coupons_and_the_effect_on_the_total(member_client):
+    add_to_basket(member_client, ESPRESSO, 2)
+    page = member_client.get(reverse(STEP), {"next": "/checkout/preview/"})
     html = page.content.decode()
     assert page.status_code == 200
     assert "20 % off coffee" in html  # product coupon, pre-applied
@@ -40,32 +26,32 @@ def test_the_step_lists_the_members_coupons_and_the_effect_on_the_total(shopper)
     assert "151.20" in html  # 378.00 less a free espresso and 20 % off the other
 
 
-def test_choosing_a_whole_purchase_coupon_changes_the_basket_total(shopper):
-    add_to_basket(shopper, EARL_GREY, 1)
-    shopper.get(reverse(STEP))
-    response = shopper.post(reverse(STEP), {"use": ["PCT10"], "next": "/checkout/preview/"})
+def test_choosing_a_whole_purchase_coupon_changes_the_basket_total(member_client):
+    add_to_basket(member_client, EARL_GREY, 1)
+    member_client.get(reverse(STEP))
+    response = member_client.post(reverse(STEP), {"use": ["PCT10"], "next": "/checkout/preview/"})
     assert response.status_code == 302 and response["Location"] == "/checkout/preview/"
-    basket_page = shopper.get(reverse("basket:summary"))
+    basket_page = member_client.get(reverse("basket:summary"))
     assert basket_page.context["basket"].total_incl_tax == D("71.10")
 
 
-def test_codes_that_are_not_the_members_are_ignored(shopper):
-    add_to_basket(shopper, EARL_GREY, 1)
-    shopper.get(reverse(STEP))
-    shopper.post(reverse(STEP), {"use": ["SOMEONE-ELSES", "PCT10"]})
+def test_codes_that_are_not_the_members_are_ignored(member_client):
+    add_to_basket(member_client, EARL_GREY, 1)
+    member_client.get(reverse(STEP))
+    member_client.post(reverse(STEP), {"use": ["SOMEONE-ELSES", "PCT10"]})
     assert BasketLoyalty.objects.get().chosen_codes == ["PCT10"]
 
 
-def test_unticking_a_product_coupon_declines_it(shopper):
-    add_to_basket(shopper, ESPRESSO, 1)
-    shopper.get(reverse(STEP))
-    shopper.post(reverse(STEP), {"use": []})
+def test_unticking_a_product_coupon_declines_it(member_client):
+    add_to_basket(member_client, ESPRESSO, 1)
+    member_client.get(reverse(STEP))
+    member_client.post(reverse(STEP), {"use": []})
     assert "PCT20COFFEE" in BasketLoyalty.objects.get().declined_codes
 
 
-def test_an_unsafe_next_url_is_not_followed(shopper):
-    add_to_basket(shopper, ESPRESSO, 1)
-    response = shopper.post(reverse(STEP), {"next": "https://evil.example/"})
+def test_an_unsafe_next_url_is_not_followed(member_client):
+    add_to_basket(member_client, ESPRESSO, 1)
+    response = member_client.post(reverse(STEP), {"next": "https://evil.example/"})
     assert response["Location"] == reverse("checkout:payment-details")
 
 
@@ -74,28 +60,28 @@ def test_non_members_go_straight_on(client, shop):
     assert response.status_code == 302 and response["Location"] == "/checkout/preview/"
 
 
-def test_diller_down_lets_the_checkout_go_on_and_says_so(shopper):
-    add_to_basket(shopper, ESPRESSO, 1)
+def test_diller_down_lets_the_checkout_go_on_and_says_so(member_client):
+    add_to_basket(member_client, ESPRESSO, 1)
     with embedded_sandbox().inject(error_rate=1.0):
-        response = shopper.get(reverse(STEP), {"next": "/checkout/preview/"}, follow=False)
+        response = member_client.get(reverse(STEP), {"next": "/checkout/preview/"}, follow=False)
     assert response.status_code == 302 and response["Location"] == "/checkout/preview/"
     messages = [str(m) for m in response.wsgi_request._messages]
     assert any("can't be fetched right now" in m for m in messages)
 
 
-def test_one_round_trip_fetches_coupons_and_stamp_cards_together(shopper):
-    add_to_basket(shopper, ESPRESSO, 1)
+def test_one_round_trip_fetches_coupons_and_stamp_cards_together(member_client):
+    add_to_basket(member_client, ESPRESSO, 1)
     sandbox = embedded_sandbox()
     before = len(sandbox.requests)
-    shopper.get(reverse(STEP))
-    shopper.get(reverse(STEP))  # the second view reuses the briefly cached wallet
+    member_client.get(reverse(STEP))
+    member_client.get(reverse(STEP))  # the second view reuses the briefly cached wallet
     calls = [r.operation_id for r in sandbox.requests[before:] if r.operation_id != "token"]
     assert sorted(calls) == ["getMemberCoupons", "getMemberStampCards"]
 
 
-def test_a_free_shipping_coupon_for_other_products_is_marked_unused(shopper):
-    add_to_basket(shopper, ESPRESSO, 1)
-    html = shopper.get(reverse(STEP)).content.decode()
+def test_a_free_shipping_coupon_for_other_products_is_marked_unused(member_client):
+    add_to_basket(member_client, ESPRESSO, 1)
+    html = member_client.get(reverse(STEP)).content.decode()
     gear = html[html.index("Free shipping on equipment") :]
     assert "not used by this basket" in gear[: gear.index("</li>")]
     everywhere = html[html.index("Free shipping</strong>") :]

@@ -15,13 +15,16 @@ from django_diller.contrib.oscar.guests import _send_waiting_transaction, record
 from django_diller.models import ConsentRecord, OrderLoyaltyItem, OutboxEntry
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 from django_diller.services import outbox
+from django_diller.services.connection import embedded_sandbox
 
 from .conftest import ESPRESSO, MUG
 from .orders import (
     DILLER,
     Kind,
     State,
+    answered_status,
     event,
+    lose_the_answer_once,
     loyalty_item,
     member_points,
     only_entry,
@@ -32,13 +35,19 @@ from .orders import (
 
 Line = get_model("order", "Line")
 Order = get_model("order", "Order")
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("diller_settings")]
 
 
-@pytest.fixture(autouse=True)
-def diller_settings():
-    with override_settings(DILLER=DILLER):
-        yield
+def sent_again(entry, style):
+    """Send an entry whose answer was lost again; it must end sent, as received before."""
+    assert entry.state == State.FAILED
+    OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
+    outbox.drain()
+    entry.refresh_from_db()
+    assert entry.state == State.SENT and entry.attempts == 2
+    assert entry.response["received_before"] is True
+    assert entry.response["status"] == answered_status(style)
+    return entry
 
 
 def coffee_coupon(order):
@@ -48,6 +57,18 @@ def coffee_coupon(order):
         "PCT20COFFEE",
         amount=D("37.80"),
         lines=[{"product_id": ESPRESSO, "discount": "37.80", "collected": 0, "deducted": 0}],
+    )
+
+
+def big_basket_stamp(order):
+    """The order earned the Big basket card's (103) stamp: a purchase of 500.00 or more."""
+    return loyalty_item(
+        order,
+        OrderLoyaltyItem.Kind.STAMP_CARD,
+        "103",
+        stamps_collected=1,
+        threshold_amount=D("500"),
+        lines=[],
     )
 
 
@@ -208,3 +229,97 @@ def test_an_amount_only_refund_carries_its_share_of_the_tax(paid, commit):
     share = D("100.00") / order.total_incl_tax
     assert body["total"] == "100.00" and "details" not in body
     assert D(body["total_tax"]) == (D(str(purchase["total_tax"])) * share).quantize(D("0.01"))
+
+
+# Resent corrections: Diller's "I already have it", in each shape the contract allows ---------
+
+
+def test_a_cancel_whose_answer_was_lost_counts_as_cancelled(paid, commit, duplicate_answer):
+    points_before = member_points()
+    order = paid({ESPRESSO: 2})
+    with lose_the_answer_once("cancelTransaction"), commit():
+        status(order, "Cancelled")
+    sent_again(only_entry(kind=Kind.CANCEL_TRANSACTION), duplicate_answer)
+    assert transactions_at_diller()[order.number].is_cancelled
+    assert member_points() == points_before
+    assert len(embedded_sandbox().requests_for("cancelTransaction")) == 2
+
+
+def test_a_remainder_whose_answer_was_lost_is_kept_once(paid, commit, duplicate_answer):
+    order = paid({ESPRESSO: 2, MUG: 1})
+    espresso = order.lines.get(upc=ESPRESSO)
+    with lose_the_answer_once("createTransaction"), commit():
+        event(order, "Refunded", amount=D("189.00"), lines=[(espresso, 1)])
+    remainder = only_entry(kind=Kind.RESEND_REMAINDER)
+    points_with_remainder = member_points()
+    remainder = sent_again(remainder, duplicate_answer)
+    assert remainder.external_id == f"{order.number}-R1"
+    assert "loyalty_dropped" not in remainder.response  # not taken for a refused coupon
+    assert sorted(transactions_at_diller()) == [order.number, f"{order.number}-R1"]
+    assert member_points() == points_with_remainder
+
+
+def test_a_return_whose_answer_was_lost_takes_the_points_back_once(place, commit, duplicate_answer):
+    order = place({ESPRESSO: 2})
+    event(order, "Settled")
+    OutboxEntry.objects.all().delete()  # paid before the plugin was installed
+    points_before = member_points()
+    with lose_the_answer_once("createTransaction"), commit():
+        event(order, "Refunded", amount=D("189.00"), lines=[(order.lines.get(), 1)])
+    entry = sent_again(only_entry(kind=Kind.RETURN_TRANSACTION), duplicate_answer)
+    assert entry.external_id.startswith(f"{order.number}-RET-")
+    assert member_points() == points_before - 189
+
+
+def test_a_refund_whose_answer_was_lost_is_refunded_once(place, commit, duplicate_answer):
+    with override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"}):
+        embedded_sandbox().duplicate_answer = duplicate_answer  # a fresh sandbox
+        order = place({ESPRESSO: 2})
+        with commit():
+            event(order, "Settled")
+        points_after_purchase = member_points()
+        espresso = order.lines.get(upc=ESPRESSO)
+        with lose_the_answer_once("createRefundTransaction"), commit():
+            event(order, "Refunded", amount=D("189.00"), lines=[(espresso, 1)])
+        refund = sent_again(only_entry(kind=Kind.REFUND), duplicate_answer)
+        (recorded,) = transactions_at_diller()[order.number].refunds
+        assert recorded.external_id == refund.external_id
+        assert member_points() == points_after_purchase - 189
+
+
+@pytest.mark.parametrize(("bought", "kept_stamp"), [(3, False), (4, True)])
+def test_a_return_below_a_threshold_cards_amount_takes_its_stamp_back(
+    place, commit, bought, kept_stamp
+):
+    """Big basket (103): a stamp for a purchase of 500 or more. One espresso (189.00) comes
+    back: 3 bought keep 378.00, below the amount; 4 bought keep 567.00, still above it."""
+    order = place({ESPRESSO: bought})
+    big_basket_stamp(order)
+    card = store().stamp_cards[103]
+    start = card.stamps_of(SEED_MEMBER_ID)
+    with commit():
+        event(order, "Settled")
+    assert card.stamps_of(SEED_MEMBER_ID) == start + 1
+    with commit():
+        event(order, "Refunded", amount=D("189.00"), lines=[(order.lines.get(), 1)])
+    remainder = only_entry(kind=Kind.RESEND_REMAINDER)
+    assert remainder.state == State.SENT
+    reports = remainder.payload.get("stamp_cards", [])
+    assert (reports == [{"stamp_card_id": 103, "action": "collected", "count": 1}]) is kept_stamp
+    assert card.stamps_of(SEED_MEMBER_ID) == start + kept_stamp
+
+
+@override_settings(DILLER={**DILLER, "RETURN_ON_REFUND_TRANSACTIONS": ["Refund"]})
+def test_an_amount_returned_without_lines_below_the_threshold_takes_the_stamp_back(place, commit):
+    order = place({ESPRESSO: 3})  # 567.00 of goods
+    big_basket_stamp(order)
+    with commit():
+        event(order, "Settled")
+    assert "stamp_cards" in transactions_at_diller()[order.number].request
+    with commit():
+        order.sources.get().refund(D("100.00"))  # 467.00 of goods kept
+    remainder = only_entry(kind=Kind.RESEND_REMAINDER)
+    assert remainder.state == State.SENT
+    assert D(remainder.payload["total"]) == order.total_incl_tax - D("100.00")
+    assert "stamp_cards" not in remainder.payload
+    assert store().stamp_cards[103].stamps_of(SEED_MEMBER_ID) == 2  # as before the order

@@ -109,7 +109,8 @@ def test_backoff_grows_and_is_bounded():
     [
         (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.PENDING, False),
         (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.FAILED, False),
-        (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.DEAD, False),
+        # Claimed to be judged: sent if it can do without, dead if not (never left waiting).
+        (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.DEAD, True),
         (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.SENT, True),
         (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.SKIPPED, True),
         (OutboxEntry.Kind.RESERVE_LOYALTY, OutboxEntry.State.PENDING, False),
@@ -150,3 +151,106 @@ def test_the_sweep_task_queues_each_lost_entry_once(monkeypatch):
     lost = entry()
     assert tasks.sweep_outbox() == 1 and queued == [lost.pk]
     assert tasks.sweep_outbox() == 0  # its task is on its way now
+
+
+# What waits for a dead entry, and corrections that may yet work -------------------------------
+
+
+def dead_then_waiting(kind=KIND, dependency_kind=KIND):
+    """A dead entry and one of ``kind`` that waits for it, due now."""
+    first = outbox.enqueue(dependency_kind, "100001", order_number="100001", store_id="demo-store")
+    OutboxEntry.objects.filter(pk=first.pk).update(state=OutboxEntry.State.DEAD)
+    second = outbox.enqueue(
+        kind, "100001-X", order_number="100001", store_id="demo-store", depends_on=first
+    )
+    return first, second
+
+
+def test_an_entry_that_cannot_go_without_a_dead_one_is_dead_and_names_it(handler):
+    calls, _ = handler
+    first, second = dead_then_waiting()
+    assert outbox.drain() == 1
+    second.refresh_from_db()
+    assert second.state == OutboxEntry.State.DEAD and calls == []
+    assert f"entry #{first.pk}" in second.last_error and "100001" in second.last_error
+    assert "Send that one again first" in second.last_error
+
+
+@pytest.mark.parametrize(
+    ("after_dead", "dependency_kind"),
+    [({KIND}, KIND), (set(), OutboxEntry.Kind.RESERVE_LOYALTY)],
+    ids=["registered-after-dead", "after-a-reservation"],
+)
+def test_some_entries_go_ahead_after_a_dead_one(handler, monkeypatch, after_dead, dependency_kind):
+    calls, _ = handler
+    monkeypatch.setattr(outbox, "AFTER_DEAD", after_dead)
+    _, second = dead_then_waiting(dependency_kind=dependency_kind)
+    outbox.drain()
+    second.refresh_from_db()
+    assert second.state == OutboxEntry.State.SENT and calls == ["100001-X"]
+
+
+def test_register_records_which_kinds_may_follow_a_dead_entry(monkeypatch):
+    monkeypatch.setattr(outbox, "HANDLERS", {})
+    monkeypatch.setattr(outbox, "AFTER_DEAD", set())
+    outbox.register("a", after_dead=True)(print)
+    outbox.register("b")(print)
+    assert (outbox.AFTER_DEAD, set(outbox.HANDLERS)) == ({"a"}, {"a", "b"})
+
+
+def test_an_entry_whose_dependency_was_put_back_in_the_queue_waits_again(handler):
+    calls, _ = handler
+    first, second = dead_then_waiting()
+    (claimed,) = outbox.claim_due(entry_id=second.pk)
+    outbox.retry(OutboxEntry.objects.filter(pk=first.pk))  # staff, meanwhile
+    outbox.deliver(claimed)
+    second.refresh_from_db()
+    assert second.state == OutboxEntry.State.FAILED and calls == []
+    assert f"entry #{first.pk}" in second.last_error
+
+
+def test_not_yet_is_retried_then_dead_after_its_own_limit(handler, monkeypatch):
+    _, outcome = handler
+    outcome["raise"] = outbox.NotYet("Diller does not know it yet.", limit=2)
+    monkeypatch.setattr(outbox, "backoff", lambda attempts: timedelta(minutes=attempts))
+    entry()
+    outbox.drain()
+    row = OutboxEntry.objects.get()
+    assert (row.state, row.last_error) == (
+        OutboxEntry.State.FAILED,
+        "Diller does not know it yet.",
+    )
+    assert row.next_attempt_at > timezone.now()
+    OutboxEntry.objects.update(next_attempt_at=timezone.now())
+    outbox.drain()
+    row.refresh_from_db()
+    assert row.state == OutboxEntry.State.DEAD and row.attempts == 2
+    assert row.last_error == "Gave up after 2 attempt(s). Diller does not know it yet."
+
+
+def test_not_yet_never_outlasts_the_outbox_limit(handler, settings):
+    _, outcome = handler
+    settings.DILLER = {"OUTBOX_MAX_ATTEMPTS": 1}
+    outcome["raise"] = outbox.NotYet("not yet", limit=5)
+    entry()
+    outbox.drain()
+    assert OutboxEntry.objects.get().state == OutboxEntry.State.DEAD
+
+
+def test_the_delivery_task_queues_what_waited_for_an_entry_that_died(handler, monkeypatch):
+    from django_diller import tasks
+
+    _, outcome = handler
+    outcome["raise"] = DillerRefused("Store is closed")
+    first = entry()
+    second = outbox.enqueue(
+        OutboxEntry.Kind.CANCEL_TRANSACTION,
+        "100001",
+        order_number="100001",
+        store_id="demo-store",
+        depends_on=first,
+    )
+    queued = []
+    monkeypatch.setattr(tasks.deliver_outbox_entry, "delay", queued.append)
+    assert tasks.deliver_outbox_entry(first.pk) == OutboxEntry.State.DEAD
+    assert queued == [second.pk]

@@ -19,6 +19,7 @@ from django_diller.sandbox import (
     SEED_STORE_ID,
     Sandbox,
     SandboxTransport,
+    running_server,
 )
 
 STORE = f"/api/v2.0/stores/{SEED_STORE_ID}"
@@ -99,3 +100,18 @@ def register(client: httpx2.Client):
 def token_for():
     """``token_for(client)``: fetch a token through any client (in-process or over HTTP)."""
     return fetch_token
+
+
+@pytest.fixture
+def server(sb: Sandbox) -> Iterator[str]:
+    """The sandbox on a real HTTP server (a thread on a free local port); its base URL."""
+    with running_server(sb) as url:
+        yield url
+
+
+@pytest.fixture
+def http(server: str, token_for) -> Iterator[httpx2.Client]:
+    """A client holding a valid bearer token, over real sockets to :func:`server`."""
+    with httpx2.Client(base_url=server, timeout=5.0) as client:
+        client.headers["Authorization"] = f"Bearer {token_for(client)}"
+        yield client

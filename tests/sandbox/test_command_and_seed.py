@@ -90,3 +90,24 @@ def test_command_rejects_bad_rates(monkeypatch):
 
     with pytest.raises(CommandError):
         run_command(monkeypatch, "--error-rate", "2")
+
+
+def test_command_sets_the_duplicate_answer_style(monkeypatch):
+    output, sandbox = run_command(monkeypatch, "--duplicate-answer", "400-problem")
+    assert sandbox.duplicate_answer == "400-problem"
+    assert "duplicates     answered 400-problem" in output
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="invalid choice"):
+        run_command(monkeypatch, "--duplicate-answer", "418")
+
+
+def test_command_sets_the_enroll_and_activation_token_answers(monkeypatch):
+    _output, sandbox = run_command(
+        monkeypatch, "--enroll-existing", "refuse", "--activation-tokens", "cleared"
+    )
+    assert sandbox.settings.members.enroll_existing == "refuse"
+    assert sandbox.settings.members.tokens_after_joining == "cleared"
+    _output, sandbox = run_command(monkeypatch)
+    assert sandbox.settings.members.enroll_existing == "return"
+    assert sandbox.settings.members.tokens_after_joining == "kept"

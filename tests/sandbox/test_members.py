@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from django_diller.sandbox import (
@@ -247,6 +249,57 @@ def test_enroll_existing_full_member_sends_nothing(sb, client):
     assert sb.messages == []
 
 
+@pytest.mark.parametrize("status", [409, 400])
+def test_enroll_may_refuse_a_phone_a_member_holds(sb, client, status):
+    """The contract leaves open what enrolling a member's phone answers: the member (above),
+    or a problem naming the phone, as a registration would."""
+    sb.settings.members.enroll_existing = "refuse"
+    sb.settings.members.duplicate_phone_status = status
+    body = {"phone": {"country_code": "+47", "number": "91234567"}, "department_id": "dept-oslo"}
+    response = client.post(f"{STORE}/members/enroll", json=body)
+    assert response.status_code == status
+    assert "phone" in response.json()["errors"]
+    assert sb.messages == []
+    # a record that never joined is still texted its link again
+    enrolled = {
+        "phone": {"country_code": "+47", "number": "45000009"},
+        "department_id": "dept-oslo",
+    }
+    assert client.post(f"{STORE}/members/enroll", json=enrolled).status_code == 200
+    assert client.post(f"{STORE}/members/enroll", json=enrolled).status_code == 200
+    assert [m.kind for m in sb.messages] == ["enroll_link", "enroll_link"]
+
+
+def test_the_enroll_sms_invites_and_links_the_configured_activation_page(sb, client):
+    sb.settings = dataclasses.replace(sb.settings, activation_url="/loyalty/activate/")
+    body = {"phone": {"country_code": "+47", "number": "45000010"}, "department_id": "dept-oslo"}
+    member = client.post(f"{STORE}/members/enroll", json=body).json()
+    token = sb.state.stores[SEED_STORE_ID].members[member["id"]].activation_token
+    (sms,) = sb.messages
+    assert f"/loyalty/activate/?token={token}" in sms.text
+    assert "invited to join" in sms.text
+    assert "You are now a member" not in sms.text
+
+
+@pytest.mark.parametrize("tokens", ["kept", "cleared"])
+def test_an_activation_token_after_joining_finds_the_member_or_nobody(sb, client, tokens):
+    sb.settings.members.tokens_after_joining = tokens
+    body = {"phone": {"country_code": "+47", "number": "45000011"}, "department_id": "dept-oslo"}
+    member = client.post(f"{STORE}/members/enroll", json=body).json()
+    token = sb.state.stores[SEED_STORE_ID].members[member["id"]].activation_token
+    assert len(search(client, activationToken=token).json()) == 1
+    client.put(f"{STORE}/members/{member['id']}", json={"consent": {"gdpr_accepted": True}})
+    found = search(client, activationToken=token).json()
+    assert len(found) == (1 if tokens == "kept" else 0)
+
+
+def test_member_options_refuse_unknown_answers(sb):
+    with pytest.raises(ValueError):
+        sb.settings.members.enroll_existing = "maybe"
+    with pytest.raises(ValueError):
+        sb.settings.members.tokens_after_joining = "forgotten"
+
+
 def test_enroll_requires_department(client):
     response = client.post(
         f"{STORE}/members/enroll", json={"phone": {"country_code": "+47", "number": "45000003"}}
@@ -310,3 +363,141 @@ def test_unknown_member_and_store_are_404(client):
     response = client.get("/api/v2.0/stores/nowhere/members/nobody")
     assert response.status_code == 404
     assert "nowhere" in response.json()["detail"]
+
+
+# answers the contract leaves open -----------------------------------------------------------
+
+
+def test_merge_is_the_default_and_reset_keeps_the_chosen_answers(sb):
+    options = sb.settings.members
+    assert (options.updates, options.duplicate_phone_status, options.otp_digits) == (
+        "merge",
+        409,
+        6,
+    )
+    options.updates = "replace"
+    sb.reset()
+    assert sb.settings.members.updates == "replace"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("updates", "patch"), ("duplicate_phone_status", 422), ("otp_digits", 3),
+     ("otp_digits", 10)],
+)  # fmt: skip
+def test_member_options_refuse_answers_the_sandbox_cannot_give(sb, name, value):
+    with pytest.raises(ValueError, match=name):
+        setattr(sb.settings.members, name, value)
+
+
+def test_replace_makes_the_member_what_was_sent(sb, client):
+    sb.settings.members.updates = "replace"
+    response = client.put(
+        MEMBER,
+        json={
+            "first_name": "Kari Anne",
+            "consent": {"receive_sms": False, "receive_email": True},
+            "segments": [{"segment_id": SEGMENT_FAVOURITE_COFFEE, "value": "Sidamo"}],
+        },
+    )
+    assert response.status_code == 200
+    member = response.json()
+    assert member["first_name"] == "Kari Anne"
+    for cleared in ("last_name", "email", "birth_date", "address"):
+        assert cleared not in member
+    assert member["additional_identifiers"] == []
+    assert member["department_ids"] == []
+    assert member["gender"] == "NotShared"
+    # the consent object is replaced: flags not sent are false, the terms acceptance included
+    assert member["consent"] == {
+        "gdpr_accepted": False,
+        "save_order_history": False,
+        "receive_sms": False,
+        "receive_email": True,
+    }
+    assert [(s["id"], s["value"]) for s in member["segments"]] == [
+        (SEGMENT_FAVOURITE_COFFEE, "Sidamo")
+    ]
+    # what the request cannot carry stays
+    assert member["phone"] == {"country_code": "+47", "number": "91234567"}
+    assert member["membership_detail"]["points"] == 1250
+    assert search(client, identifierValue=SEED_MEMBER_IDENTIFIER).json() == []
+
+
+def test_replace_without_a_consent_object_withdraws_every_consent(sb, client):
+    sb.settings.members.updates = "replace"
+    member = client.put(MEMBER, json={"first_name": "Kari"}).json()
+    assert set(member["consent"].values()) == {False}
+
+
+def test_replace_still_validates_before_changing_anything(sb, client, register):
+    other = register("98765440", email="other@example.com")
+    sb.settings.members.updates = "replace"
+    response = client.put(
+        f"{STORE}/members/{other['id']}",
+        json={"first_name": "X", "email": SEED_MEMBER_EMAIL, "consent": {"gdpr_accepted": True}},
+    )
+    assert response.status_code == 409
+    unchanged = client.get(f"{STORE}/members/{other['id']}").json()
+    assert unchanged["email"] == "other@example.com"
+    assert "first_name" not in unchanged
+
+
+def test_replace_accepting_the_terms_earns_the_signup_points_once(sb, client):
+    enrolled = client.post(
+        f"{STORE}/members/enroll",
+        json={"phone": {"country_code": "+47", "number": "45000009"}, "department_id": "dept-oslo"},
+    ).json()
+    sb.settings.members.updates = "replace"
+    url = f"{STORE}/members/{enrolled['id']}"
+    body = {"consent": {"gdpr_accepted": True}, "department_ids": ["dept-oslo"]}
+    assert client.put(url, json=body).json()["membership_detail"]["points"] == 100
+    assert client.put(url, json=body).json()["membership_detail"]["points"] == 100
+
+
+@pytest.mark.parametrize("status", [409, 400])
+def test_registering_a_taken_phone_answers_the_chosen_status(sb, client, status):
+    sb.settings.members.duplicate_phone_status = status
+    response = client.post(
+        f"{STORE}/members", json={"phone": {"country_code": "+47", "number": "91234567"}}
+    )
+    assert response.status_code == status
+    problem = response.json()
+    assert problem["status"] == status
+    assert problem["errors"]["phone"] == ["A member with this phone number already exists."]
+    # a taken e-mail stays a 409 either way
+    response = client.post(
+        f"{STORE}/members",
+        json={"phone": {"country_code": "+47", "number": "98765441"}, "email": SEED_MEMBER_EMAIL},
+    )
+    assert response.status_code == 409
+
+
+def test_the_command_sets_the_member_answers(monkeypatch):
+    pytest.importorskip("django")
+    import io
+
+    from django_diller.management.commands import diller_sandbox
+
+    seen = {}
+
+    def fake_serve(sandbox, host, port, *, ready, verbose):
+        seen["sandbox"] = sandbox
+        ready(f"http://{host}:{port}")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(diller_sandbox, "serve_forever", fake_serve)
+    out = io.StringIO()
+    command = diller_sandbox.Command(stdout=out)
+    parser = command.create_parser("manage.py", "diller_sandbox")
+    argv = ["--member-updates", "replace", "--duplicate-phone-status", "400", "--otp-digits", "5"]
+    command.handle(**vars(parser.parse_args(argv)))
+    options = seen["sandbox"].settings.members
+    assert (options.updates, options.duplicate_phone_status, options.otp_digits) == (
+        "replace",
+        400,
+        5,
+    )
+    assert "updates replace, taken phone 400, 5-digit codes" in out.getvalue()
+    with pytest.raises(diller_sandbox.CommandError, match="otp-digits"):
+        command.handle(**vars(parser.parse_args(["--otp-digits", "12"])))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from django_diller.sandbox import GIFT_CARD_PRODUCT_IDS, SEED_STORE_ID
 
 URL = f"/api/v2.0/stores/{SEED_STORE_ID}/non-eligible-products"
@@ -81,3 +83,47 @@ def test_delete(client):
     response = client.delete(f"{URL}/abc")
     assert response.status_code == 400
     assert "nonEligibleProductId" in response.json()["errors"]
+
+
+# What the contract leaves open (NonEligibleOptions) ------------------------------------------
+
+
+def test_a_duplicate_can_be_a_400_instead(sb, client):
+    sb.settings.non_eligible.duplicate_status = 400
+    response = client.post(
+        URL, json=[{"product_id": "x"}, {"product_id": GIFT_CARD_PRODUCT_IDS[0]}]
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["[1]"]
+    assert client.get(URL).json()["total_records"] == 2  # nothing added
+
+
+def test_the_add_can_answer_with_an_empty_list(sb, client):
+    sb.settings.non_eligible.add_answer = "empty"
+    assert client.post(URL, json=[{"product_id": "7040110000999"}]).json() == []
+    page = client.get(URL).json()
+    assert page["data"][-1]["product_id"] == "7040110000999"  # added all the same
+
+
+def test_an_unknown_id_in_an_update_can_be_a_404(sb, client):
+    sb.settings.non_eligible.update_unknown = "not_found"
+    assert client.put(URL, json=[{"id": 77, "description": "x"}]).status_code == 404
+
+
+def test_deleting_an_unknown_id_can_be_refused(sb, client):
+    sb.settings.non_eligible.delete_unknown = "refused"
+    response = client.delete(f"{URL}/77")
+    assert response.status_code == 200
+    assert response.json()["is_ok"] is False
+
+
+def test_the_options_take_only_what_the_contract_allows(sb):
+    options = sb.settings.non_eligible
+    for name, value in [
+        ("duplicate_status", 500),
+        ("add_answer", "ids-only"),
+        ("update_unknown", "ignored"),
+        ("delete_unknown", "ignored"),
+    ]:
+        with pytest.raises(ValueError, match=name):
+            setattr(options, name, value)

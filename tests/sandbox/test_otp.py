@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from django_diller.sandbox import SEED_MEMBER_ID, SEED_STORE_ID
 
 STORE = f"/api/v2.0/stores/{SEED_STORE_ID}"
@@ -107,3 +109,13 @@ def test_reset_phone_to_a_taken_number(sb, client, register):
     assert result["is_ok"] is False
     assert "another member" in result["details"]
     assert client.post(f"{MEMBER}/reset-phone", json=taken).json()["is_ok"] is False
+
+
+@pytest.mark.parametrize("digits", [4, 5, 8, 9])
+def test_codes_of_another_length(sb, client, digits):
+    sb.settings.members.otp_digits = digits
+    send_code(client)
+    code = sb.last_otp(SEED_MEMBER_ID)
+    assert len(str(code)) == digits
+    assert str(code) in sb.messages[-1].text
+    assert verify(client, code)["is_ok"] is True

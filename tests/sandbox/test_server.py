@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx2
 import pytest
@@ -14,7 +13,6 @@ from django_diller.sandbox import (
     SEED_MEMBER_POINTS,
     SEED_STORE_ID,
     Sandbox,
-    running_server,
 )
 from django_diller.sandbox.handlers import HANDLERS
 
@@ -22,20 +20,7 @@ STORE = f"/api/v2.0/stores/{SEED_STORE_ID}"
 MEMBER = f"{STORE}/members/{SEED_MEMBER_ID}"
 
 
-@pytest.fixture
-def server(sb: Sandbox) -> Iterator[str]:
-    with running_server(sb) as url:
-        yield url
-
-
-@pytest.fixture
-def http(server: str, token_for) -> Iterator[httpx2.Client]:
-    with httpx2.Client(base_url=server, timeout=5.0) as client:
-        client.headers["Authorization"] = f"Bearer {token_for(client)}"
-        yield client
-
-
-def points(sb):
+def points(sb: Sandbox) -> int:
     return sb.state.stores[SEED_STORE_ID].members[SEED_MEMBER_ID].points
 
 

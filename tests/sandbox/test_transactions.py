@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from django_diller.sandbox import (
     COFFEE_PRODUCT_IDS,
     COUPON_FIXED30_BAKERY,
     COUPON_PCT10,
+    DUPLICATE_ANSWERS,
     GIFT_CARD_PRODUCT_IDS,
     SEED_DEPARTMENT_ID,
     SEED_MEMBER_ID,
@@ -15,6 +18,7 @@ from django_diller.sandbox import (
     SEED_STORE_ID,
     STAMP_CARD_BUN,
     STAMP_CARD_COFFEE,
+    Sandbox,
 )
 
 STORE = f"/api/v2.0/stores/{SEED_STORE_ID}"
@@ -257,3 +261,72 @@ def test_points_never_go_below_zero(client, register):
     url = f"{STORE}/members/{member['id']}"
     post(client, transaction("return-1", -1000), url)
     assert points(client, url) == 0
+
+
+# How a write the store already has is answered (the sandbox's duplicate_answer setting) ----
+
+
+def already_had(response, style, field):
+    """The sandbox's answer to a repeated write, checked against its style; the text."""
+    if style == "200-text":
+        assert response.status_code == 200
+        assert response.json()["is_ok"] is False
+        return response.json()["details"]
+    problem = response.json()
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.status_code == problem["status"] == int(style[:3])
+    if style == "409":
+        assert "errors" not in problem
+        return problem["detail"]
+    (message,) = problem["errors"][field]
+    assert problem["detail"] == f"{field}: {message}"
+    return message
+
+
+@pytest.mark.parametrize("style", DUPLICATE_ANSWERS)
+def test_a_resent_transaction_is_answered_in_the_configured_style(sb, client, style):
+    sb.duplicate_answer = style
+    body = transaction("order-1", 100)
+    assert post(client, body)["is_ok"] is True
+    again = client.post(f"{MEMBER}/transactions", json=body)
+    assert already_had(again, style, "external_id") == DUPLICATE
+    assert points(client) == SEED_MEMBER_POINTS + 100
+
+
+@pytest.mark.parametrize("style", DUPLICATE_ANSWERS)
+def test_a_resent_refund_is_answered_in_the_configured_style(sb, client, style):
+    sb.duplicate_answer = style
+    post(client, transaction("order-1", 300))
+    url = f"{MEMBER}/transactions/order-1/refund"
+    refund = {"external_id": "refund-1", "total": 100}
+    assert client.post(url, json=refund).json()["is_ok"] is True
+    text = already_had(client.post(url, json=refund), style, "external_id")
+    assert text.startswith("Duplicate external_id") and "refund" in text
+    assert points(client) == SEED_MEMBER_POINTS + 200
+
+
+@pytest.mark.parametrize("style", DUPLICATE_ANSWERS)
+def test_a_second_cancel_is_answered_in_the_configured_style(sb, client, style):
+    sb.duplicate_answer = style
+    post(client, transaction("order-1", 300))
+    url = f"{STORE}/transactions/order-1/cancel"
+    assert client.post(url, json={"reason": "returned"}).json()["is_ok"] is True
+    text = already_had(client.post(url, json={}), style, "externalTransactionId")
+    assert text == "Transaction order-1 is already cancelled."
+    assert points(client) == SEED_MEMBER_POINTS
+
+
+@pytest.mark.parametrize("style", ["409", "400-problem"])
+def test_other_refusals_stay_refusals_whatever_the_duplicate_style(sb, client, style):
+    sb.duplicate_answer = style
+    result = post(client, transaction("order-1", 100, currency="SEK"))
+    assert result["is_ok"] is False and "SEK" in result["details"]
+
+
+def test_the_duplicate_style_is_checked_and_survives_a_reset():
+    sandbox = Sandbox(duplicate_answer="409")
+    sandbox.reset()
+    assert sandbox.duplicate_answer == "409"
+    with pytest.raises(ValueError, match="200-text"):
+        sandbox.duplicate_answer = "418"
+    assert DUPLICATE_ANSWERS == ("200-text", "409", "400-problem")

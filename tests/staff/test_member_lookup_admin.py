@@ -25,7 +25,7 @@ from django_diller.signals import member_joined, member_left
 pytestmark = pytest.mark.django_db
 LOOKUP = "admin:diller_member_lookup"
 ENROLL = "admin:diller_member_enroll"
-FAST_FAILURE = {"SANDBOX": True, "RETRY_ATTEMPTS": 1}
+FAST_FAILURE = {"SANDBOX": True, "SANDBOX_WITHOUT_DEBUG": True, "RETRY_ATTEMPTS": 1}
 
 
 def member_url(name, member_id=SEED_MEMBER_ID):

@@ -10,7 +10,10 @@ class DillerOscarConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import payloads, receivers  # noqa: F401  (signal receivers, payload builders)
-        from .carrier import ensure_carrier_offers_after_migrate
+        # Signal receivers (orders; non-eligible marks) and payload builders.
+        from . import non_eligible, payloads, receivers  # noqa: F401
+        from .carrier import ensure_carrier_offers_after_migrate, hide_carrier_offers
 
         post_migrate.connect(ensure_carrier_offers_after_migrate, sender=self)
+        # The carrier offers stay off Oscar's offer pages and out of its offer wizard.
+        hide_carrier_offers()

@@ -6,14 +6,21 @@
 
 Staff may suspend either in Oscar's dashboard: that is the kill switch, and re-running
 ``migrate`` never reopens a suspended offer.
+
+Neither is for shoppers to browse or for staff to build on: :func:`hide_carrier_offers` keeps
+them off Oscar's public offer pages and basket messages, and keeps the plugin's condition and
+benefits out of the dashboard's offer wizard (see ``docs/oscar-offers.md``).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 
+from django.apps import apps
 from django.db import DatabaseError
-from oscar.core.loading import get_model
+from django.http import Http404
+from oscar.core.loading import get_class, get_classes, get_model
 
 logger = logging.getLogger("django_diller.oscar")
 
@@ -59,3 +66,158 @@ def ensure_carrier_offers_after_migrate(**kwargs) -> None:
         ensure_carrier_offers()
     except DatabaseError:  # Oscar's offer tables are not migrated yet (partial migrate)
         logger.warning("diller carrier offers not created: Oscar's offer tables are missing")
+
+
+# Kept to the plugin: the carrier offers in Oscar's shopper pages and dashboard -----------------
+#
+# Oscar lists every open site offer on its public offer pages, says "your basket now qualifies
+# for the ... offer" when one starts to apply, and offers every condition and benefit that has a
+# proxy class as a choice in the dashboard's offer wizard. The carrier offers are the plugin's
+# machinery, not offers a shopper browses or staff build on, so each of those places leaves them
+# out. Oscar has no field for this (``is_public`` exists on ranges only), so the classes Oscar's
+# own ``get_class`` returns (a shop's forked ones included) are wrapped once at start-up; each
+# wrapper calls the original and only removes the plugin's rows.
+
+_HIDDEN_MARK = "_diller_hides_carrier_offers"
+
+
+def proxy_paths() -> tuple[str, tuple[str, ...]]:
+    """The dotted paths of the plugin's proxy condition and benefits (as ``proxy_class``)."""
+    from .offers import LoyaltyBenefit, LoyaltyCondition, LoyaltyShippingBenefit
+
+    return _path(LoyaltyCondition), (_path(LoyaltyBenefit), _path(LoyaltyShippingBenefit))
+
+
+def carrier_offer_filter():
+    """A ``Q`` matching the carrier offers (by slug, or by the plugin's condition or benefit)."""
+    from django.db.models import Q
+
+    condition, benefits = proxy_paths()
+    return (
+        Q(slug__in=(LOYALTY_SLUG, SHIPPING_SLUG))
+        | Q(condition__proxy_class=condition)
+        | Q(benefit__proxy_class__in=benefits)
+    )
+
+
+def is_carrier_offer(offer) -> bool:
+    """By slug, or by the plugin's condition or benefit when the offer has them loaded (the
+    applicator loads them; no query is made here for an offer that has not)."""
+    if getattr(offer, "slug", None) in (LOYALTY_SLUG, SHIPPING_SLUG):
+        return True
+    condition, benefits = proxy_paths()
+    model = type(offer)
+    loaded_condition = offer.condition if model.condition.is_cached(offer) else None
+    loaded_benefit = offer.benefit if model.benefit.is_cached(offer) else None
+    return (
+        getattr(loaded_condition, "proxy_class", None) == condition
+        or getattr(loaded_benefit, "proxy_class", None) in benefits
+    )
+
+
+def _wrap(cls, name: str, make_wrapper) -> None:
+    """Replace ``cls.name`` by ``make_wrapper(original)``, once."""
+    original = getattr(cls, name)
+    if getattr(original, _HIDDEN_MARK, False):
+        return
+    wrapper = functools.wraps(original)(make_wrapper(original))
+    setattr(wrapper, _HIDDEN_MARK, True)
+    setattr(cls, name, wrapper)
+
+
+def _offer_list_queryset(original):
+    def get_queryset(self):
+        return original(self).exclude(carrier_offer_filter())
+
+    return get_queryset
+
+
+def _offer_detail_get(original):
+    def get(self, request, *args, **kwargs):
+        ConditionalOffer = get_model("offer", "ConditionalOffer")
+        slug = kwargs.get("slug")
+        if ConditionalOffer.objects.filter(carrier_offer_filter(), slug=slug).exists():
+            raise Http404
+        return original(self, request, *args, **kwargs)
+
+    return get
+
+
+def _offer_messages(original):
+    def get_offer_messages(self, offers_before, offers_after):
+        def shop_offers(offers):
+            return {key: o for key, o in offers.items() if not is_carrier_offer(o)}
+
+        return original(self, shop_offers(offers_before), shop_offers(offers_after))
+
+    return get_offer_messages
+
+
+def _wizard_form_init(field: str, required_without_custom: tuple[str, ...]):
+    """``__init__`` of the wizard's condition or benefit form without the plugin's rows.
+
+    When nothing else is left to choose, the fields Oscar makes required when a shop has no
+    custom conditions (benefits) are required again, as they would be without the plugin. A
+    carrier offer's own row stays a choice when the form edits it (so its wizard still works);
+    a new offer can never take one, so no second carrier offer is made by hand.
+    """
+
+    def make(original):
+        def __init__(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            _drop_carrier_choices(self, field, required_without_custom, kwargs.get("instance"))
+
+        return __init__
+
+    return make
+
+
+def _drop_carrier_choices(form, field: str, required_without_custom, instance) -> None:
+    model = form._meta.model
+    condition, benefits = proxy_paths()
+    hidden = set(
+        model.objects.filter(proxy_class__in=(condition, *benefits)).values_list("pk", flat=True)
+    )
+    if instance is not None and getattr(instance, "pk", None) in hidden:
+        hidden.discard(instance.pk)
+    choices = [(value, label) for value, label in form.fields[field].choices]
+    kept = [(value, label) for value, label in choices if value == "" or value not in hidden]
+    if len(kept) == len(choices):
+        return
+    if any(value != "" for value, _label in kept):
+        form.fields[field].choices = kept
+        return
+    form.fields[field].choices = ()
+    for name in required_without_custom:
+        form.fields[name].required = True
+
+
+def _app_installed(label: str) -> bool:
+    try:
+        apps.get_app_config(label)
+    except LookupError:
+        return False
+    return True
+
+
+def hide_carrier_offers() -> None:
+    """Keep the carrier offers out of Oscar's offer pages, basket messages and offer wizard.
+
+    Called from the app's ``ready()``; safe to call again.
+    """
+    if _app_installed("offer"):
+        _wrap(get_class("offer.views", "OfferListView"), "get_queryset", _offer_list_queryset)
+        _wrap(get_class("offer.views", "OfferDetailView"), "get", _offer_detail_get)
+    if _app_installed("basket"):
+        generator = get_class("basket.utils", "BasketMessageGenerator")
+        _wrap(generator, "get_offer_messages", _offer_messages)
+    if _app_installed("offers_dashboard"):
+        condition_form, benefit_form = get_classes(
+            "dashboard.offers.forms", ["ConditionForm", "BenefitForm"]
+        )
+        _wrap(
+            condition_form,
+            "__init__",
+            _wizard_form_init("custom_condition", ("type", "range", "value")),
+        )
+        _wrap(benefit_form, "__init__", _wizard_form_init("custom_benefit", ("type",)))

@@ -9,6 +9,7 @@ checkout through the coupon step.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from django.contrib import messages
 from django.db import transaction
@@ -16,20 +17,28 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from oscar.core.loading import get_class
+from oscar.templatetags.currency_filters import currency as format_currency
 
 from ...adapter import get_adapter
 from ...api import DillerError
 from ...models import BasketLoyalty, MemberLink
 from ...services import claims
 from ...services.connection import current_store_id
-from ...services.reservations import invalid_coupons, queue_reservation, record_order_items
+from ...services.reservations import (
+    CouponProblem,
+    queue_reservation,
+    recheck,
+    record_order_items,
+)
 from ...services.wallet import forget_wallet
-from . import triggers
+from . import preview, triggers
 from .forms import GuestConsentForm
 from .guard import guarded
 from .offers import PLAN_ATTRIBUTE
 
 logger = logging.getLogger("django_diller.oscar")
+Applicator = get_class("offer.applicator", "Applicator")
 
 
 def _member_id(user) -> str | None:
@@ -45,10 +54,48 @@ def _line_products(basket) -> dict[str, str]:
     return {str(line.pk): adapter.product_external_id(line.product) for line in basket.all_lines()}
 
 
+def _thresholds(basket_id: int | None) -> dict[int, Decimal]:
+    """The purchase amount of each threshold stamp card in the basket's loyalty snapshot."""
+    loyalty = BasketLoyalty.objects.filter(basket_id=basket_id).first() if basket_id else None
+    return {
+        int(card["id"]): Decimal(str(card["threshold_amount"]))
+        for card in (loyalty.stamp_cards if loyalty else [])
+        if card.get("card_type") == "threshold" and card.get("threshold_amount") is not None
+    }
+
+
 def _drop_codes(loyalty: BasketLoyalty, codes: set[str]) -> None:
     product_codes = {c["code"] for c in loyalty.coupons if c.get("product_ids")}
     loyalty.chosen_codes = [c for c in loyalty.chosen_codes if c not in codes]
     loyalty.declined_codes = sorted(set(loyalty.declined_codes) | (codes & product_codes))
+    loyalty.save()
+
+
+def _refusal_message(problem: CouponProblem) -> str:
+    if problem.reason.strip():
+        return _("The coupon %(code)s can no longer be used: %(reason)s") % {
+            "code": problem.code,
+            "reason": problem.reason,
+        }
+    return _("The coupon %(code)s can no longer be used.") % {"code": problem.code}
+
+
+def _reward_cards(loyalty: BasketLoyalty, plan) -> dict[int, int]:
+    """The cards whose reward the plan gives → their stamps in the snapshot it came from."""
+    collected = {c.get("id"): int(c.get("stamps_collected") or 0) for c in loyalty.stamp_cards}
+    return {m.card_id: collected.get(m.card_id, 0) for m in plan.stamp_movements if m.rewards}
+
+
+def _refresh_cards(loyalty: BasketLoyalty, card_ids: set[int], fresh: dict) -> None:
+    """Put Diller's current state of these cards in the basket's snapshot (or drop them)."""
+    cards = []
+    for card in loyalty.stamp_cards:
+        card_id = card.get("id")
+        if card_id not in card_ids:
+            cards.append(card)
+        elif card_id in fresh:
+            cards.append(fresh[card_id].model_dump(mode="json", exclude_none=True))
+    loyalty.stamp_cards = cards
     loyalty.save()
 
 
@@ -94,6 +141,15 @@ class DillerCheckoutMixin:
         context = super().get_context_data(**kwargs)
         if not self.request.user.is_authenticated:
             context.setdefault("diller_guest_consent_form", GuestConsentForm())
+        order_total = context.get("order_total")
+        if getattr(self, "preview", False) and order_total is not None:
+            basket = self.request.basket
+            snapshot = preview.take_snapshot(
+                basket, order_total, getattr(basket, PLAN_ATTRIBUTE, None)
+            )
+            token = snapshot.sign()
+            context["diller_preview_token"] = token
+            preview.remember(self.request.session, token)
         return context
 
     def handle_place_order_submission(self, request):
@@ -107,11 +163,17 @@ class DillerCheckoutMixin:
         basket = request.basket
         plan = getattr(basket, PLAN_ATTRIBUTE, None)
         member_id = _member_id(request.user)
+        stop = self._stop_if_total_moved(request, plan, linked=member_id is not None)
+        if stop is not None:
+            return stop
         loyalty = BasketLoyalty.objects.filter(basket_id=basket.id).first() if basket.id else None
-        if plan is None or member_id is None or loyalty is None or not plan.applied_codes:
+        if plan is None or member_id is None or loyalty is None:
+            return super().handle_place_order_submission(request)
+        reward_cards = _reward_cards(loyalty, plan)
+        if not plan.applied_codes and not reward_cards:
             return super().handle_place_order_submission(request)
         try:
-            problems = invalid_coupons(member_id, list(plan.applied_codes))
+            found = recheck(member_id, list(plan.applied_codes), reward_cards)
         except DillerError as exc:
             # Nothing is charged yet: drop the loyalty discounts and show the new total.
             logger.warning("diller could not check coupons before the order: %s", exc)
@@ -123,16 +185,26 @@ class DillerCheckoutMixin:
                     "on this order. Please check the new total."
                 ),
             )
-            return HttpResponseRedirect(reverse("checkout:preview"))
-        if problems:
-            _drop_codes(loyalty, {p.code for p in problems})
-            for problem in problems:
-                messages.error(
-                    request,
-                    _("The coupon %(code)s can no longer be used: %(reason)s")
-                    % {"code": problem.code, "reason": problem.reason},
-                )
-            return HttpResponseRedirect(reverse("checkout:preview"))
+            return self._back_to_preview(request)
+        if found.coupon_problems or found.spent_cards:
+            _drop_codes(loyalty, {p.code for p in found.coupon_problems})
+            for problem in found.coupon_problems:
+                messages.error(request, _refusal_message(problem))
+            if found.spent_cards:
+                titles = {
+                    c.get("id"): c.get("title") or str(c.get("id")) for c in loyalty.stamp_cards
+                }
+                _refresh_cards(loyalty, found.spent_cards, found.fresh_cards)
+                for title in sorted(titles.get(card, str(card)) for card in found.spent_cards):
+                    messages.error(
+                        request,
+                        _(
+                            "The reward of the stamp card %(title)s was used elsewhere since "
+                            "you chose it, so it can't be given on this order."
+                        )
+                        % {"title": title},
+                    )
+            return self._back_to_preview(request)
         taken = _claim_limited_coupons(loyalty, plan.applied_codes, basket.id)
         taken_cards = _claim_stamp_rewards(loyalty, plan, basket.id)
         if taken or taken_cards:
@@ -151,8 +223,43 @@ class DillerCheckoutMixin:
                     request,
                     _("A stamp-card reward is already used by another order."),
                 )
-            return HttpResponseRedirect(reverse("checkout:preview"))
+            return self._back_to_preview(request)
         return super().handle_place_order_submission(request)
+
+    def _back_to_preview(self, request):
+        """Back to the preview after loyalty was taken off the basket: nothing was charged,
+        and the shopper is told the new total."""
+        basket = request.basket
+        basket.reset_offer_applications()
+        Applicator().apply(basket, request.user, request)
+        order_total = self.build_submission().get("order_total")
+        if order_total is not None:
+            messages.info(
+                request,
+                _("Nothing was charged. The new total is %(total)s.")
+                % {"total": format_currency(order_total.incl_tax, order_total.currency)},
+            )
+        return HttpResponseRedirect(reverse("checkout:preview"))
+
+    def _stop_if_total_moved(self, request, plan, *, linked: bool):
+        """Back to the preview, charging nothing, when the total is not the one it showed."""
+        try:
+            agreed = preview.agreed_snapshot(request, request.basket.id)
+        except preview.ForgedPreview:
+            messages.error(request, _("Please check your order and place it again."))
+            return HttpResponseRedirect(reverse("checkout:preview"))
+        if agreed is None:  # no preview was shown: nothing was agreed to compare with
+            return None
+        order_total = self.build_submission().get("order_total")
+        if order_total is None:
+            return None
+        basket = request.basket
+        now = preview.take_snapshot(basket, order_total, plan)
+        if (now.total, now.currency) == (agreed.total, agreed.currency):
+            return None
+        logger.info("diller: the order total moved since the preview; the order was not placed")
+        messages.error(request, preview.change_message(agreed, now, basket.id, linked=linked))
+        return HttpResponseRedirect(reverse("checkout:preview"))
 
     def handle_successful_order(self, order):
         basket = self.request.basket
@@ -168,11 +275,13 @@ class DillerCheckoutMixin:
                     plan,
                     shipping_discount=shipping_discount,
                     line_products=_line_products(basket),
+                    thresholds=_thresholds(basket.id),
                 )
             except Exception:  # the order is placed: never fail it for loyalty bookkeeping
                 logger.exception("diller could not record the loyalty items of an order")
             else:
                 guarded(queue_reservation)(number, member_id)
+        preview.forget(self.request.session)
         if basket.id:
             claims.attach_to_order(basket.id, str(order.number))
             BasketLoyalty.objects.filter(basket_id=basket.id).delete()
@@ -183,18 +292,24 @@ class DillerCheckoutMixin:
         return super().handle_successful_order(order)
 
     def _register_guest(self, order, join: bool, save_order_history: bool) -> None:
-        """Record what the guest ticked; only a ticked "join" sends anything to Diller."""
-        from .guests import record_guest_consents
-        from .tasks import register_guest_member
+        """Record what the guest ticked. A ticked "join" invites the order's phone once the
+        order is committed (Diller texts its owner a link to finish joining; see
+        :mod:`.guests`), and the order's transaction waits for that in the outbox. Nothing
+        here fails the placed order."""
+        from .guests import open_guest_invitation, queue_guest_invitation, record_guest_consents
 
         number = str(order.number)
+        store_id = current_store_id() or ""
         try:
-            record_guest_consents(number, current_store_id() or "", join, save_order_history)
+            with transaction.atomic():
+                record_guest_consents(number, store_id, join, save_order_history)
+                if join:
+                    open_guest_invitation(number, store_id, save_order_history)
         except Exception:
             logger.exception("diller could not record a guest's consents")
             return
         if join:
-            transaction.on_commit(lambda: register_guest_member.delay(number, save_order_history))
+            transaction.on_commit(lambda: queue_guest_invitation(number))
             guarded(triggers.member_joined_with_order)(order)
 
 

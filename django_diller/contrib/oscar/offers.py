@@ -8,7 +8,10 @@ snapshot, written by the coupon step.
 from __future__ import annotations
 
 import logging
+import threading
+import traceback
 from decimal import Decimal
+from pathlib import Path
 
 from oscar.apps.offer.results import SHIPPING_DISCOUNT, ZERO_DISCOUNT, BasketDiscount
 from oscar.core.loading import get_model
@@ -21,6 +24,37 @@ Benefit = get_model("offer", "Benefit")
 Condition = get_model("offer", "Condition")
 
 PLAN_ATTRIBUTE = "_diller_plan"
+
+# The fallbacks already logged in this process: (offer, exception class, where it was raised).
+_reported: set[tuple[str, str, str]] = set()
+_reported_lock = threading.Lock()
+
+
+def log_fallback(offer_name: str, exc: BaseException) -> None:
+    """Log that a carrier offer gave no discount because of ``exc``, once per error kind.
+
+    Oscar prices baskets on every request, so a broken adapter would otherwise log on each of
+    them. Only the exception's class and the place it was raised are logged: its text and
+    traceback may carry a shopper's phone number or e-mail.
+    """
+    # The innermost frame of a real file (not one of the interpreter's frozen modules).
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
+    where = "unknown"
+    if frames:
+        path = Path(frames[-1].filename)
+        where = f"{path.parent.name}/{path.name}:{frames[-1].lineno} in {frames[-1].name}"
+    error = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    with _reported_lock:
+        if (offer_name, error, where) in _reported:
+            return
+        _reported.add((offer_name, error, where))
+    logger.error(
+        "diller %s offer gave no discount: %s raised at %s (logged once per process; "
+        "`manage.py check` reports a broken DILLER['ADAPTER'])",
+        offer_name,
+        error,
+        where,
+    )
 
 
 class LoyaltyCondition(Condition):
@@ -62,8 +96,8 @@ class LoyaltyBenefit(Benefit):
             if already:  # applied once in this pass already: don't stack
                 return BasketDiscount(sum((d.amount for d in already), Decimal(0)))
             plan = plan_for_basket(basket, offer)
-        except Exception:  # never break the basket: no loyalty discount instead
-            logger.exception("diller carrier offer failed; basket shown without loyalty discount")
+        except Exception as exc:  # never break the basket: no loyalty discount instead
+            log_fallback("loyalty", exc)
             return ZERO_DISCOUNT
         if plan is None:
             return ZERO_DISCOUNT
@@ -92,8 +126,8 @@ class LoyaltyShippingBenefit(Benefit):
     def apply(self, basket, condition, offer, **kwargs):
         try:
             plan = getattr(basket, PLAN_ATTRIBUTE, None) or plan_for_basket(basket, offer)
-        except Exception:
-            logger.exception("diller shipping offer failed; shipping charged as usual")
+        except Exception as exc:  # never break the basket: shipping charged as usual
+            log_fallback("free-shipping", exc)
             return ZERO_DISCOUNT
         if plan is not None and plan.shipping_coupon:
             return SHIPPING_DISCOUNT

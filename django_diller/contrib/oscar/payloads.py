@@ -7,11 +7,13 @@ Mapping (see ``docs/transactions.md``):
   placed; ``currency`` the order's.
 * ``details``, only when the member gave ``save_order_history``: one per order line (product
   external id from the adapter, SKU, name, category, GTIN when the UPC is a valid EAN-13 or
-  UPC-A, quantity, unit price incl. tax before discounts, tax percentage, the line's discount,
-  its total), plus shipping and surcharges as lines of their own; the coupons and stamp cards
-  each line used go on that line, the rest on the transaction.
-  Without ``save_order_history`` the transaction carries totals only, with every coupon and
-  stamp card on the transaction.
+  UPC-A, quantity, unit price incl. tax before discounts, the exact VAT percentage, the line's
+  discount, its total), plus shipping and surcharges as lines of their own, each with the
+  coupons and stamp cards it used. Without ``save_order_history`` the transaction carries
+  totals only.
+* ``coupon_codes`` and ``stamp_cards`` on the transaction, always (as Diller's own modules send
+  them): each coupon of the lines sent (and those that touched no line) once, and each card's
+  stamps summed.
 * ``total`` the sum of the lines' totals (the order total incl. tax; without shipping when
   ``SHIPPING_AS_DETAIL`` is False), ``total_tax`` and ``total_discount`` summed from the lines
   and rounded once; ``payment_details`` from the adapter, scaled to the total when a
@@ -21,7 +23,6 @@ Mapping (see ``docs/transactions.md``):
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -31,7 +32,7 @@ from ...api import DillerNotFound
 from ...conf import app_settings
 from ...models import Consent, ConsentRecord, MemberLink, OutboxEntry
 from ...services.connection import current_department_id, get_client
-from ...services.outbox import NotReady, Skip
+from ...services.outbox import Skip
 from ...services.transactions import builder
 from .order_facts import ZERO, OrderFacts, money, order_facts
 from .returns import Returned, returned_before, returned_by
@@ -39,9 +40,6 @@ from .returns import Returned, returned_before, returned_by
 Order = get_model("order", "Order")
 Kind = OutboxEntry.Kind
 CHANNEL = "OnlineStore"
-# A guest's registration runs after the order, retried while Diller is down; the transaction
-# waits this long for it (and is queued again if the registration succeeds later still).
-GUEST_WAIT = timedelta(days=2)
 
 
 def order_member_id(order, store_id: str) -> str | None:
@@ -67,10 +65,10 @@ def _member(entry: OutboxEntry, order) -> tuple[str, bool]:
     member_id = entry.member_id or order_member_id(order, entry.store_id)
     if member_id is None:
         raise Skip("The buyer is not a member of the loyalty club.")
-    if member_id == "":
-        if timezone.now() - order.date_placed > GUEST_WAIT:
-            raise Skip("The guest's membership was never registered.")
-        raise NotReady("The guest's membership is still being registered.")
+    if member_id == "":  # a guest who ticked "join": sent once the phone's owner has joined
+        from .guests import guest_member_id
+
+        member_id = guest_member_id(order)  # or Skip / NotReady, with the true reason
     try:
         member = get_client(entry.store_id or None).get_member(member_id)
     except DillerNotFound as exc:
@@ -146,9 +144,7 @@ def _body(
     }
     if with_details:
         body["details"] = details
-        codes, cards = facts.coupon_codes, facts.stamp_cards
-    else:
-        codes, cards = facts.all_coupon_codes, facts.all_stamp_cards
+    codes, cards = facts.purchase_loyalty(quantities, less)
     if loyalty and codes:
         body["coupon_codes"] = list(codes)
     if loyalty and cards:

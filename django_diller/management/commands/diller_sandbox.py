@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_diller.sandbox import (
+    DUPLICATE_ANSWERS,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SEED_DEPARTMENT_ID,
@@ -17,8 +18,10 @@ from django_diller.sandbox import (
     SentMessage,
     serve_forever,
 )
+from django_diller.sandbox.state import OTP_DIGITS_RANGE
+from django_diller.services.connection import shop_activation_link
 
-RATE_OPTIONS = ("error_rate", "rate_limit_rate", "timeout_rate", "drop_rate")
+RATE_OPTIONS = ("error_rate", "rate_limit_rate", "timeout_rate", "drop_rate", "hang_rate")
 
 
 class Command(BaseCommand):
@@ -56,6 +59,13 @@ class Command(BaseCommand):
             default=0.0,
             help="Share of calls processed, then the connection closed unanswered (0..1).",
         )
+        parser.add_argument(
+            "--hang-rate",
+            type=float,
+            default=0.0,
+            help="Share of calls neither processed nor answered: the connection is held until "
+            "the client gives up, at most --timeout-seconds (0..1).",
+        )
         parser.add_argument("--fault-seed", type=int, default=None, help="Repeatable faults.")
         parser.add_argument(
             "--no-validate",
@@ -65,6 +75,48 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-seed", action="store_true", help="Start without the demo member and offers."
         )
+        parser.add_argument(
+            "--duplicate-answer",
+            choices=DUPLICATE_ANSWERS,
+            default="200-text",
+            help="How a resent transaction, refund or cancel is answered: HTTP 200 is_ok=false "
+            "with a text, HTTP 409 problem details, or HTTP 400 problem details naming the id.",
+        )
+        parser.add_argument(
+            "--member-updates",
+            choices=("merge", "replace"),
+            default="merge",
+            help="A member PUT changes only what it sends (merge) or replaces the member and "
+            "the consent object with what it sends (replace).",
+        )
+        parser.add_argument(
+            "--duplicate-phone-status",
+            type=int,
+            choices=(400, 409),
+            default=409,
+            help="The problem status when registering a phone a member already has.",
+        )
+        parser.add_argument(
+            "--otp-digits", type=int, default=6, help="Digits of the one-time codes texted (4-9)."
+        )
+        parser.add_argument(
+            "--enroll-existing",
+            choices=("return", "refuse"),
+            default="return",
+            help="Enrolling a phone a member holds: answer that member, or refuse it.",
+        )
+        parser.add_argument(
+            "--activation-tokens",
+            choices=("kept", "cleared"),
+            default="kept",
+            help="Whether an activation token still finds its member once they joined.",
+        )
+        parser.add_argument(
+            "--shop-url",
+            default=None,
+            help="The shop's address, e.g. http://127.0.0.1:8000, that links in texts point at "
+            "(default: DILLER['SANDBOX_SHOP_URL']).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         for name in RATE_OPTIONS:
@@ -72,13 +124,23 @@ class Command(BaseCommand):
                 raise CommandError(f"--{name.replace('_', '-')} must be between 0 and 1.")
         if options["latency_ms"] < 0 or options["retry_after"] < 0:
             raise CommandError("--latency-ms and --retry-after must not be negative.")
+        if options["otp_digits"] not in OTP_DIGITS_RANGE:
+            raise CommandError("--otp-digits must be between 4 and 9.")
         validate = not options["no_validate"]
         sandbox = Sandbox(
             seed=not options["no_seed"],
             validate_requests=validate,
             validate_responses=validate,
             on_message=self._show_message,
+            duplicate_answer=options["duplicate_answer"],
+            activation_url=shop_activation_link(options["shop_url"]),
         )
+        members = sandbox.settings.members
+        members.updates = options["member_updates"]
+        members.duplicate_phone_status = options["duplicate_phone_status"]
+        members.otp_digits = options["otp_digits"]
+        members.enroll_existing = options["enroll_existing"]
+        members.tokens_after_joining = options["activation_tokens"]
         sandbox.faults.update(
             latency=options["latency_ms"] / 1000,
             error_rate=options["error_rate"],
@@ -87,6 +149,7 @@ class Command(BaseCommand):
             timeout_rate=options["timeout_rate"],
             timeout_seconds=options["timeout_seconds"],
             drop_rate=options["drop_rate"],
+            hang_rate=options["hang_rate"],
             seed=options["fault_seed"],
         )
         try:
@@ -118,9 +181,13 @@ class Command(BaseCommand):
             lines.append(f"  demo member    {SEED_MEMBER_ID} (phone {SEED_MEMBER_PHONE})")
         lines += [
             f"  validation     {'on' if sandbox.validate_requests else 'off'}",
+            f"  duplicates     answered {sandbox.duplicate_answer}",
             f"  faults         latency {faults.latency * 1000:.0f} ms, error {faults.error_rate},"
             f" 429 {faults.rate_limit_rate} (Retry-After {faults.retry_after}s),"
-            f" timeout {faults.timeout_rate}, drop {faults.drop_rate}",
+            f" timeout {faults.timeout_rate}, drop {faults.drop_rate}, hang {faults.hang_rate}",
+            f"  members        updates {sandbox.settings.members.updates},"
+            f" taken phone {sandbox.settings.members.duplicate_phone_status},"
+            f" {sandbox.settings.members.otp_digits}-digit codes",
             f"  messages       {url}/_sandbox/messages",
             "",
             "Point the shop at it, e.g.:",

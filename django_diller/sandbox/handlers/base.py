@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from ..phones import InvalidPhone, PhoneNumber, parse_phone_parts
 from ..problems import ApiProblem, field_error, not_found
-from ..state import Member, MessageKind, SandboxState, SentMessage, Store
+from ..state import (
+    Member,
+    MemberOptions,
+    MessageKind,
+    NonEligibleOptions,
+    SandboxState,
+    SentMessage,
+    Store,
+)
+
+# How the sandbox answers a write it already has (a transaction or refund whose external_id
+# exists, a cancel of a cancelled transaction): HTTP 200 ``is_ok = false`` with a text, HTTP 409
+# problem details, or HTTP 400 problem details naming the id. The contract allows each.
+DuplicateAnswer = Literal["200-text", "409", "400-problem"]
+DUPLICATE_ANSWERS: tuple[DuplicateAnswer, ...] = get_args(DuplicateAnswer)
+
+
+# How the sandbox refuses a reservation (a coupon used up or held elsewhere, a card no longer
+# usable): HTTP 200 ``is_ok = false`` with a text, or problem details (409, or 400 naming the
+# code). The contract allows each.
+RefusalAnswer = Literal["200-text", "409", "400-problem"]
+REFUSAL_ANSWERS: tuple[RefusalAnswer, ...] = get_args(RefusalAnswer)
 
 
 @dataclass(frozen=True)
@@ -18,6 +40,10 @@ class Settings:
 
     public_url: str
     activation_url: str
+    duplicate_answer: DuplicateAnswer = "200-text"
+    refusal_answer: RefusalAnswer = "200-text"
+    members: MemberOptions = dataclasses.field(default_factory=MemberOptions)
+    non_eligible: NonEligibleOptions = dataclasses.field(default_factory=NonEligibleOptions)
 
 
 @dataclass
@@ -121,8 +147,10 @@ def check_department(store: Store, department_id: str | None, field: str) -> Non
 
 
 __all__ = [
+    "DUPLICATE_ANSWERS",
     "ApiProblem",
     "Context",
+    "DuplicateAnswer",
     "Handler",
     "Reply",
     "Settings",
@@ -131,3 +159,22 @@ __all__ = [
     "phone_from_body",
     "required_text",
 ]
+
+
+def answer_no(style: str, field: str, detail: str) -> dict[str, Any]:
+    """A "no" in one of the shapes the contract allows: ``"409"`` a 409 problem,
+    ``"400-problem"`` a validation problem on ``field`` (its wire name), else HTTP 200
+    ``{"is_ok": false, "details": detail}``."""
+    from .. import render
+
+    if style == "409":
+        raise ApiProblem(409, detail)
+    if style == "400-problem":
+        raise field_error(field, detail)
+    return render.action(False, detail)
+
+
+def refuse(ctx: Context, field: str, detail: str) -> dict[str, Any]:
+    """A refused reservation, in the configured ``refusal_answer`` style; ``field`` is the wire
+    name of what is refused (``couponCode``, ``stampId``)."""
+    return answer_no(ctx.settings.refusal_answer, field, detail)

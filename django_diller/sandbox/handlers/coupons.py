@@ -16,7 +16,7 @@ from typing import Any
 from .. import render
 from ..codec import iso
 from ..state import Coupon, Reservation
-from .base import Context, Handler, external_transaction_id
+from .base import Context, Handler, external_transaction_id, refuse
 
 NOT_FOUND = "Coupon not found."
 RESERVED_ELSEWHERE = "Coupon is reserved by another transaction."
@@ -79,7 +79,7 @@ def reserve(ctx: Context) -> dict[str, Any]:
     coupon = ctx.store.coupon(ctx.path["couponCode"])
     reason = refusal(coupon, member.id, ctx.now, transaction_id)
     if reason is not None or coupon is None:
-        return render.action(False, reason or NOT_FOUND)
+        return refuse(ctx, "couponCode", reason or NOT_FOUND)
     coupon.reservations[member.id] = Reservation(
         transaction_id, ctx.now, data.get("channel"), data.get("external_product_id")
     )

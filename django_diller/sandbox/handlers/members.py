@@ -3,14 +3,25 @@
 Decisions where Diller's docs are silent:
 
 * A phone or e-mail already used by a live member (enrolled or full) is a 409 on register, and
-  an e-mail used by another member is a 409 on update; errors name ``phone`` / ``email``.
+  an e-mail used by another member is a 409 on update; errors name ``phone`` / ``email``. The
+  phone's refusal can be a 400 instead (``MemberOptions.duplicate_phone_status``).
 * Registering with ``gdpr_accepted`` (or accepting it later by update) earns the store's
   ``follower_signup_points`` once.
-* ``PUT`` replaces the fields present in the body; ``consent`` replaces the flags given;
-  ``segments`` replaces the answers of the segments given (an empty answer clears one) and keeps
-  the others, so a shop editing visible questions does not wipe hidden ones.
+* ``PUT`` (``MemberOptions.updates == "merge"``, the default) replaces the fields present in
+  the body; ``consent`` replaces the flags given; ``segments`` replaces the answers of the
+  segments given (an empty answer clears one) and keeps the others. With ``"replace"`` (the
+  contract allows it: a PUT is a replace) the member becomes what was sent: every field the
+  request can carry and is absent is cleared, absent consent flags are false, absent segment
+  answers are dropped.
 * Required segments are not enforced (Diller leaves that to the shop); unknown segment or option
   ids are a 400 naming ``segments``.
+* Enroll texts the phone an invitation with the activation link (``Settings.activation_url``
+  and ``?token=``), never a welcome: the record has no consents until its owner finishes.
+  Enrolling a phone whose record has not accepted the terms texts the link again (the
+  contract's words); one a member of the club holds is answered with that member and texts
+  nothing, or refused (``MemberOptions.enroll_existing``).
+* An activation token keeps finding its member after they joined, or not
+  (``MemberOptions.tokens_after_joining``).
 """
 
 from __future__ import annotations
@@ -24,12 +35,15 @@ from .. import render
 from ..codec import parse_datetime
 from ..loyalty import change_points, refresh_level
 from ..phones import InvalidPhone, parse_phone
-from ..problems import bad_request, conflict, field_error
+from ..problems import ApiProblem, bad_request, conflict, field_error
 from ..state import Consent, ConsentChange, Member, SegmentAnswer, Store
 from .base import Context, Handler, check_department, phone_from_body, required_text
 
 SEARCH_KEYS = ("phone", "email", "identifierValue", "activationToken")
 CONSENT_FLAGS = ("gdpr_accepted", "save_order_history", "receive_sms", "receive_email")
+# Cleared by a replacing PUT that does not send them (besides e-mail, identifiers, departments,
+# segments and consent, handled on their own).
+REPLACED_FIELDS = ("first_name", "last_name", "gender", "origin", "birth_date", "address")
 
 
 # search ------------------------------------------------------------------------------------
@@ -161,6 +175,8 @@ def _set_consent(ctx: Context, member: Member, given: dict[str, Any] | None, ori
     )
     if member.consent.gdpr_accepted and not was_member:
         _award_signup_points(ctx, member)
+        if ctx.settings.members.tokens_after_joining == "cleared":
+            member.activation_token = None
 
 
 def _award_signup_points(ctx: Context, member: Member) -> None:
@@ -192,7 +208,7 @@ def register(ctx: Context) -> dict[str, Any]:
     phone = phone_from_body(data.get("phone"))
     email = _email(data.get("email"))
     if store.member_by_phone(phone) is not None:
-        raise conflict("phone", "A member with this phone number already exists.")
+        raise _phone_taken(ctx)
     _check_email_free(store, email, None)
     member = Member(
         id=_new_member_id(),
@@ -222,6 +238,13 @@ def register(ctx: Context) -> dict[str, Any]:
     return render.member(store, member)
 
 
+def _phone_taken(ctx: Context) -> ApiProblem:
+    message = "A member with this phone number already exists."
+    if ctx.settings.members.duplicate_phone_status == 400:
+        return field_error("phone", message)
+    return conflict("phone", message)
+
+
 def _send_enroll_link(ctx: Context, member: Member) -> None:
     if not member.activation_token:
         member.activation_token = secrets.token_urlsafe(16)
@@ -229,7 +252,8 @@ def _send_enroll_link(ctx: Context, member: Member) -> None:
     ctx.send(
         "enroll_link",
         member.phone.e164,
-        f"{ctx.store.store_name}: finish joining our loyalty club here: {link}",
+        f"{ctx.store.store_name}: you are invited to join our loyalty club. Finish joining "
+        f"here: {link} (If you did not ask to join, ignore this message.)",
         member_id=member.id,
     )
 
@@ -242,6 +266,8 @@ def enroll(ctx: Context) -> dict[str, Any]:
     check_department(store, department_id, "department_id")
     existing = store.member_by_phone(phone)
     if existing is not None:
+        if existing.consent.gdpr_accepted and ctx.settings.members.enroll_existing == "refuse":
+            raise _phone_taken(ctx)
         if not existing.consent.gdpr_accepted:
             if department_id not in existing.department_ids:
                 existing.department_ids.append(department_id)
@@ -278,21 +304,28 @@ def get_member(ctx: Context) -> dict[str, Any]:
 def update_member(ctx: Context) -> dict[str, Any]:
     data, store = ctx.json_object(), ctx.store
     member = ctx.member()
+    replace = ctx.settings.members.updates == "replace"
     # Validate everything before changing anything.
-    email = _email(data.get("email")) if "email" in data else member.email
+    email = _email(data.get("email")) if replace or "email" in data else member.email
     _check_email_free(store, email, member.id)
     identifiers = (
         _identifiers(store, data.get("additional_identifiers"), member.id)
-        if "additional_identifiers" in data
+        if replace or "additional_identifiers" in data
         else member.additional_identifiers
     )
     departments = (
         _departments(store, data.get("department_ids"))
-        if "department_ids" in data
+        if replace or "department_ids" in data
         else member.department_ids
     )
     answers = parse_segments(store, data.get("segments"))
+    consent = data.get("consent")
 
+    if replace:  # what was not sent is cleared
+        data = {**dict.fromkeys(REPLACED_FIELDS), **data}
+        member.segments = {}
+        given = consent if isinstance(consent, dict) else {}
+        consent = {flag: bool(given.get(flag)) for flag in CONSENT_FLAGS}
     for name in ("first_name", "last_name", "gender", "origin"):
         if name in data:
             setattr(member, name, data[name])
@@ -305,7 +338,7 @@ def update_member(ctx: Context) -> dict[str, Any]:
     member.additional_identifiers = identifiers
     member.department_ids = departments
     _apply_segments(member, answers)
-    _set_consent(ctx, member, data.get("consent"), data.get("origin"))
+    _set_consent(ctx, member, consent, data.get("origin"))
     return render.member(store, member)
 
 

@@ -2,7 +2,10 @@
 
 A rule matches a transaction line by product id (the line's ``product.external_id``, ``sku`` or
 ``gtin.code``), by id prefix, or by category id (``product.category.external_id``). Batches hold
-at most 100 items. Adding a rule that already exists is a 409 naming the item.
+at most 100 items. What the contract leaves open follows
+:class:`~django_diller.sandbox.state.NonEligibleOptions`: adding a rule that already exists is a
+409 (or a 400) naming the item; the add answers with the created items (or an empty list); an
+unknown id in an update is refused (or a 404) and in a delete a 404 (or refused).
 """
 
 from __future__ import annotations
@@ -80,7 +83,8 @@ def add_batch(ctx: Context) -> list[dict[str, Any]]:
         key = _key(item)
         if key in existing or key in seen:
             message = "This product rule already exists."
-            raise ApiProblem(409, message, errors={f"[{index}]": [message]})
+            status = ctx.settings.non_eligible.duplicate_status
+            raise ApiProblem(status, message, errors={f"[{index}]": [message]})
         seen.add(key)
     created = []
     for item in items:
@@ -96,7 +100,7 @@ def add_batch(ctx: Context) -> list[dict[str, Any]]:
         ctx.store.non_eligible[rule.id] = rule
         ctx.store.next_non_eligible_id += 1
         created.append(render.non_eligible(rule))
-    return created
+    return created if ctx.settings.non_eligible.add_answer == "created" else []
 
 
 def get_page(ctx: Context) -> dict[str, Any]:
@@ -126,6 +130,8 @@ def update_batch(ctx: Context) -> dict[str, Any]:
         raise bad_request("Every item needs its id.", missing)
     unknown = [item["id"] for item in items if item["id"] not in ctx.store.non_eligible]
     if unknown:
+        if ctx.settings.non_eligible.update_unknown == "not_found":
+            raise not_found(f"Non-eligible product(s) not found: {unknown}.")
         return render.action(False, f"Non-eligible product(s) not found: {unknown}.")
     for item in items:
         rule = ctx.store.non_eligible[item["id"]]
@@ -138,6 +144,8 @@ def update_batch(ctx: Context) -> dict[str, Any]:
 def delete(ctx: Context) -> dict[str, Any]:
     rule_id = ctx.path["nonEligibleProductId"]
     if ctx.store.non_eligible.pop(rule_id, None) is None:
+        if ctx.settings.non_eligible.delete_unknown == "refused":
+            return render.action(False, f"Non-eligible product {rule_id} not found.")
         raise not_found(f"Non-eligible product {rule_id} not found.")
     return render.action(True, f"Non-eligible product {rule_id} deleted.")
 

@@ -1,7 +1,8 @@
 """One-time codes: login by SMS code, and changing a member's phone.
 
-A code is a 6-digit int, valid 5 minutes (by the sandbox clock) and usable once. Five wrong
-tries void it. Asking again replaces the previous code.
+A code is an int of ``MemberOptions.otp_digits`` digits (6 unless set; never a leading zero,
+so the number texted and the int are the same digits), valid 5 minutes (by the sandbox clock)
+and usable once. Five wrong tries void it. Asking again replaces the previous code.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from .base import Context, Handler, phone_from_body
 Purpose = Literal["login", "reset_phone"]
 
 
-def _new_code() -> int:
-    return 100_000 + secrets.randbelow(900_000)
+def _new_code(digits: int) -> int:
+    lowest = 10 ** (digits - 1)
+    return lowest + secrets.randbelow(9 * lowest)
 
 
 def _issue(ctx: Context, member: Member, purpose: Purpose, **extra: Any) -> OtpCode:
-    otp = OtpCode(member.id, purpose, _new_code(), ctx.now + OTP_LIFETIME, **extra)
+    code = _new_code(ctx.settings.members.otp_digits)
+    otp = OtpCode(member.id, purpose, code, ctx.now + OTP_LIFETIME, **extra)
     ctx.store.otp_codes[(member.id, purpose)] = otp
     return otp
 

@@ -14,7 +14,7 @@ from typing import Any
 from .. import render
 from ..problems import not_found
 from ..state import Reservation, StampCard
-from .base import Context, Handler, external_transaction_id
+from .base import Context, Handler, external_transaction_id, refuse
 
 STAMPS_RESERVED_ELSEWHERE = "Stamp card is reserved by another transaction."
 
@@ -69,7 +69,7 @@ def reserve(ctx: Context) -> dict[str, Any]:
     transaction_id = external_transaction_id(ctx)
     reason = refusal(card, member.id, ctx.now, transaction_id)
     if reason is not None:
-        return render.action(False, reason)
+        return refuse(ctx, "stampId", reason)
     card.reservations[member.id] = Reservation(
         transaction_id, ctx.now, data.get("channel"), data.get("external_product_id")
     )

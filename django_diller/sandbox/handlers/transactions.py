@@ -2,11 +2,20 @@
 
 Idempotency
     ``external_id`` is unique per store. A second ``createTransaction`` with an ``external_id``
-    that already exists (even a cancelled one) is NOT applied again and answers HTTP 200
-    ``{"is_ok": false, "details": "Duplicate external_id: a transaction with this external_id
-    already exists."}``. Clients treat that answer as "already received", which makes a retry
-    after a timeout or dropped connection safe. Refunds are idempotent the same way on their own
-    ``external_id`` when one is given.
+    that already exists (even a cancelled one) is NOT applied again. Refunds are idempotent the
+    same way on their own ``external_id`` when one is given, and a second cancel of a transaction
+    changes nothing. How that is answered is the sandbox's ``duplicate_answer`` setting, since
+    the contract allows any of them:
+
+    * ``"200-text"`` (default): HTTP 200 ``{"is_ok": false, "details": "Duplicate external_id:
+      a transaction with this external_id already exists."}`` (a cancel: "Transaction … is
+      already cancelled.");
+    * ``"409"``: HTTP 409 Conflict problem details with that text as ``detail``;
+    * ``"400-problem"``: HTTP 400 problem details whose ``errors`` name the id
+      (``external_id``, or ``externalTransactionId`` for a cancel).
+
+    Clients treat each as "already received", which makes a retry after a timeout or dropped
+    connection safe.
 
 All or nothing
     A transaction is checked completely before anything changes: the member must have accepted
@@ -21,7 +30,9 @@ Effects
       take points back.
     * Coupons (top level and per line, deduplicated): ``times_redeemed += 1``, reservation ended.
     * Stamp cards (top level and per line; the obsolete ``stamp_card_ids`` count as one
-      ``collected`` each): all ``collected`` reports are applied before ``deducted`` ones, so a
+      ``collected`` each). Reported at both levels, as Diller's own modules send them, the top
+      level sums up the lines: per card and action the larger of the two counts is applied, so
+      no stamp counts twice. All ``collected`` reports are applied before ``deducted`` ones, so a
       purchase can both earn the last stamp and take the reward. A threshold card earns one stamp
       per transaction whose total reaches ``threshold_amount``, whatever the count. A deduction on
       a non-restartable card completes it (it is no longer listed for the member).
@@ -43,7 +54,7 @@ from ..loyalty import change_points, points_for
 from ..problems import field_error, not_found
 from ..state import Refund, StampCard, StampChange, Store, Transaction
 from . import coupons, stamps
-from .base import Context, Handler, check_department, required_text
+from .base import Context, Handler, answer_no, check_department, required_text
 from .non_eligible import is_non_eligible
 
 DUPLICATE = "Duplicate external_id: a transaction with this external_id already exists."
@@ -54,6 +65,12 @@ COLLECTED, DEDUCTED = "collected", "deducted"
 
 class Refusal(Exception):
     """A business refusal found while checking a transaction."""
+
+
+def already_have(ctx: Context, field: str, detail: str) -> dict[str, Any]:
+    """The answer to a write the store already has, in the configured ``duplicate_answer``
+    style; ``field`` is the wire name of the id that says so."""
+    return answer_no(ctx.settings.duplicate_answer, field, detail)
 
 
 def _amount(data: dict[str, Any], name: str) -> Decimal:
@@ -73,15 +90,41 @@ def _coupon_codes(data: dict[str, Any]) -> list[str]:
     return list(unique.values())
 
 
-def _stamp_reports(data: dict[str, Any]) -> list[dict[str, Any]]:
-    reports: list[dict[str, Any]] = []
-    for holder in [data, *(data.get("details") or [])]:
-        reports.extend(holder.get("stamp_cards") or [])
-        reports.extend(
+def _reports_of(holder: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        *(holder.get("stamp_cards") or []),
+        *(
             {"stamp_card_id": card_id, "action": COLLECTED, "count": 1}
             for card_id in holder.get("stamp_card_ids") or []
-        )
-    return reports
+        ),
+    ]
+
+
+def _counts(reports: list[dict[str, Any]]) -> dict[tuple[Any, str], int] | None:
+    """Stamps per card and action; None when a report is malformed (the checks refuse it)."""
+    counts: dict[tuple[Any, str], int] = defaultdict(int)
+    for report in reports:
+        count = report.get("count")
+        count = 1 if count is None else count
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            return None
+        action = str(report.get("action") or "").strip().lower()
+        counts[report.get("stamp_card_id"), action] += count
+    return counts
+
+
+def _stamp_reports(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stamps a transaction reports; on both levels, the top level sums up the lines."""
+    top = _reports_of(data)
+    lines = [report for detail in data.get("details") or [] for report in _reports_of(detail)]
+    top_counts, line_counts = _counts(top), _counts(lines)
+    if not top or not lines or top_counts is None or line_counts is None:
+        return top + lines
+    merged = []
+    for card_id, action in dict.fromkeys([*top_counts, *line_counts]):
+        count = max(top_counts[card_id, action], line_counts[card_id, action])
+        merged.append({"stamp_card_id": card_id, "action": action, "count": count})
+    return merged
 
 
 def _line_total(detail: dict[str, Any]) -> Decimal:
@@ -157,7 +200,7 @@ def create(ctx: Context) -> dict[str, Any]:
     check_department(store, data.get("department_id"), "department_id")
     check_department(store, (data.get("origin") or {}).get("department_id"), "origin.department_id")
     if external_id in store.transactions:
-        return render.action(False, DUPLICATE)
+        return already_have(ctx, "external_id", DUPLICATE)
     if not member.consent.gdpr_accepted:
         return render.action(False, NO_GDPR)
     currency = data.get("currency")
@@ -214,7 +257,9 @@ def cancel(ctx: Context) -> dict[str, Any]:
     if transaction is None:
         raise not_found(f"Transaction {external_id!r} not found.")
     if transaction.is_cancelled:
-        return render.action(False, f"Transaction {external_id} is already cancelled.")
+        return already_have(
+            ctx, "externalTransactionId", f"Transaction {external_id} is already cancelled."
+        )
     member = store.members.get(transaction.member_id)
     reversed_points = 0
     if member is not None:
@@ -252,7 +297,7 @@ def refund(ctx: Context) -> dict[str, Any]:
     total = _amount(data, "total")
     refund_id = data.get("external_id")
     if refund_id and any(r.external_id == refund_id for r in store.refunds):
-        return render.action(False, DUPLICATE_REFUND)
+        return already_have(ctx, "external_id", DUPLICATE_REFUND)
     if original.is_cancelled:
         return render.action(False, f"Transaction {original_id} is cancelled.")
     if total <= 0:

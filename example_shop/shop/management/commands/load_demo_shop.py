@@ -3,6 +3,14 @@
 Idempotent: every object is looked up by a natural key (product class slug, category name,
 product UPC, partner name, stock record SKU, country code, e-mail address) and updated in place,
 so running it again changes nothing but resets the demo passwords, prices and stock levels.
+
+Gift cards are not eligible for loyalty out of the box: their product class carries the
+plugin's mark, so they take no coupon or stamp, and the plugin puts them on Diller's
+non-eligible list (no points at the tills either).
+
+The payment and shipping event types the shop's ``DILLER`` settings act on (``SEND_ON_*`` and
+``RETURN_ON_*``: "Settled" and "Refunded" by default) are created too, so that staff can record
+a payment or a partial return in Oscar's dashboard without making the types by hand.
 """
 
 from __future__ import annotations
@@ -15,11 +23,15 @@ from django.db import transaction
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_model
 
-from example_shop.demo_catalogue import DEMO_PRODUCTS, DemoProduct
+from django_diller.conf import app_settings
+from django_diller.contrib.oscar.models import NonEligibleMark
+from example_shop.demo_catalogue import DEMO_PRODUCTS, NOT_ELIGIBLE_FOR_LOYALTY, DemoProduct
 from example_shop.shop.vat import VAT_RATE_BY_PRODUCT_CLASS
 
 Country = get_model("address", "Country")
 Partner = get_model("partner", "Partner")
+PaymentEventType = get_model("order", "PaymentEventType")
+ShippingEventType = get_model("order", "ShippingEventType")
 Product = get_model("catalogue", "Product")
 ProductCategory = get_model("catalogue", "ProductCategory")
 ProductClass = get_model("catalogue", "ProductClass")
@@ -71,6 +83,9 @@ class Command(BaseCommand):
         partner, _created = Partner.objects.get_or_create(name=PARTNER_NAME)
         for item in DEMO_PRODUCTS:
             self.load_product(item, product_classes, partner)
+        for slug in NOT_ELIGIBLE_FOR_LOYALTY:
+            NonEligibleMark.objects.get_or_create(product_class=product_classes[slug])
+        self.load_event_types()
         users = [self.load_user(*user) for user in DEMO_USERS]
 
         self.stdout.write(
@@ -103,6 +118,13 @@ class Command(BaseCommand):
                     "is_shipping_country": True,
                 },
             )
+
+    def load_event_types(self) -> None:
+        payment = [*app_settings.SEND_ON_PAYMENT_EVENTS, *app_settings.RETURN_ON_PAYMENT_EVENTS]
+        for name in dict.fromkeys(payment):
+            PaymentEventType.objects.get_or_create(name=name)
+        for name in dict.fromkeys(app_settings.RETURN_ON_SHIPPING_EVENTS):
+            ShippingEventType.objects.get_or_create(name=name)
 
     def load_product_classes(self) -> dict:
         classes = {}

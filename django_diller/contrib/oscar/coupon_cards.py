@@ -1,0 +1,230 @@
+"""The member's coupons as the coupon step and the basket show them, and why a ticked coupon
+gives nothing.
+
+A coupon the shopper ticked (a product coupon left ticked, a whole-purchase coupon chosen) that
+the discount plan refused is never dropped without a word: :func:`refusal_notes` gives the
+reason in the shopper's language, from the engine's :class:`~django_diller.discounts.Refusal`
+and what the plan did with the basket's items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ...adapter import get_adapter
+from ...api import models as wire
+from ...discounts import DiscountPlan, Refusal, RefusalReason
+from ...models import BasketLoyalty
+
+
+@dataclass(frozen=True)
+class BasketItem:
+    """A basket line as the reasons need it."""
+
+    line_id: str
+    product_id: str  # the product's external id at Diller
+    title: str
+    eligible: bool
+
+
+@dataclass(frozen=True)
+class CouponCard:
+    """One coupon on the step: what it is worth, until when, on what, and what it does here."""
+
+    code: str
+    title: str
+    description: str
+    discount_type: str  # "Percentage", "Fixed", "FreeShipping" or "NotDefined"
+    value: Decimal
+    valid_to: datetime | None
+    product_coupon: bool  # names products (applies by itself); otherwise the whole purchase
+    applies_to: tuple[str, ...]  # the basket's products it names
+    ticked: bool
+    used: bool  # gives a discount (or free shipping) on this basket
+    reason: str  # why a ticked coupon gives nothing; "" otherwise
+    # A product coupon for products the basket does not hold: said quietly (it was never the
+    # shopper's choice, and applies by itself once they are added).
+    quiet_reason: bool = False
+
+    @property
+    def free_shipping(self) -> bool:
+        return self.discount_type == wire.CouponDiscountType.FreeShipping
+
+
+@dataclass(frozen=True)
+class RefusalNote:
+    code: str
+    title: str
+    reason: str
+    product_coupon: bool
+    no_matching_products: bool
+
+
+def basket_items(basket) -> list[BasketItem]:
+    adapter = get_adapter()
+    return [
+        BasketItem(
+            line_id=str(line.pk),
+            product_id=adapter.product_external_id(line.product),
+            title=line.product.get_title() if line.product is not None else "",
+            eligible=adapter.line_is_eligible(line),
+        )
+        for line in basket.all_lines()
+    ]
+
+
+def snapshot_coupons(loyalty: BasketLoyalty) -> list[wire.MemberCouponResponse]:
+    return [wire.MemberCouponResponse.model_validate(data) for data in loyalty.coupons]
+
+
+def is_ticked(coupon: wire.MemberCouponResponse, loyalty: BasketLoyalty) -> bool:
+    """Product coupons are ticked unless the shopper unticked them; whole-purchase coupons only
+    when the shopper ticked them."""
+    if coupon.product_ids:
+        return coupon.code not in loyalty.declined_codes
+    return coupon.code in loyalty.chosen_codes
+
+
+def ticked_codes(loyalty: BasketLoyalty) -> set[str]:
+    return {c.code for c in snapshot_coupons(loyalty) if is_ticked(c, loyalty)}
+
+
+def _titles(names: Iterable[str]) -> str:
+    """“A”, “B” and “C”, with the shopper's word for "and"."""
+    return str(get_text_list([f"“{name}”" for name in names], _("and")))
+
+
+def _nothing_left(
+    coupon: wire.MemberCouponResponse,
+    plan: DiscountPlan,
+    items: list[BasketItem],
+    titles: dict[str, str],
+) -> str:
+    """Why a coupon found nothing left to discount: another coupon or free-shipping coupon took
+    it, the shop's offers or a stamp card already discounted it, or nothing may take one."""
+    if coupon.discount_type == wire.CouponDiscountType.FreeShipping:
+        other = plan.shipping_coupon or ""
+        return _("Only one free-shipping coupon can be used per order, and %(other)s is used.") % {
+            "other": _titles([titles.get(other, other)])
+        }
+    wanted = set(coupon.product_ids)
+    matching = {
+        item.line_id
+        for item in items
+        if item.eligible and (not wanted or item.product_id in wanted)
+    }
+    if not matching:
+        return _("Nothing in your basket can take a coupon discount (gift cards, for example).")
+    others = sorted(
+        {
+            d.reference
+            for d in plan.line_discounts
+            if d.source == "coupon" and d.line_id in matching and d.reference != coupon.code
+        }
+    )
+    if others:
+        return ngettext(
+            "It can't be combined with %(others)s, which already discounts the same items.",
+            "It can't be combined with %(others)s, which already discount the same items.",
+            len(others),
+        ) % {"others": _titles(titles.get(code, code) for code in others)}
+    return _(
+        "The items it applies to are already discounted, and discounts are not added on top "
+        "of each other."
+    )
+
+
+def explain(
+    refusal: Refusal,
+    coupon: wire.MemberCouponResponse,
+    plan: DiscountPlan,
+    items: list[BasketItem],
+    titles: dict[str, str],
+) -> str:
+    """The shopper's sentence for the engine's reason."""
+    reason = refusal.reason
+    if reason == RefusalReason.NOTHING_LEFT_TO_DISCOUNT:
+        return _nothing_left(coupon, plan, items, titles)
+    if reason == RefusalReason.NOT_YET_VALID and coupon.valid_from is not None:
+        when = date_format(timezone.localtime(coupon.valid_from), "DATE_FORMAT")
+        return _("This coupon can be used from %(date)s.") % {"date": when}
+    sentences = {
+        RefusalReason.EXPIRED: _("This coupon has expired."),
+        RefusalReason.USED_UP: _("This coupon has been used up."),
+        RefusalReason.NO_MATCHING_PRODUCTS: _(
+            "None of the products it applies to is in your basket."
+        ),
+        RefusalReason.NO_SHIPPING_CHARGE: _("This order has no shipping charge to take off."),
+        RefusalReason.UNSUPPORTED: _("This coupon can't be used in the web shop."),
+    }
+    return sentences.get(reason, _("This coupon gives nothing on this basket."))
+
+
+def refusal_notes(basket, plan: DiscountPlan | None, loyalty: BasketLoyalty | None):
+    """code -> :class:`RefusalNote` for each ticked coupon the plan refused."""
+    if plan is None or loyalty is None or not plan.refused:
+        return {}
+    coupons = {c.code: c for c in snapshot_coupons(loyalty)}
+    titles = {code: c.title or code for code, c in coupons.items()}
+    items = basket_items(basket)
+    notes = {}
+    for refusal in plan.refused:
+        coupon = coupons.get(refusal.code)
+        if coupon is None or refusal.reason == RefusalReason.NOT_CHOSEN:
+            continue
+        if not is_ticked(coupon, loyalty):
+            continue
+        notes[coupon.code] = RefusalNote(
+            code=coupon.code,
+            title=titles[coupon.code],
+            reason=explain(refusal, coupon, plan, items, titles),
+            product_coupon=bool(coupon.product_ids),
+            no_matching_products=refusal.reason == RefusalReason.NO_MATCHING_PRODUCTS,
+        )
+    return notes
+
+
+def basket_notes(basket, plan: DiscountPlan | None, loyalty: BasketLoyalty | None):
+    """The notes the basket page shows: chosen coupons, and product coupons whose products are
+    in the basket. A product coupon for products the basket does not hold was never the
+    shopper's choice (it applies by itself when they are added), so it is not mentioned."""
+    notes = refusal_notes(basket, plan, loyalty).values()
+    return [n for n in notes if not (n.product_coupon and n.no_matching_products)]
+
+
+def coupon_cards(basket, plan: DiscountPlan | None, loyalty: BasketLoyalty) -> list[CouponCard]:
+    """The snapshot's coupons as cards, in Diller's order."""
+    items = basket_items(basket)
+    notes = refusal_notes(basket, plan, loyalty)
+    used = set(plan.applied_codes) if plan is not None else set()
+    cards = []
+    for coupon in snapshot_coupons(loyalty):
+        wanted = set(coupon.product_ids)
+        names = dict.fromkeys(item.title for item in items if item.product_id in wanted)
+        note = notes.get(coupon.code)
+        cards.append(
+            CouponCard(
+                code=coupon.code,
+                title=coupon.title,
+                description=coupon.description or "",
+                discount_type=str(coupon.discount_type or wire.CouponDiscountType.NotDefined),
+                value=coupon.discount_value or Decimal(0),
+                valid_to=coupon.valid_to,
+                product_coupon=bool(wanted),
+                applies_to=tuple(names),
+                ticked=is_ticked(coupon, loyalty),
+                used=coupon.code in used,
+                reason=note.reason if note else "",
+                quiet_reason=bool(note and note.product_coupon and note.no_matching_products),
+            )
+        )
+    return cards

@@ -1,0 +1,32 @@
+"""The club's own page, at the root of the loyalty URLs: what members get, and the way in.
+
+Everything it shows about the store comes through the caches of
+:mod:`~django_diller.services.club`; when Diller can't be reached the page is still shown,
+without figures.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from ..services.club import club_facts, link_of, warm_for_member
+from .members import account_links
+
+
+@require_GET
+def landing(request: HttpRequest) -> HttpResponse:
+    """The club: the store's name, what members get, its privacy policy, and a Join button
+    (visitors without a shop account are asked to log in or register first, as the join page
+    does), or "My loyalty" with the points for a linked member."""
+    link = link_of(request.user)
+    context: dict[str, object] = {
+        "facts": club_facts(),
+        "link": link,
+        "summary": warm_for_member(link) if link is not None else None,
+    }
+    if not request.user.is_authenticated:
+        context.update(account_links(reverse("diller:join")))
+    return render(request, "django_diller/club/landing.html", context)
