@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_ADDR ?= 127.0.0.1:8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test lint format sandbox messages benchmarks screenshots clean
+.PHONY: demo test lint format sandbox messages benchmarks benchmarks-smoke screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,7 @@ test: $(STAMP)
 		DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -m postgres tests/concurrency tests/workers; \
 	else echo "PostgreSQL is not running: the concurrency tests are skipped"; fi
 	$(VENV)/bin/pytest -m "not postgres"
+	$(MAKE) benchmarks-smoke
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -47,6 +48,16 @@ benchmarks: $(STAMP)
 	$(PY) benchmarks/discount_engine.py
 	$(PY) benchmarks/checkout_overhead.py
 	$(PY) benchmarks/outbox_throughput.py
+
+# Every benchmark at a tiny size, so that none breaks unnoticed (it fails when a script breaks,
+# never on a time). The outbox benchmark needs PostgreSQL, like the concurrency tests.
+benchmarks-smoke: $(STAMP)
+	$(PY) benchmarks/token_stampede.py --processes 2 --calls 20
+	$(PY) benchmarks/discount_engine.py --lines 20 --coupons 3 --cards 2 --repeat 3
+	$(PY) benchmarks/checkout_overhead.py --runs 1
+	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
+		$(PY) benchmarks/outbox_throughput.py --rows 20 --concurrency 1; \
+	else echo "PostgreSQL is not running: the outbox benchmark is skipped"; fi
 
 screenshots: $(STAMP)
 	E2E_SCREENSHOTS=1 $(VENV)/bin/pytest tests/e2e -q

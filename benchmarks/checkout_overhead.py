@@ -124,11 +124,14 @@ class Checkout:
     def run(self) -> dict[str, tuple[float, list, int]]:
         from django.urls import reverse
 
+        from django_diller.models import CouponClaim
         from django_diller.services.wallet import forget_wallet
 
         self.result: dict[str, tuple[float, list, int]] = {}
         latency = self.sandbox.faults.latency
         self.sandbox.reset()  # back to the seed; also clears the faults
+        # The seed gives the stamp reward back; the previous order's claims must go with it.
+        CouponClaim.objects.all().delete()
         self.sandbox.faults.latency = latency
         forget_wallet("member-demo")
 

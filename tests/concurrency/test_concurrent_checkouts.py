@@ -131,7 +131,10 @@ def test_twenty_concurrent_checkouts_one_single_use_coupon(member):
     refused = [b for b, location in outcomes.items() if location == reverse("checkout:preview")]
     assert (len(placed), len(refused)) == (1, CHECKOUTS - 1)
     for basket_id in refused:  # refused by the claim: nothing else went wrong
-        assert said[basket_id] == ["The coupon ONCE100 is already used by another order."]
+        assert said[basket_id] == [
+            "The coupon ONCE100 is already used by another order.",
+            "Nothing was charged. The new total is NOK128.00.",  # the tea and its shipping
+        ]
     (order,) = Order.objects.all()
     assert order.total_discount_incl_tax == D("79.00")  # ONCE100, capped at the tea's price
     assert order.basket_id == placed[0]
@@ -144,7 +147,10 @@ def test_two_concurrent_checkouts_one_stamp_card_reward(member):
     placed = [b for b, location in outcomes.items() if location == reverse("checkout:thank-you")]
     refused = [b for b, location in outcomes.items() if location == reverse("checkout:preview")]
     assert (len(placed), len(refused)) == (1, 1)
-    assert said[refused[0]] == ["A stamp-card reward is already used by another order."]
+    assert said[refused[0]] == [
+        "A stamp-card reward is already used by another order.",
+        "Nothing was charged. The new total is NOK427.00.",  # both espressos, and shipping
+    ]
     (order,) = Order.objects.all()
     assert order.total_discount_incl_tax == D("189.00")  # one free espresso, given once
     assert order.basket_id == placed[0]

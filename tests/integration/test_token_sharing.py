@@ -2,7 +2,7 @@
 
 import pytest
 
-from benchmarks.token_stampede import run
+from tests.integration.token_stampede import run
 from tests.support import redis_url_or_skip
 
 pytestmark = pytest.mark.slow

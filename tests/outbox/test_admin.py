@@ -215,8 +215,6 @@ def test_retry_starts_a_delivery_task_per_row(monkeypatch):
 def test_retry_delivers_through_celery_once_committed(
     staff_client, handler, django_capture_on_commit_callbacks
 ):
-    if not hasattr(tasks, "deliver_outbox_entry"):
-        pytest.skip("django_diller.tasks.deliver_outbox_entry is not written yet")
     sent, _ = handler
     dead = row("100001", State.DEAD, attempts=8)
     with django_capture_on_commit_callbacks(execute=True):

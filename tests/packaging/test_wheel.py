@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+import django_diller
+
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = "django_diller"
 # Environment variables that could make a subprocess find the repository or another set-up.
@@ -88,7 +90,7 @@ def installed(tmp_path_factory) -> Installed:
     env = clean_env()
     # Build from a copy, so that the build leaves nothing in the repository.
     source = work / "source"
-    for name in [*package_files(), "pyproject.toml", "README.md"]:
+    for name in [*package_files(), "pyproject.toml", "README.md", "LICENSE"]:
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, source / name)
     pip("wheel", "--no-deps", "--wheel-dir", str(work / "dist"), str(source), env=env)
@@ -117,6 +119,27 @@ def test_the_wheel_holds_every_file_of_the_package(installed):
     expected = package_files()
     assert any(not name.endswith(".py") for name in expected)
     assert sorted(expected - recorded) == []
+
+
+def test_the_wheel_carries_the_license_and_the_packages_version(installed):
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        names = wheel.namelist()
+        metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        headers = wheel.read(metadata).decode().partition("\n\n")[0].splitlines()
+        (license_file,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+        assert wheel.read(license_file) == (REPO / "LICENSE").read_bytes()
+    assert f"Version: {django_diller.__version__}" in headers
+    assert "License-Expression: MIT" in headers
+
+
+def test_the_installed_metadata_gives_the_packages_version(installed):
+    done = installed.run(
+        "-c",
+        f"import importlib.metadata as m, {PACKAGE}; "
+        f"print(m.version('django-diller'), {PACKAGE}.__version__)",
+    )
+    installed_version, package_version = done.stdout.split()
+    assert installed_version == package_version == django_diller.__version__
 
 
 def test_the_shop_imports_the_installed_copy_not_the_repository(installed):
