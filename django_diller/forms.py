@@ -22,7 +22,7 @@ from .api.errors import DillerValidationError
 from .countries import country_choices
 from .models import Consent
 from .phones import InvalidPhoneNumber, country_of_culture, parse_phone
-from .services.members import Profile, segment_answers_of
+from .services.members import Profile, birth_date_of, segment_answers_of
 from .setup import safe_link
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -401,7 +401,7 @@ def initial_from_member(
         "first_name": member.first_name or "",
         "last_name": member.last_name or "",
         "email": member.email or "",
-        "birth_date": member.birth_date.date() if member.birth_date else None,
+        "birth_date": birth_date_of(member.birth_date),
         "gender": member.gender.value if member.gender else "",
         "street": address.street or "",
         "zip_code": address.zip_code or "",

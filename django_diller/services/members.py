@@ -69,7 +69,7 @@ from ..models import (
 from ..phones import PhoneNumber
 from ..signals import member_joined, member_left, member_updated
 from . import invitations, limits
-from .connection import current_department_id, current_store_id, get_client
+from .connection import current_department_id, current_store_id, get_client, store_time_zone
 from .limits import client_ip
 from .store import membership_levels, store_details
 
@@ -151,6 +151,29 @@ class JoinNotConfigured(MemberServiceError):
 # plain values ------------------------------------------------------------------------------
 
 
+def birth_datetime(day: date | None) -> datetime | None:
+    """A birth date as Diller's date-time: midnight UTC of that day."""
+    if day is None:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def birth_date_of(moment: datetime | None) -> date | None:
+    """The day a birth date-time from Diller means.
+
+    Midnight UTC is that day (as the shop writes it). Anything else was written as a local
+    midnight somewhere (a naive date read in the store's zone, another system's local time):
+    its day in the store's time zone. Reading it this way and writing midnight UTC back keeps a
+    read-modify-write from moving a birthday by a day.
+    """
+    if moment is None:
+        return None
+    utc = moment.astimezone(UTC)
+    if (utc.hour, utc.minute, utc.second, utc.microsecond) == (0, 0, 0, 0):
+        return utc.date()
+    return moment.astimezone(store_time_zone()).date()
+
+
 @dataclass
 class Profile:
     """What the shopper typed, as plain values (the form builds it)."""
@@ -183,11 +206,7 @@ class Profile:
 
     def birth_datetime(self) -> datetime | None:
         """Diller wants a date-time: the birth date at midnight UTC."""
-        if self.birth_date is None:
-            return None
-        return datetime(
-            self.birth_date.year, self.birth_date.month, self.birth_date.day, tzinfo=UTC
-        )
+        return birth_datetime(self.birth_date)
 
     def to_json(self) -> dict[str, Any]:
         """The typed fields as JSON (a join invitation keeps them to prefill the activation
@@ -878,7 +897,7 @@ class MemberService:
         for name in ("first_name", "last_name", "email"):
             if (getattr(current, name) or "") != getattr(profile, name):
                 changed.add(name)
-        old_birth = current.birth_date.date() if current.birth_date else None
+        old_birth = birth_date_of(current.birth_date)
         if old_birth != profile.birth_date:
             changed.add("birth_date")
         old_gender = current.gender.value if current.gender else ""
@@ -1123,7 +1142,7 @@ class MemberService:
             "first_name": member.first_name,
             "last_name": member.last_name,
             "email": member.email,
-            "birth_date": member.birth_date,
+            "birth_date": birth_datetime(birth_date_of(member.birth_date)),
             "additional_identifiers": list(member.additional_identifiers),
             "gender": member.gender,
             "address": member.address,
