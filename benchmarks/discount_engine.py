@@ -1,7 +1,11 @@
 """Median time to plan the discounts of a 500-line basket with 20 coupons and 5 stamp cards.
 
     .venv/bin/python benchmarks/discount_engine.py [--lines 500] [--coupons 20] [--cards 5]
-        [--repeat 50]
+        [--repeat 50] [--curve]
+
+``--curve`` prints how the time grows: the median for 125, 250, 500 and 1,000 lines (with
+``--coupons`` coupons), then for 5, 10, 20 and 40 coupons (with ``--lines`` lines), each with
+its ratio to the one before (a linear engine stays at or under 2.0 per doubling).
 """
 
 from __future__ import annotations
@@ -21,11 +25,14 @@ from django_diller.discounts import (
     BasketLine,
     CouponOffer,
     DiscountKind,
+    DiscountPlan,
     StampCardOffer,
     plan_discounts,
 )
 
 KINDS = (DiscountKind.PERCENTAGE, DiscountKind.FIXED, DiscountKind.FREE_SHIPPING)
+CURVE_LINES = (125, 250, 500, 1000)
+CURVE_COUPONS = (5, 10, 20, 40)
 
 
 def make_basket(lines: int, coupons: int, cards: int, seed: int = 7):
@@ -64,20 +71,47 @@ def make_basket(lines: int, coupons: int, cards: int, seed: int = 7):
     return basket, offers, stamp_cards
 
 
+def timed(lines: int, coupons: int, cards: int, repeat: int) -> tuple[list[float], DiscountPlan]:
+    """Seconds per plan of the basket, ``repeat`` times, and the plan."""
+    basket, offers, stamp_cards = make_basket(lines, coupons, cards)
+    now = datetime.now(UTC)
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        plan = plan_discounts(basket, offers, stamp_cards, now=now, shipping_charge=Decimal(49))
+        timings.append(time.perf_counter() - started)
+    return timings, plan
+
+
+def print_curve(args: argparse.Namespace) -> None:
+    series = [
+        ("lines", [(n, args.coupons) for n in CURVE_LINES]),
+        ("coupons", [(args.lines, n) for n in CURVE_COUPONS]),
+    ]
+    for varied, sizes in series:
+        print(f"{'lines':>6} {'coupons':>8} {'cards':>6} {'median ms':>10} {'x previous':>11}")
+        previous = None
+        for lines, coupons in sizes:
+            timings, _ = timed(lines, coupons, args.cards, args.repeat)
+            ms = statistics.median(timings) * 1000
+            ratio = f"{ms / previous:.2f}" if previous else "-"
+            print(f"{lines:>6} {coupons:>8} {args.cards:>6} {ms:>10.2f} {ratio:>11}")
+            previous = ms
+        print(f"(varying {varied})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=500)
     parser.add_argument("--coupons", type=int, default=20)
     parser.add_argument("--cards", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--curve", action="store_true", help="print the time as sizes double")
     args = parser.parse_args()
-    basket, offers, stamp_cards = make_basket(args.lines, args.coupons, args.cards)
-    now = datetime.now(UTC)
-    timings = []
-    for _ in range(args.repeat):
-        started = time.perf_counter()
-        plan = plan_discounts(basket, offers, stamp_cards, now=now, shipping_charge=Decimal(49))
-        timings.append(time.perf_counter() - started)
+    if args.curve:
+        print_curve(args)
+        return
+    timings, plan = timed(args.lines, args.coupons, args.cards, args.repeat)
     print(f"lines x coupons x cards  {args.lines} x {args.coupons} x {args.cards}")
     print(f"plans timed              {args.repeat}")
     print(f"median ms per plan       {statistics.median(timings) * 1000:.2f}")

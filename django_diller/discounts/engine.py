@@ -30,15 +30,17 @@ The rules (Diller's guide, as implemented here):
 7. Prices, shop discounts and the shipping charge are rounded half-up to the currency's minor
    unit on the way in (a shop discount is at most its line's value), so every amount is made of
    whole minor units, no line is discounted below zero and every split adds up exactly. The
-   plan's amounts are in terms of these rounded prices.
+   plan's amounts are in terms of these rounded prices. The minor unit is a power of ten
+   (0.01, 1, ...).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from .model import (
     BasketLine,
@@ -52,37 +54,104 @@ from .model import (
     StampCardOffer,
     StampMovement,
 )
-from .rounding import CENT, allocate, round_money
+from .rounding import CENT, round_money
 
 ZERO = Decimal(0)
+ONE = Decimal(1)
 HUNDRED = Decimal(100)
 
+# How it is fast: amounts are counted in whole minor units (ints); the lines are indexed by
+# product; a coupon takes every free unit of its products, so each product is used up at most
+# once and the coupons' worth is kept up to date instead of being summed over the basket each
+# round. The plan's Decimals have the exponents plain Decimal sums of the rounded amounts have
+# (``_decimal`` rebuilds them), so a plan reads the same as the sums would give.
 
-@dataclass
+
 class _LineState:
-    line: BasketLine
-    free_units: int  # units no discount has touched yet
-    value_left: Decimal  # what the shop still charges for the line, minus loyalty discounts
+    """A line during planning. Amounts in minor units."""
 
-    def free_value(self) -> Decimal:
-        """What a coupon may discount on this line (never more than is still charged)."""
-        return min(self.line.unit_price * self.free_units, self.value_left)
+    __slots__ = ("free_units", "line", "price", "value_left")
+
+    def __init__(self, line: BasketLine, price: int, value_left: int, free_units: int) -> None:
+        self.line = line
+        self.price = price
+        self.free_units = free_units  # units no discount has touched yet
+        self.value_left = value_left  # what is still charged, minus loyalty discounts
+
+    def free_value_exponent(self) -> int:
+        """The exponent the line's free value has as a Decimal (its price's, or its charge's
+        when that is less): what a sum of free values is written with."""
+        price_exponent = _exponent(self.line.unit_price)
+        if self.price * self.free_units <= self.value_left:
+            return price_exponent
+        return min(price_exponent, _exponent(self.line.gross - self.line.shop_discount))
 
 
 @dataclass
 class _Work:
     lines: list[_LineState]
     minor_unit: Decimal
+    scale: int  # minor units per currency unit
     discounts: list[LineDiscount] = field(default_factory=list)
+    discounted: int = 0  # the discounts' total, in minor units
+    discount_exponent: int = 0  # the exponent of the discounts' total as a Decimal sum
     refused: list[Refusal] = field(default_factory=list)
     coupon_amounts: dict[str, Decimal] = field(default_factory=dict)
+    # product id -> positions (in basket order) of its eligible lines
+    by_product: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        by_product = self.by_product
+        for position, state in enumerate(self.lines):
+            if state.line.eligible:
+                if (positions := by_product.get(state.line.product_id)) is None:
+                    by_product[state.line.product_id] = [position]
+                else:
+                    positions.append(position)
+
+    def positions(self, product_ids: Iterable[str]) -> list[int]:
+        """Positions of the eligible lines of these products, in basket order."""
+        found: list[int] = []
+        for product_id in product_ids:
+            found.extend(self.by_product.get(product_id, ()))
+        found.sort()
+        return found
 
     def matching(self, product_ids: frozenset[str]) -> list[_LineState]:
-        return [
-            s
-            for s in self.lines
-            if s.line.eligible and (not product_ids or s.line.product_id in product_ids)
-        ]
+        """The eligible lines of these products (all eligible lines for none), in basket order."""
+        return [self.lines[p] for p in self.positions(product_ids or self.by_product)]
+
+    def units(self, amount: Decimal) -> int:
+        """A whole number of minor units as an int."""
+        return int(amount * self.scale)
+
+    def money(self, units: int) -> Decimal:
+        """Minor units as an amount with the minor unit's exponent (as rounding gives it)."""
+        return Decimal(units) * self.minor_unit
+
+    def record(self, discount: LineDiscount, units: int, exponent: int) -> None:
+        self.discounts.append(discount)
+        self.discounted += units
+        self.discount_exponent = min(self.discount_exponent, exponent)
+
+
+def _exponent(amount: Decimal) -> int:
+    return amount.as_tuple().exponent  # type: ignore[return-value]  # finite amounts only
+
+
+def _scale(minor_unit: Decimal) -> int:
+    """Minor units per currency unit; the minor unit must be a power of ten (0.01, 1, ...)."""
+    sign, digits, exponent = minor_unit.as_tuple()
+    if sign or digits != (1,) or not isinstance(exponent, int) or exponent > 0:
+        raise ValueError("the minor unit must be a power of ten, such as 0.01 or 1")
+    return 10**-exponent
+
+
+def _decimal(units: int, minor_exponent: int, exponent: int) -> Decimal:
+    """``units`` minor units written with ``exponent`` (a multiple of 10 ** exponent)."""
+    if exponent <= minor_exponent:
+        return Decimal(units * 10 ** (minor_exponent - exponent)).scaleb(exponent)
+    return Decimal(units // 10 ** (exponent - minor_exponent)).scaleb(exponent)
 
 
 def _in_minor_units(line: BasketLine, minor_unit: Decimal) -> BasketLine:
@@ -96,6 +165,27 @@ def _in_minor_units(line: BasketLine, minor_unit: Decimal) -> BasketLine:
     if price == line.unit_price and shop_discount == line.shop_discount:
         return line
     return replace(line, unit_price=price, shop_discount=shop_discount)
+
+
+def _states(
+    lines: Iterable[BasketLine], minor_unit: Decimal, scale: int
+) -> tuple[list[BasketLine], list[_LineState]]:
+    """The lines in minor units (see ``_in_minor_units``), and their planning states."""
+    rounded, states = [], []
+    for line in lines:
+        price = line.unit_price.quantize(minor_unit, rounding=ROUND_HALF_UP)
+        if line.shop_discount or line.shop_units is not None or price != line.unit_price:
+            line = _in_minor_units(line, minor_unit)
+            units = int(line.unit_price * scale)
+            value = units * line.quantity - int(line.shop_discount * scale)
+            free_units = line.free_units
+        else:  # the usual line: in whole minor units already, and no shop discount
+            units = int(price * scale)
+            value = units * line.quantity
+            free_units = line.quantity if line.eligible else 0
+        rounded.append(line)
+        states.append(_LineState(line, units, value, free_units))
+    return rounded, states
 
 
 def _validity(valid_from: datetime | None, valid_to: datetime | None, now: datetime):
@@ -118,16 +208,54 @@ def _coupon_problem(coupon: CouponOffer, now: datetime) -> RefusalReason | None:
     return None
 
 
+# Splitting -------------------------------------------------------------------------------------
+def _allocate(total: int, weights: Sequence[int], minor_unit: Decimal) -> list[int]:
+    """:func:`~.rounding.allocate` in minor units: ``total`` over positive ``weights`` in
+    proportion, largest remainder first, ties to the earlier weight.
+
+    Remainders are compared exactly, except among weights whose remainders are exactly equal:
+    there the order is the one of the remainders as 28-digit Decimal quotients give them
+    (which round repeating fractions at different places), so the split is the one
+    ``allocate`` gives to the cent.
+    """
+    weight_sum = sum(weights)
+    parts, remainders = [], []
+    for weight in weights:
+        part, remainder = divmod(total * weight, weight_sum)
+        parts.append(part)
+        remainders.append(remainder)
+    leftover = total - sum(parts)
+    if leftover == 0:
+        return parts
+    # largest remainder first; sorted() is stable, so equal remainders keep the weights' order
+    order = sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)
+    last = remainders[order[leftover - 1]]
+    if last and leftover < len(order) and remainders[order[leftover]] == last:
+        # a tie across the cut: these weights are ordered as Decimal quotients order them
+        group = [i for i in order if remainders[i] == last]
+        start = order.index(group[0])
+        total_money, sum_money = Decimal(total) * minor_unit, Decimal(weight_sum) * minor_unit
+
+        def decimal_order(index: int) -> tuple[Decimal, int]:
+            exact = total_money * (Decimal(weights[index]) * minor_unit) / sum_money
+            return Decimal(parts[index]) * minor_unit - exact, index
+
+        order[start : start + len(group)] = sorted(group, key=decimal_order)
+    for index in order[:leftover]:
+        parts[index] += 1
+    return parts
+
+
 # Stamp cards ---------------------------------------------------------------------------------
 def _freeable(state: _LineState) -> int:
     """Units of the line a stamp card may make free: untouched by any discount, paid for (a
     zero-priced unit such as a free sample is no reward), and still charged in full."""
-    price, units = state.line.unit_price, state.free_units
+    price, units = state.price, state.free_units
     if price <= 0 or units <= 0:
         return 0
     if state.value_left >= price * units:
         return units
-    return max(0, int(state.value_left // price))
+    return max(0, state.value_left // price)
 
 
 def _card_outcome(card: StampCardOffer, units: int, freeable: int) -> tuple[int, int, bool]:
@@ -168,7 +296,7 @@ def _dearest_free_units(states: list[_LineState], capacity: dict[str, int], rewa
     free_per_line: dict[str, int] = {}
     if rewards == 0:
         return free_per_line
-    for state in sorted(states, key=lambda s: (-s.line.unit_price, s.line.line_id)):
+    for state in sorted(states, key=lambda s: (-s.price, s.line.line_id)):
         if rewards == 0:
             break
         if take := min(rewards, capacity[state.line.line_id]):
@@ -189,7 +317,7 @@ def _stamps_per_line(
     fillers = collected - sum(stamps.values())
     others = [(s, s.line.quantity - free_per_line.get(s.line.line_id, 0)) for s in states]
     if fillers < sum(count for _, count in others):
-        others.sort(key=lambda pair: (pair[0].line.unit_price, pair[0].line.line_id))
+        others.sort(key=lambda pair: (pair[0].price, pair[0].line.line_id))
     for state, count in others:
         if fillers == 0:
             break
@@ -202,8 +330,11 @@ def _stamps_per_line(
 
 def _apply_standard_card(card: StampCardOffer, work: _Work):
     states = work.matching(card.product_ids) if card.product_ids else []
-    capacity = {s.line.line_id: _freeable(s) for s in states}
-    units = sum(s.line.quantity for s in states)
+    capacity: dict[str, int] = {}
+    units = 0
+    for state in states:
+        units += state.line.quantity
+        capacity[state.line.line_id] = _freeable(state)
     collected, rewards, unstamped_first = _card_outcome(card, units, sum(capacity.values()))
     free_per_line = _dearest_free_units(states, capacity, rewards)
     stamps_per_line = _stamps_per_line(states, free_per_line, collected, unstamped_first)
@@ -215,16 +346,16 @@ def _apply_standard_card(card: StampCardOffer, work: _Work):
         stamps = stamps_per_line.get(line_id, 0)
         if free:
             state.free_units -= free
-            state.value_left -= state.line.unit_price * free
-            work.discounts.append(
-                LineDiscount(
-                    line_id=line_id,
-                    source="stamp_card",
-                    reference=str(card.card_id),
-                    units=free,
-                    amount=state.line.unit_price * free,
-                )
+            state.value_left -= state.price * free
+            amount = state.line.unit_price * free
+            discount = LineDiscount(
+                line_id=line_id,
+                source="stamp_card",
+                reference=str(card.card_id),
+                units=free,
+                amount=amount,
             )
+            work.record(discount, state.price * free, _exponent(amount))
         if stamps or free:
             line_stamps.append(
                 LineStamps(line_id, card.card_id, stamps, free * card.required_stamps)
@@ -233,64 +364,158 @@ def _apply_standard_card(card: StampCardOffer, work: _Work):
     return StampMovement(card.card_id, collected, deducted, rewards), line_stamps
 
 
-def _threshold_stamps(
-    cards: list[StampCardOffer], lines: list[BasketLine], loyalty_discount: Decimal
-) -> list[StampMovement]:
+def _threshold_stamps(cards: list[StampCardOffer], work: _Work) -> list[StampMovement]:
     """One stamp per threshold card the eligible goods reach after every discount. Only
     eligible lines count (a gift card earns nothing); loyalty discounts are only ever on them."""
-    eligible_goods = (line.gross - line.shop_discount for line in lines if line.eligible)
-    paid = sum(eligible_goods, ZERO) - loyalty_discount
+    eligible_goods = (
+        work.units(s.line.gross - s.line.shop_discount) for s in work.lines if s.line.eligible
+    )
+    paid_units = sum(eligible_goods) - work.discounted
+    paid = work.money(paid_units)
     return [
         StampMovement(card.card_id, collected=1, deducted=0, rewards=0)
         for card in cards
-        if paid > 0 and paid >= (card.threshold_amount or ZERO)
+        if paid_units > 0 and paid >= (card.threshold_amount or ZERO)
     ]
 
 
 # Coupons ---------------------------------------------------------------------------------------
-def _coupon_value(coupon: CouponOffer, states: list[_LineState], minor_unit: Decimal) -> Decimal:
-    base = sum((s.free_value() for s in states), ZERO)
-    if base <= 0:
-        return ZERO
-    if coupon.kind == DiscountKind.PERCENTAGE:
-        percent = min(max(coupon.value, ZERO), HUNDRED)
-        return round_money(base * percent / HUNDRED, minor_unit)
-    return min(round_money(max(coupon.value, ZERO), minor_unit), base)
+class _Placement:
+    """Coupon placement without reading the whole basket again each round.
 
+    A coupon takes every still-free unit of its products, so a product is either untouched by
+    coupons or used up, and what a coupon may discount is the sum of its products' free value.
+    One running total is kept per distinct product set (the empty set: the whole basket) and
+    lowered when one of its products is used up; the pending coupons wait in a heap by worth,
+    and only the coupons whose total changed are valued again. The order is the one of valuing
+    every pending coupon each round: most worth first, ties by code.
+    """
 
-def _apply_coupon(coupon: CouponOffer, amount: Decimal, work: _Work) -> None:
-    states = [s for s in work.matching(coupon.product_ids) if s.free_value() > 0]
-    weights = [s.free_value() for s in states]
-    for state, part in zip(states, allocate(amount, weights, work.minor_unit), strict=True):
-        state.value_left -= part
-        work.discounts.append(
-            LineDiscount(
-                line_id=state.line.line_id,
-                source="coupon",
-                reference=coupon.code,
-                units=state.free_units,
-                amount=part,
+    def __init__(self, work: _Work) -> None:
+        self.work = work
+        self.free: dict[str, int] = {}  # product id -> free value of its eligible lines
+        self.used_up: set[str] = set()
+        self.fixed: dict[Decimal, int] = {}  # a fixed coupon's value -> its minor units
+        free = self.free
+        for state in work.lines:
+            if state.line.eligible:
+                value = state.price * state.free_units
+                if state.value_left < value:
+                    value = state.value_left
+                product_id = state.line.product_id
+                free[product_id] = free.get(product_id, 0) + value
+
+    def _known(self, product_ids: frozenset[str]) -> list[str]:
+        """The products that have eligible lines (all of them for none)."""
+        if not product_ids:
+            return list(self.work.by_product)
+        return [p for p in product_ids if p in self.free]
+
+    def _worth(self, coupon: CouponOffer, base: int) -> int:
+        """What the coupon takes, in minor units, when ``base`` is free on its lines."""
+        if base <= 0:
+            return 0
+        if coupon.kind == DiscountKind.PERCENTAGE:
+            percent = min(max(coupon.value, ZERO), HUNDRED)
+            return int((base * percent / HUNDRED).quantize(ONE, rounding=ROUND_HALF_UP))
+        return min(self._fixed(coupon), base)
+
+    def _fixed(self, coupon: CouponOffer) -> int:
+        """A fixed coupon's amount, in minor units."""
+        if (units := self.fixed.get(coupon.value)) is None:
+            units = self.work.units(round_money(max(coupon.value, ZERO), self.work.minor_unit))
+            self.fixed[coupon.value] = units
+        return units
+
+    def place(self, group: list[CouponOffer]) -> None:
+        """Greedy: the coupon worth most on what is still free goes first."""
+        pending = sorted(group, key=lambda c: c.code)
+        members: dict[frozenset[str], list[int]] = {}
+        for index, coupon in enumerate(pending):
+            members.setdefault(coupon.product_ids, []).append(index)
+        totals: dict[frozenset[str], int] = {}
+        sets_of: dict[str, list[frozenset[str]]] = {}
+        for products in members:
+            known = self._known(products)
+            totals[products] = sum(self.free[p] for p in known)
+            for product_id in known:
+                sets_of.setdefault(product_id, []).append(products)
+        values = [self._worth(c, totals[c.product_ids]) for c in pending]
+        heap = [(-value, index) for index, value in enumerate(values)]
+        heapq.heapify(heap)
+        waiting = [True] * len(pending)
+        while heap:
+            negative, index = heapq.heappop(heap)
+            if not waiting[index] or -negative != values[index]:
+                continue  # applied already, or worth less since
+            if values[index] <= 0:
+                self.work.refused.extend(
+                    Refusal(c.code, RefusalReason.NOTHING_LEFT_TO_DISCOUNT)
+                    for c, still in zip(pending, waiting, strict=True)
+                    if still
+                )
+                return
+            waiting[index] = False
+            changed: set[frozenset[str]] = set()
+            for product_id, taken in self._apply(pending[index], values[index]).items():
+                for products in sets_of.get(product_id, ()):
+                    totals[products] -= taken
+                    changed.add(products)
+            for products in changed:
+                for other in members[products]:
+                    if waiting[other]:
+                        value = self._worth(pending[other], totals[products])
+                        if value != values[other]:
+                            values[other] = value
+                            heapq.heappush(heap, (-value, other))
+
+    def _amount(self, coupon: CouponOffer, units: int) -> Decimal:
+        """The coupon's amount as a Decimal: rounded to the minor unit, or, for a fixed amount
+        capped at what is free, written as the sum of its lines' free values is."""
+        work = self.work
+        if coupon.kind == DiscountKind.PERCENTAGE or units == self._fixed(coupon):
+            return work.money(units)
+        states = work.matching(coupon.product_ids)
+        exponent = min((s.free_value_exponent() for s in states), default=0)
+        return _decimal(units, _exponent(work.minor_unit), min(0, exponent))
+
+    def _apply(self, coupon: CouponOffer, units: int) -> dict[str, int]:
+        """Spread the coupon over its lines; product id -> free value it took."""
+        work = self.work
+        work.coupon_amounts[coupon.code] = self._amount(coupon, units)
+        fresh = [p for p in self._known(coupon.product_ids) if p not in self.used_up]
+        self.used_up.update(fresh)
+        states, weights = [], []
+        lines = work.lines
+        for position in work.positions(fresh):
+            state = lines[position]
+            weight = state.price * state.free_units
+            if state.value_left < weight:
+                weight = state.value_left
+            if weight > 0:
+                states.append(state)
+                weights.append(weight)
+        taken = dict.fromkeys(fresh, 0)
+        if not states:
+            return taken
+        minor_unit, code, append = work.minor_unit, coupon.code, work.discounts.append
+        for state, weight, part in zip(
+            states, weights, _allocate(units, weights, minor_unit), strict=True
+        ):
+            left = state.value_left = state.value_left - part
+            append(
+                LineDiscount(
+                    state.line.line_id, "coupon", code, state.free_units, Decimal(part) * minor_unit
+                )
             )
-        )
-        state.free_units = 0  # every unit that shares the coupon counts as discounted
-    work.coupon_amounts[coupon.code] = amount
-
-
-def _place_coupons(group: list[CouponOffer], work: _Work) -> None:
-    """Greedy: the coupon worth most on what is still free goes first."""
-    pending = sorted(group, key=lambda c: c.code)
-    while pending:
-        values = [
-            (_coupon_value(c, work.matching(c.product_ids), work.minor_unit), c) for c in pending
-        ]
-        best_value, best = min(values, key=lambda pair: (-pair[0], pair[1].code))
-        if best_value <= 0:
-            work.refused.extend(
-                Refusal(c.code, RefusalReason.NOTHING_LEFT_TO_DISCOUNT) for c in pending
-            )
-            return
-        _apply_coupon(best, best_value, work)
-        pending.remove(best)
+            state.free_units = 0  # every unit that shares the coupon counts as discounted
+            # what the line still had free, and has no more (0 unless it was overcharged)
+            taken[state.line.product_id] += weight - min(left, 0)
+        work.discounted += units
+        work.discount_exponent = min(work.discount_exponent, _exponent(minor_unit))
+        for product_id, value in taken.items():
+            self.free[product_id] -= value
+        return taken
 
 
 def plan_discounts(
@@ -303,14 +528,10 @@ def plan_discounts(
     minor_unit: Decimal = CENT,
 ) -> DiscountPlan:
     """The discounts Diller's rules give this basket (see the module docstring)."""
-    lines = [_in_minor_units(line, minor_unit) for line in lines]
+    scale = _scale(minor_unit)
+    lines, states = _states(lines, minor_unit, scale)
     shipping_charge = round_money(shipping_charge, minor_unit)
-    work = _Work(
-        lines=[
-            _LineState(line, line.free_units, line.gross - line.shop_discount) for line in lines
-        ],
-        minor_unit=minor_unit,
-    )
+    work = _Work(lines=states, minor_unit=minor_unit, scale=scale)
 
     # Stamp cards first: a free unit is a discounted unit that no coupon may touch again.
     movements: list[StampMovement] = []
@@ -331,16 +552,15 @@ def plan_discounts(
     for coupon in sorted(coupons, key=lambda c: c.code):
         if problem := _coupon_problem(coupon, now):
             work.refused.append(Refusal(coupon.code, problem))
-        elif coupon.product_ids and not any(
-            s.line.product_id in coupon.product_ids for s in work.lines if s.line.eligible
-        ):
+        elif coupon.product_ids and work.by_product.keys().isdisjoint(coupon.product_ids):
             work.refused.append(Refusal(coupon.code, RefusalReason.NO_MATCHING_PRODUCTS))
         else:
             usable.append(coupon)
 
     goods = [c for c in usable if c.kind != DiscountKind.FREE_SHIPPING]
-    _place_coupons([c for c in goods if not c.whole_purchase], work)
-    _place_coupons([c for c in goods if c.whole_purchase], work)
+    placement = _Placement(work)
+    placement.place([c for c in goods if not c.whole_purchase])
+    placement.place([c for c in goods if c.whole_purchase])
 
     shipping_discount, shipping_coupon = ZERO, None
     for coupon in (c for c in usable if c.kind == DiscountKind.FREE_SHIPPING):
@@ -352,9 +572,9 @@ def plan_discounts(
             work.refused.append(Refusal(coupon.code, RefusalReason.NOTHING_LEFT_TO_DISCOUNT))
 
     goods_total = sum((line.gross - line.shop_discount for line in lines), ZERO)
-    line_discount_total = sum((d.amount for d in work.discounts), ZERO)
+    line_discount_total = _decimal(work.discounted, _exponent(minor_unit), work.discount_exponent)
     if threshold_cards:
-        movements.extend(_threshold_stamps(threshold_cards, lines, line_discount_total))
+        movements.extend(_threshold_stamps(threshold_cards, work))
 
     return DiscountPlan(
         line_discounts=tuple(work.discounts),

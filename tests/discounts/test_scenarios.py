@@ -3,6 +3,8 @@ frees, threshold cards and non-eligible lines, and prices finer than the currenc
 
 from decimal import Decimal as D
 
+import pytest
+
 from django_diller.discounts import plan_discounts
 
 from .builders import FIXED, NOW, PCT, SHIP, card, coupon, line
@@ -173,3 +175,9 @@ def test_prices_round_to_the_currencys_own_minor_unit():
     assert plan.coupon_amounts == {"F": D(22)}
     assert plan.shipping_discount == plan.shipping_charge == D(50)
     assert plan.total_after == 0
+
+
+def test_a_minor_unit_that_is_no_power_of_ten_is_refused():
+    # The engine counts in whole minor units; a 0.05 rounding step is the shop's to apply.
+    with pytest.raises(ValueError, match="power of ten"):
+        plan_discounts([line("a", "P", 1, "10")], now=NOW, minor_unit=D("0.05"))
