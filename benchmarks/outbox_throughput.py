@@ -9,8 +9,12 @@ The ceiling a worker can reach is concurrency / latency. RSS is the sum over the
 processes (main, pool children), sampled from /proc while it works; it counts the pages the
 children share with the parent once per process. PSS (/proc/<pid>/smaps_rollup) shares them out.
 
+    [WORKER_CONN_MAX_AGE=600 WORKER_DB_REUSE_MAX=1000] \
     .venv/bin/python benchmarks/outbox_throughput.py [--rows 1000] [--latency 0.02]
         [--concurrency 1 4 8] [--database-url postgres://postgres@127.0.0.1:5432/diller_bench]
+
+Without the two variables the worker opens a database connection per task (Celery's default);
+with them it keeps one, as the README recommends.
 """
 
 from __future__ import annotations
@@ -165,6 +169,7 @@ def run(
                     "WORKER_BROKER_URL": redis.url,
                     "DILLER_BASE_URL": url,
                     "WORKER_CONN_MAX_AGE": os.environ.get("WORKER_CONN_MAX_AGE", "0"),
+                    "WORKER_DB_REUSE_MAX": os.environ.get("WORKER_DB_REUSE_MAX", "0"),
                 }
 
                 def worker_factory(concurrency: int) -> CeleryWorker:
@@ -192,7 +197,8 @@ def main() -> None:
     results = run(args.rows, args.latency, tuple(args.concurrency), args.database_url)
     print(
         f"{args.rows} rows, Diller latency {args.latency * 1000:.0f} ms,"
-        f" CONN_MAX_AGE {results[0].conn_max_age:g}"
+        f" CONN_MAX_AGE {results[0].conn_max_age:g},"
+        f" CELERY_DB_REUSE_MAX {os.environ.get('WORKER_DB_REUSE_MAX', '0')}"
     )
     print(
         "| Concurrency | Sent per second | Ceiling (concurrency / latency) | Of ceiling |", end=""

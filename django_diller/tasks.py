@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import transaction
+from celery.signals import task_prerun
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from .api import DillerUnavailable
@@ -29,6 +30,16 @@ RETRY_WHILE_UNAVAILABLE = {
 # Queuing a row twice is harmless: only one task can claim it.
 
 MAX_COUNTDOWN = timedelta(hours=1)  # longer waits are left to the sweep (broker visibility)
+
+
+@task_prerun.connect(dispatch_uid="django-diller-usable-connections")
+def _usable_connections(sender=None, task=None, **kwargs) -> None:
+    """Before a task in a worker: drop a database connection that broke or outlived
+    ``CONN_MAX_AGE``, as Django does around a request. With Celery's ``CELERY_DB_REUSE_MAX``
+    and a ``CONN_MAX_AGE`` above 0, a worker then keeps one connection across its tasks instead
+    of opening one per delivery (see README, "Running the worker")."""
+    if task is not None and not getattr(task.request, "is_eager", False):
+        close_old_connections()
 
 
 @shared_task(ignore_result=True)

@@ -217,6 +217,10 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # The worker keeps its database connection across tasks (with CONN_MAX_AGE below); a
+    # broken or expired one is dropped before the next task (django_diller.tasks).
+    CELERY_DB_REUSE_MAX = 1000
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
 else:
     CACHES = {
         "default": {

@@ -10,7 +10,10 @@ outbox retries within a second or two (instead of minutes) and the beat sweeps e
     WORKER_SWEEP_SECONDS  how often beat runs ``sweep_outbox`` [1.0]
     WORKER_SWEEP_LIMIT    the most rows one sweep queues [500, the task's default]
     WORKER_READ_TIMEOUT   the Diller client's read timeout, seconds [1.0]
-    WORKER_CONN_MAX_AGE   Django's CONN_MAX_AGE for the worker's database connections [0]
+    WORKER_CONN_MAX_AGE   Django's CONN_MAX_AGE for the worker's database connections [600]
+    WORKER_DB_REUSE_MAX   Celery's CELERY_DB_REUSE_MAX: tasks a connection serves before Celery
+                          closes it (0: closed after every task) [1000]; with the one above,
+                          the settings the README recommends for a shop's worker
     WORKER_SWEEP_GRACE    DILLER['OUTBOX_SWEEP_GRACE']: how late a queued task may be before
                           the sweep queues another [15]
 """
@@ -24,13 +27,14 @@ DEBUG = False
 DATABASES = {
     "default": {
         **postgres_from_url(os.environ["WORKER_DATABASE_URL"]),
-        "CONN_MAX_AGE": float(env("WORKER_CONN_MAX_AGE", "0")),
+        "CONN_MAX_AGE": float(env("WORKER_CONN_MAX_AGE", "600")),
     }
 }
 
 # Tokens per process: the broker's Redis is restarted by the tests, the cache must not go with it.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+CELERY_DB_REUSE_MAX = int(env("WORKER_DB_REUSE_MAX", "1000")) or None
 CELERY_BROKER_URL = os.environ["WORKER_BROKER_URL"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = False
