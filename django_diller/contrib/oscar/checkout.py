@@ -121,14 +121,11 @@ def _claim_stamp_rewards(loyalty: BasketLoyalty, plan, basket_id: int) -> set[in
     would both give the free unit, and Diller sees the stamps spent only when the first order's
     transaction arrives. One claim per card state lets exactly one of them have it.
     """
-    collected = {c.get("id"): int(c.get("stamps_collected") or 0) for c in loyalty.stamp_cards}
     taken = set()
-    for movement in plan.stamp_movements:
-        if not movement.rewards:
-            continue
-        key = f"stamp-card:{movement.card_id}@{collected.get(movement.card_id, 0)}"
+    for card_id, stamps in _reward_cards(loyalty, plan).items():
+        key = f"stamp-card:{card_id}@{stamps}"
         if not claims.claim(loyalty.store_id, loyalty.member_id, key, 1, 1, basket_id):
-            taken.add(movement.card_id)
+            taken.add(card_id)
     return taken
 
 
