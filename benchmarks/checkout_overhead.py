@@ -100,7 +100,7 @@ class Checkout:
         from django.test import Client
         from oscar.core.loading import get_model
 
-        from django_diller.services.connection import embedded_sandbox
+        from django_diller.loyalty.connection import embedded_sandbox
 
         self.member = member
         self.sandbox = embedded_sandbox()
@@ -124,8 +124,8 @@ class Checkout:
     def run(self) -> dict[str, tuple[float, list, int]]:
         from django.urls import reverse
 
+        from django_diller.loyalty.wallet import forget_wallet
         from django_diller.models import CouponClaim
-        from django_diller.services.wallet import forget_wallet
 
         self.result: dict[str, tuple[float, list, int]] = {}
         latency = self.sandbox.faults.latency
@@ -235,7 +235,7 @@ CONFIGURATIONS = [  # name, member, latency
 
 
 def checkout_once(member: bool, latency: float) -> dict:
-    from django_diller.services.connection import embedded_sandbox
+    from django_diller.loyalty.connection import embedded_sandbox
 
     configure(member)
     embedded_sandbox().faults.latency = latency

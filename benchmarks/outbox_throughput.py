@@ -82,8 +82,8 @@ def _setup_django(database_url: str, broker_url: str, sandbox_url: str) -> None:
 def _one_run(sandbox, worker_factory, rows: int, concurrency: int, latency: float) -> Result:
     from django.db import transaction
 
-    from django_diller import tasks
     from django_diller.models import OutboxEntry
+    from django_diller.outbox import tasks
     from tests.workers.orders import SEND, ready_payload
 
     OutboxEntry.objects.all().delete()

@@ -85,7 +85,7 @@ class DefaultAdapter:
 
         Not when staff marked its product or product class as not eligible, nor when Diller's
         non-eligible list names it (by id, SKU, id prefix or category). Runs on every pricing:
-        it never calls Diller (see :mod:`django_diller.services.non_eligible`).
+        it never calls Diller (see :mod:`django_diller.loyalty.non_eligible`).
         """
         product = getattr(line, "product", None)
         if product is None:
@@ -113,7 +113,7 @@ class DefaultAdapter:
     def listed_non_eligible(self, product: Any, sku: str | None = None) -> bool:
         """Does Diller's non-eligible list name the product? It matches the ids Diller sees on
         a transaction line: the external id, the SKU and the UPC (the GTIN), and the category."""
-        from .services.non_eligible import current_list
+        from .loyalty.non_eligible import current_list
 
         listed = current_list()
         if not listed:

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .conf import app_settings
+from .loyalty.connection import current_department_id, current_store_id
 from .models import StoreConfiguration
-from .services.connection import current_department_id, current_store_id
-from .setup import StoreChoiceForm, load_setup_state, safe_link
+from .staff.setup import StoreChoiceForm, load_setup_state, safe_link
 
 
 @admin.register(StoreConfiguration)
@@ -65,4 +65,5 @@ from .staff.admin import register as _register_staff_admin  # noqa: E402
 _register_staff_admin(admin.site)
 
 # The transaction outbox's admin; Diller's non-eligible list and the shop's entries on it.
-from . import admin_non_eligible, admin_outbox  # noqa: E402, F401
+from . import admin_non_eligible  # noqa: E402, F401
+from .outbox import admin as outbox_admin  # noqa: E402, F401

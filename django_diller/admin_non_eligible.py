@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .api import DillerError
+from .loyalty.non_eligible import refresh_list
 from .models import NonEligibleEntry, NonEligibleSnapshot
-from .services.non_eligible import refresh_list
 
 
 class _ReadOnly(admin.ModelAdmin):

@@ -10,4 +10,4 @@ class DillerConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, receivers  # noqa: F401  (registers checks and receivers)
-        from .services import reservations, transactions  # noqa: F401  (outbox handlers)
+        from .loyalty import reservations, transactions  # noqa: F401  (outbox handlers)

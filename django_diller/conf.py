@@ -40,7 +40,7 @@ Keys (defaults in brackets):
     The most seconds one Diller call may take while someone waits for it (a web request),
     retries and the token fetch included; the timeouts above are cut to fit. Background work
     (outbox deliveries, Celery tasks) keeps the timeouts and retries above. See
-    ``django_diller.services.waiting``.
+    ``django_diller.loyalty.waiting``.
 ``BREAKER_FAILURES`` [5], ``BREAKER_COOLDOWN`` [30.0]
     The circuit breaker: after this many failed calls in a row (Diller unavailable or no answer
     in time), calls made while someone waits fail at once, without waiting for Diller, for

@@ -6,8 +6,8 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from . import signals
+from .loyalty.reservations import queue_release
 from .models import BasketLoyalty, MemberLink, OutboxEntry
-from .services.reservations import queue_release
 
 
 @receiver(post_delete, sender=MemberLink, dispatch_uid="diller-forget-baskets-of-link")

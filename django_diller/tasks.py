@@ -1,103 +1,13 @@
-"""Celery tasks: thin wrappers over the services, retried while Diller is unavailable."""
+"""The app's Celery tasks, for Celery's ``autodiscover_tasks()``: they live with what they
+serve (the outbox's in :mod:`django_diller.outbox.tasks`, the loyalty provider's in
+:mod:`django_diller.loyalty.tasks`) and keep their ``django_diller.tasks.*`` names."""
 
-from __future__ import annotations
+from .loyalty.tasks import refresh_non_eligible_products
+from .outbox.tasks import deliver_outbox_entry, queue_outbox_entries, sweep_outbox
 
-from collections.abc import Iterable
-from datetime import timedelta
-
-from celery import shared_task
-from celery.signals import task_prerun
-from django.db import close_old_connections, transaction
-from django.utils import timezone
-
-from .api import DillerUnavailable
-from .conf import app_settings
-from .models import OutboxEntry
-from .services import outbox
-
-# Diller down or rate limiting: try again later, with growing, jittered waits.
-RETRY_WHILE_UNAVAILABLE = {
-    "autoretry_for": (DillerUnavailable,),
-    "retry_backoff": True,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
-
-
-# The outbox ---------------------------------------------------------------------------------
-# A row is delivered by the task queued when it was committed; the periodic sweep queues the
-# rows whose task never ran (lost with the broker, worker killed) or whose retry time came.
-# Queuing a row twice is harmless: only one task can claim it.
-
-MAX_COUNTDOWN = timedelta(hours=1)  # longer waits are left to the sweep (broker visibility)
-
-
-@task_prerun.connect(dispatch_uid="django-diller-usable-connections")
-def _usable_connections(sender=None, task=None, **kwargs) -> None:
-    """Before a task in a worker: drop a database connection that broke or outlived
-    ``CONN_MAX_AGE``, as Django does around a request. With Celery's ``CELERY_DB_REUSE_MAX``
-    and a ``CONN_MAX_AGE`` above 0, a worker then keeps one connection across its tasks instead
-    of opening one per delivery (see README, "Running the worker")."""
-    if task is not None and not getattr(task.request, "is_eager", False):
-        close_old_connections()
-
-
-@shared_task(ignore_result=True)
-def deliver_outbox_entry(entry_id: int) -> str | None:
-    """Claim and send one outbox entry if it is still due; then queue what comes next: its
-    own retry when it failed, what waited for it when it is done."""
-    for entry in outbox.claim_due(entry_id=entry_id):
-        outbox.deliver(entry)
-        if entry.state == OutboxEntry.State.FAILED:
-            _queue_retry(entry)
-        elif entry.state in outbox.FINAL:  # what waits for a dead row is judged now too
-            queue_outbox_entries(entry.dependents.values_list("pk", flat=True), at_commit=False)
-        return entry.state
-    return None
-
-
-def _queue_retry(entry: OutboxEntry) -> None:
-    wait = entry.next_attempt_at - timezone.now()
-    if wait <= MAX_COUNTDOWN:
-        outbox.mark_queued([entry.pk], entry.next_attempt_at)
-        deliver_outbox_entry.apply_async((entry.pk,), countdown=max(0.0, wait.total_seconds()))
-
-
-def sweep_grace() -> timedelta:
-    return timedelta(seconds=float(app_settings.OUTBOX_SWEEP_GRACE))
-
-
-@shared_task(ignore_result=True)
-def sweep_outbox(limit: int = 500) -> int:
-    """Queue every due entry whose delivery task is not on its way (run it from Celery beat)."""
-    ids = outbox.due_ids(limit=limit, grace=sweep_grace())
-    queue_outbox_entries(ids, at_commit=False)
-    return len(ids)
-
-
-def queue_outbox_entries(entry_ids: Iterable[int], *, at_commit: bool = True) -> None:
-    """Queue a delivery task per entry (after the current transaction commits)."""
-    ids = list(entry_ids)
-    if not ids:
-        return
-
-    def send() -> None:
-        outbox.mark_queued(ids, timezone.now())
-        for entry_id in ids:
-            deliver_outbox_entry.delay(entry_id)
-
-    if at_commit:
-        transaction.on_commit(send)
-    else:
-        send()
-
-
-# Diller's non-eligible product list --------------------------------------------------------
-@shared_task(ignore_result=True)
-def refresh_non_eligible_products(store_id: str | None = None) -> int:
-    """Fetch Diller's non-eligible list again (queued by pricing when its copy is stale, or
-    run from Celery beat); the number of entries. Not retried: while the copy stays stale,
-    pricing queues another at most once a minute."""
-    from .services.non_eligible import refresh_list
-
-    return len(refresh_list(store_id).rules)
+__all__ = [
+    "deliver_outbox_entry",
+    "queue_outbox_entries",
+    "refresh_non_eligible_products",
+    "sweep_outbox",
+]

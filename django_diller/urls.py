@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from .views import club, members
+from .members import club_views as club
+from .members import views as members
 from .views.sandbox import sandbox_messages
 
 app_name = "diller"

@@ -12,7 +12,7 @@ def _fresh_caches_and_clients():
     """
     from django.core.cache import caches
 
-    from django_diller.services import connection
+    from django_diller.loyalty import connection
 
     for cache in caches.all():
         cache.clear()

@@ -10,7 +10,7 @@ Any answer from Diller closes the breaker, a refusal or a 404 included: Diller i
 Opening is logged once as a warning, closing once as info, whichever process does it.
 
 The state lives in a :class:`BreakerStore`: :class:`MemoryBreakerStore` for one process, or a
-shared cache (``django_diller.services.breaker.DjangoCacheBreakerStore``) so that the web
+shared cache (``django_diller.loyalty.breaker.DjangoCacheBreakerStore``) so that the web
 workers of a shop stop waiting together. Times in the store are seconds since the epoch.
 """
 

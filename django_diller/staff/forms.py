@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from ..services.member_lookup import LookupKind
+from .member_lookup import LookupKind
 
 
 class NoEchoTextInput(forms.TextInput):

@@ -20,12 +20,12 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from ..api import DillerError
+from ..loyalty.connection import NotConfigured
 from ..phones import InvalidPhoneNumber
-from ..services import member_lookup as lookup
-from ..services.connection import NotConfigured
-from ..setup import describe_error
+from . import member_lookup as lookup
 from .accounts import account_label
 from .forms import EnrollForm, LinkForm, MemberSearchForm
+from .setup import describe_error
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin

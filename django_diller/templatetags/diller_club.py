@@ -21,8 +21,8 @@ from django import template
 from django.http import HttpRequest
 from django.utils.formats import number_format
 
+from ..members.club import PointsRule, cached_member_summary, link_of, warm_for_member
 from ..models import MemberLink
-from ..services.club import PointsRule, cached_member_summary, link_of, warm_for_member
 
 register = template.Library()
 

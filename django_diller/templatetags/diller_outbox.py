@@ -21,6 +21,6 @@ def diller_outbox_counts(context) -> dict:
     )
     if not allowed:
         return {"outbox_counts": []}
-    from ..admin_outbox import watched_counts
+    from ..outbox.admin import watched_counts
 
     return {"outbox_counts": watched_counts()}

@@ -15,8 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ..conf import sandbox_allowed
+from ..loyalty.connection import embedded_sandbox
 from ..sandbox.state import SentMessage
-from ..services.connection import embedded_sandbox
 
 # The activation link of an enroll SMS: the shop's page (a path), or an absolute URL.
 LINK = re.compile(r"(?:https?://|/(?!/))\S*\?token=[\w-]+")

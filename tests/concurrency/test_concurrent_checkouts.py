@@ -23,9 +23,9 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 
+from django_diller.loyalty.wallet import fetch_wallet, snapshot_for_basket
 from django_diller.models import MemberLink, Source
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services.wallet import fetch_wallet, snapshot_for_basket
 from example_shop.demo_customers import DEMO_SHIPPING_ADDRESS
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,7 @@ import pytest
 from django.db import close_old_connections
 
 from django_diller.models import OutboxEntry
-from django_diller.services import outbox
+from django_diller.outbox import engine as outbox
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -6,8 +6,8 @@ import time
 import pytest
 from django.db import close_old_connections, transaction
 
+from django_diller.loyalty import claims
 from django_diller.models import CouponClaim
-from django_diller.services import claims
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -12,9 +12,9 @@ from django.contrib.auth import get_user_model
 from oscar.core.loading import get_model
 from playwright.sync_api import expect
 
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import MemberLink, Source
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services.connection import embedded_sandbox
 
 from .conftest import CUSTOMER
 

@@ -12,9 +12,9 @@ import re
 from oscar.core.loading import get_model
 from playwright.sync_api import expect
 
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import OrderLoyaltyItem
 from django_diller.sandbox.seed import SEED_MEMBER_ID
-from django_diller.services.connection import embedded_sandbox
 
 from .conftest import CUSTOMER, log_in, screenshot
 from .shop_steps import (

@@ -10,6 +10,7 @@ import re
 
 from playwright.sync_api import expect
 
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import MemberLink
 from django_diller.sandbox.seed import (
     SEED_MEMBER_ID,
@@ -18,7 +19,6 @@ from django_diller.sandbox.seed import (
     SEGMENT_FAVOURITE_COFFEE,
     SEGMENT_NEAREST_SHOP,
 )
-from django_diller.services.connection import embedded_sandbox
 
 from .conftest import CUSTOMER, log_in, screenshot
 from .shop_steps import fill_member_details, sandbox_store

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import OutboxEntry
+from django_diller.outbox import engine as outbox
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services import outbox
-from django_diller.services.connection import embedded_sandbox
 from tests.workers.orders import ready_payload
 
 from .conftest import STAFF, log_in, screenshot

@@ -20,10 +20,10 @@ from django.urls import resolve
 from oscar.core.loading import get_model
 
 from django_diller.api import models as m
+from django_diller.loyalty.connection import embedded_sandbox, get_client
 from django_diller.sandbox import Sandbox
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 from django_diller.sandbox.state import MessageKind
-from django_diller.services.connection import embedded_sandbox, get_client
 from example_shop.demo_customers import (
     DEMO_MEMBER_EMAIL,
     DEMO_MEMBER_NATIONAL_PHONE,
@@ -70,7 +70,7 @@ def test_the_demo_customer_the_readme_names_is_the_sandboxs_member():
 
 
 def test_the_phone_the_readme_gives_finds_her_membership():
-    from django_diller.services.member_lookup import LookupKind, search
+    from django_diller.staff.member_lookup import LookupKind, search
 
     as_typed = "912 34 567"
     assert as_typed.replace(" ", "") == DEMO_MEMBER_NATIONAL_PHONE

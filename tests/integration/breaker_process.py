@@ -52,13 +52,13 @@ def main(base_url: str, redis_url: str, prefix: str, calls: int) -> dict:
     django.setup()
 
     from django_diller.api import ClientConfig, DillerClient, DillerError, Timeouts
+    from django_diller.loyalty.breaker import shared_breaker
     from django_diller.sandbox.seed import (
         SANDBOX_CLIENT_ID,
         SANDBOX_CLIENT_SECRET,
         SEED_MEMBER_ID,
         SEED_STORE_ID,
     )
-    from django_diller.services.breaker import shared_breaker
     from django_diller.token_cache import DjangoCacheTokenStore
 
     said = Lines()

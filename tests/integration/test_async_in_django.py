@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from django.test import override_settings
 
+from django_diller.loyalty.connection import aget_client
 from django_diller.sandbox import Sandbox, running_server
 from django_diller.sandbox.seed import (
     SANDBOX_CLIENT_ID,
@@ -12,7 +13,6 @@ from django_diller.sandbox.seed import (
     SEED_MEMBER_ID,
     SEED_STORE_ID,
 )
-from django_diller.services.connection import aget_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -24,6 +24,8 @@ from django.urls import reverse
 
 from django_diller.api import DillerUnavailable
 from django_diller.api.breaker import CircuitOpen
+from django_diller.loyalty.connection import embedded_sandbox, get_client
+from django_diller.loyalty.waiting import background_calls, call_deadline, shopper_waiting
 from django_diller.models import MemberLink, Source
 from django_diller.sandbox import Sandbox, running_server
 from django_diller.sandbox.seed import (
@@ -32,8 +34,6 @@ from django_diller.sandbox.seed import (
     SEED_MEMBER_ID,
     SEED_STORE_ID,
 )
-from django_diller.services.connection import embedded_sandbox, get_client
-from django_diller.services.waiting import background_calls, call_deadline, shopper_waiting
 from tests.support import redis_url_or_skip
 
 from . import breaker_process

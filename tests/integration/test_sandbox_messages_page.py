@@ -3,8 +3,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from django_diller.api import models as m
+from django_diller.loyalty.connection import NotConfigured, embedded_sandbox, get_client
 from django_diller.sandbox.seed import SEED_MEMBER_ID
-from django_diller.services.connection import NotConfigured, embedded_sandbox, get_client
 
 
 def test_the_demo_shows_the_one_time_code_the_member_was_sent(client):

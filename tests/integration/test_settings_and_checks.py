@@ -143,7 +143,7 @@ def test_the_demo_secret_key_check_is_an_error_only_in_deploy_checks():
 
 def test_a_sandbox_switched_on_without_debug_is_never_used(settings):
     """gunicorn runs no system checks: the connection itself refuses the in-memory Diller."""
-    from django_diller.services import connection
+    from django_diller.loyalty import connection
 
     settings.DEBUG = False
     settings.DILLER = {**settings.DILLER, "SANDBOX": True, "SANDBOX_WITHOUT_DEBUG": False}

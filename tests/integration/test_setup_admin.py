@@ -6,9 +6,9 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from django.urls import reverse
 
+from django_diller.loyalty.connection import current_department_id, current_store_id
 from django_diller.models import StoreConfiguration
 from django_diller.sandbox.seed import SEED_STORE_ID
-from django_diller.services.connection import current_department_id, current_store_id
 
 pytestmark = pytest.mark.django_db
 SETUP_URL = "admin:diller_storeconfiguration_changelist"

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import MemberLink, Source
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services.connection import embedded_sandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +121,7 @@ def texted_code(sandbox, store_state, number: str) -> str:
 def enroll_at_counter(number: str, **info: Any) -> str:
     """A record Diller's enroll made (at a shop counter): not a member of the club yet."""
     from django_diller.api import models as m
-    from django_diller.services.connection import get_client
+    from django_diller.loyalty.connection import get_client
 
     member = get_client().enroll_member(
         m.EnrollMemberRequest(

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from django_diller.api import models as m
-from django_diller.services.members import MemberService, birth_date_of, birth_datetime
+from django_diller.members.service import MemberService, birth_date_of, birth_datetime
 
 OSLO_SUMMER = timezone(timedelta(hours=2))
 

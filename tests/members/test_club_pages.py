@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from django_diller.members import club
+from django_diller.members.club import PointsRule
 from django_diller.models import MemberLink, Source
 from django_diller.sandbox.seed import SEED_MEMBER_POINTS, SEED_STORE_ID, SEED_STORE_NAME
-from django_diller.services import club
-from django_diller.services.club import PointsRule
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from django_diller.members.service import PENDING_LINK_SESSION_KEY
 from django_diller.models import ConsentRecord, MemberLink, Source
 from django_diller.sandbox.seed import SEED_MEMBER_EMAIL, SEED_MEMBER_ID, SEED_MEMBER_NATIONAL_PHONE
-from django_diller.services.members import PENDING_LINK_SESSION_KEY
 from django_diller.signals import member_joined
 
 from .conftest import join_data
@@ -196,7 +196,7 @@ def test_an_enrolled_member_linked_by_code_gets_the_consents_ticked_on_the_form(
     shopper, user, sandbox, store_state
 ):
     from django_diller.api import models as m
-    from django_diller.services.connection import get_client
+    from django_diller.loyalty.connection import get_client
 
     enrolled = get_client().enroll_member(
         m.EnrollMemberRequest(

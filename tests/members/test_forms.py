@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from django_diller.api import models as wire
 from django_diller.api.errors import DillerValidationError
-from django_diller.forms import MemberEditForm, MemberProfileForm, OneTimeCodeForm
-from django_diller.services.segments import refresh_segments, visible_segments
-from django_diller.services.store import store_details
+from django_diller.loyalty.store import store_details
+from django_diller.members.forms import MemberEditForm, MemberProfileForm, OneTimeCodeForm
+from django_diller.members.segments import refresh_segments, visible_segments
 
 from .conftest import join_data
 
@@ -184,8 +184,8 @@ def test_segment_texts_are_escaped(shopper, store_state):
 
 
 def test_the_edit_form_is_prefilled_and_offers_no_join_box(sandbox):
+    from django_diller.loyalty.connection import get_client
     from django_diller.sandbox.seed import SEED_MEMBER_ID
-    from django_diller.services.connection import get_client
 
     member = get_client().get_member(SEED_MEMBER_ID)
     form = MemberEditForm(segments=visible_segments(), store=store_details(), member=member)
@@ -225,7 +225,7 @@ def test_the_code_form_refuses_anything_else(raw):
 
 def test_a_privacy_link_that_is_not_http_is_not_rendered_as_a_link():
     from django_diller.api import models as wire
-    from django_diller.forms import MemberProfileForm
+    from django_diller.members.forms import MemberProfileForm
 
     store = wire.StoreResponse(privacy_policy_url="javascript:alert(1)")
     label = str(MemberProfileForm(store=store).fields["gdpr_accepted"].label)

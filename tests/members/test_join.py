@@ -12,8 +12,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from django_diller.members.service import PENDING_LINK_SESSION_KEY
 from django_diller.models import ConsentRecord, JoinInvitation, MemberLink, Source
-from django_diller.services.members import PENDING_LINK_SESSION_KEY
 from django_diller.signals import member_joined
 
 from .conftest import (
@@ -255,7 +255,7 @@ def test_a_used_token_is_refused_even_if_its_membership_was_unlinked_since(
 
 
 def test_two_uses_of_one_token_claim_it_once(user, other_user, sandbox):
-    from django_diller.services.members import MemberService, TokenUsed
+    from django_diller.members.service import MemberService, TokenUsed
 
     service = MemberService()
     service._claim_token("the-token", "m-1", user)
@@ -356,7 +356,7 @@ def test_the_typed_profile_is_never_logged(shopper, sandbox, caplog):
 
 
 def test_without_a_web_shop_department_nothing_is_sent(shopper, sandbox, monkeypatch):
-    from django_diller.services import members
+    from django_diller.members import service as members
 
     shopper.get(JOIN)
     monkeypatch.setattr(members, "current_department_id", lambda: None)

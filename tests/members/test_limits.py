@@ -13,9 +13,8 @@ from django.core.cache import cache
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
-from django_diller.sandbox.seed import SEED_MEMBER_ID
-from django_diller.services.limits import client_ip
-from django_diller.services.members import (
+from django_diller.members.limits import client_ip
+from django_diller.members.service import (
     MAX_WRONG_CODES,
     PENDING_LINK_SESSION_KEY,
     MemberService,
@@ -23,6 +22,7 @@ from django_diller.services.members import (
     TooManyAttempts,
     WrongCode,
 )
+from django_diller.sandbox.seed import SEED_MEMBER_ID
 from tests.system_checks import REAL, diller_ids
 
 from .conftest import join_data

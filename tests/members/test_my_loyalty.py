@@ -9,9 +9,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from django_diller.api import models as m
+from django_diller.loyalty.connection import get_client
 from django_diller.models import ConsentRecord, MemberLink, Source
 from django_diller.sandbox.seed import SEED_MEMBER_ID
-from django_diller.services.connection import get_client
 from django_diller.signals import member_joined, member_left, member_updated
 
 from .conftest import edit_data, join_and_activate, join_data, member_with_number
@@ -301,7 +301,7 @@ def test_coupon_values_as_shoppers_read_them(dtype, value, currency, shown):
     from datetime import UTC, datetime
     from decimal import Decimal
 
-    from django_diller.views.members import coupon_value
+    from django_diller.members.views import coupon_value
 
     coupon = m.MemberCouponResponse(
         code="C",

@@ -10,8 +10,8 @@ import json
 import pytest
 from django.urls import reverse
 
+from django_diller.members.service import PENDING_LINK_SESSION_KEY
 from django_diller.models import JoinInvitation, MemberLink
-from django_diller.services.members import PENDING_LINK_SESSION_KEY
 
 from .conftest import join_and_activate, join_data, member_with_number, texted_code, texted_to
 

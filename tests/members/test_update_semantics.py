@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from django_diller.api import models as m
+from django_diller.loyalty.connection import get_client
 from django_diller.models import MemberLink
 from django_diller.sandbox.seed import (
     SEED_DEPARTMENT_ID,
@@ -17,7 +18,6 @@ from django_diller.sandbox.seed import (
     SEED_MEMBER_POINTS,
     SEED_SECOND_DEPARTMENT_ID,
 )
-from django_diller.services.connection import get_client
 
 from .conftest import (
     edit_data,

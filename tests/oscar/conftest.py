@@ -9,11 +9,11 @@ from django.test import override_settings
 from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 
+from django_diller.loyalty.connection import embedded_sandbox
+from django_diller.loyalty.wallet import fetch_wallet, snapshot_for_basket
 from django_diller.models import MemberLink, Source
 from django_diller.sandbox import DUPLICATE_ANSWERS
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services.connection import embedded_sandbox
-from django_diller.services.wallet import fetch_wallet, snapshot_for_basket
 
 from .orders import (
     DILLER,

@@ -5,9 +5,9 @@ from decimal import Decimal as D
 from oscar.apps.shipping.methods import FixedPrice
 from oscar.core.loading import get_class, get_model
 
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import OrderLoyaltyItem, OutboxEntry
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services.connection import embedded_sandbox
 
 OrderCreator = get_class("order.utils", "OrderCreator")
 EventHandler = get_class("order.processing", "EventHandler")

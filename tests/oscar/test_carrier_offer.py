@@ -93,8 +93,8 @@ def test_applying_offers_never_calls_diller(make_basket, monkeypatch):
     def no_calls(*args, **kwargs):
         raise AssertionError("the carrier offer called Diller")
 
-    monkeypatch.setattr("django_diller.services.connection.get_client", no_calls)
-    monkeypatch.setattr("django_diller.services.wallet.get_client", no_calls)
+    monkeypatch.setattr("django_diller.loyalty.connection.get_client", no_calls)
+    monkeypatch.setattr("django_diller.loyalty.wallet.get_client", no_calls)
     assert apply_offers(basket).total_incl_tax == D("151.20")
 
 

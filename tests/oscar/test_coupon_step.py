@@ -5,8 +5,8 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import BasketLoyalty
-from django_diller.services.connection import embedded_sandbox
 
 from .conftest import EARL_GREY, ESPRESSO, add_to_basket
 

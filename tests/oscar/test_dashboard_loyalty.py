@@ -17,11 +17,11 @@ from django_diller.contrib.oscar.dashboard import (
     dropped_in,
     order_dashboard_loyalty,
 )
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import OrderLoyaltyItem, OutboxEntry
+from django_diller.outbox import engine as outbox
 from django_diller.sandbox import DUPLICATE_ANSWERS
 from django_diller.sandbox.seed import SEED_MEMBER_ID
-from django_diller.services import outbox
-from django_diller.services.connection import embedded_sandbox
 
 from .conftest import ESPRESSO, MUG
 from .orders import Kind, State, event, loyalty_item, member_points, only_entry

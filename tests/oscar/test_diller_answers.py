@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from django_diller.loyalty.connection import embedded_sandbox, get_client
 from django_diller.models import BasketLoyalty
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services.connection import embedded_sandbox, get_client
 from example_shop.demo_customers import DEMO_SHIPPING_ADDRESS
 
 from .orders import DILLER

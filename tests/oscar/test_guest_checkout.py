@@ -13,10 +13,10 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from django_diller.contrib.oscar.guests import check_guest_invitations
+from django_diller.loyalty.connection import embedded_sandbox, get_client
 from django_diller.models import Consent, ConsentRecord, JoinInvitation, OutboxEntry
+from django_diller.outbox.engine import NotReady
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services.connection import embedded_sandbox, get_client
-from django_diller.services.outbox import NotReady
 
 from .conftest import ESPRESSO
 from .orders import transactions_at_diller

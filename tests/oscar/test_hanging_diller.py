@@ -13,11 +13,11 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from django_diller.api import DillerUnavailable
+from django_diller.loyalty.connection import embedded_sandbox, get_client
+from django_diller.loyalty.waiting import shopper_waiting
 from django_diller.models import OutboxEntry
+from django_diller.outbox import engine as outbox
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services import outbox
-from django_diller.services.connection import embedded_sandbox, get_client
-from django_diller.services.waiting import shopper_waiting
 
 from .test_checkout_flow import ADDRESS, place_order, to_preview
 

@@ -19,11 +19,12 @@ from django_diller.contrib.oscar.loyalty_display import (
     order_loyalty,
     points_in_answer,
 )
+from django_diller.loyalty.connection import embedded_sandbox
+from django_diller.members import club
+from django_diller.members.club import PointsRule
 from django_diller.models import OrderLoyaltyItem
+from django_diller.outbox import engine as outbox
 from django_diller.sandbox.seed import GIFT_CARD_PRODUCT_IDS, SEED_MEMBER_ID
-from django_diller.services import club, outbox
-from django_diller.services.club import PointsRule
-from django_diller.services.connection import embedded_sandbox
 
 from .conftest import EARL_GREY, ESPRESSO, MUG, add_to_basket
 from .orders import Kind, State, event, loyalty_item, only_entry, status, store

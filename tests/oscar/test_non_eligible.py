@@ -19,6 +19,8 @@ from django_diller.contrib.oscar import non_eligible as marks
 from django_diller.contrib.oscar.basket import plan_for_basket
 from django_diller.contrib.oscar.models import NonEligibleMark
 from django_diller.contrib.oscar.tasks import push_non_eligible_products
+from django_diller.loyalty import non_eligible
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import NonEligibleEntry, NonEligibleSnapshot
 from django_diller.sandbox.seed import (
     GIFT_CARD_PRODUCT_IDS,
@@ -26,8 +28,6 @@ from django_diller.sandbox.seed import (
     STAMP_CARD_BASKET,
 )
 from django_diller.sandbox.state import Coupon, NonEligibleProduct, StampCard
-from django_diller.services import non_eligible
-from django_diller.services.connection import embedded_sandbox
 
 from .conftest import BUN, EARL_GREY, MUG, apply_offers
 from .orders import event, member_points, store, transactions_at_diller

@@ -10,9 +10,9 @@ from oscar.core.loading import get_model
 
 from django_diller.api import wire
 from django_diller.contrib.oscar.order_facts import order_facts, percentage, vat_rate
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import OrderLoyaltyItem, OutboxEntry
 from django_diller.sandbox.seed import SEED_MEMBER_ID
-from django_diller.services.connection import embedded_sandbox
 
 from .conftest import EARL_GREY, ESPRESSO, MUG
 from .orders import (

@@ -10,9 +10,9 @@ from oscar.core.loading import get_model
 from oscar.templatetags.currency_filters import currency
 
 from django_diller.contrib.oscar.preview import FIELD, SESSION_KEY, PreviewSnapshot
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import MemberLink
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID, STAMP_CARD_COFFEE
-from django_diller.services.connection import embedded_sandbox
 
 from .conftest import EARL_GREY
 from .test_checkout_flow import STANDARD_SHIPPING, to_preview

@@ -9,12 +9,12 @@ from django.test import override_settings
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from django_diller.loyalty.connection import embedded_sandbox
+from django_diller.loyalty.transactions import drop_rewards
 from django_diller.models import OrderLoyaltyItem, OutboxEntry
 from django_diller.sandbox import REFUSAL_ANSWERS
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID, STAMP_CARD_COFFEE
 from django_diller.sandbox.state import Reservation
-from django_diller.services.connection import embedded_sandbox
-from django_diller.services.transactions import drop_rewards
 
 from .orders import DILLER, Kind, State, event, store
 from .test_checkout_flow import place_order, to_preview

@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 from oscar.core.loading import get_model
 
+from django_diller.loyalty import claims
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import MemberLink, OrderLoyaltyItem
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services import claims
-from django_diller.services.connection import embedded_sandbox
 from example_shop.demo_customers import DEMO_SHIPPING_ADDRESS
 
 from .conftest import ESPRESSO, MUG

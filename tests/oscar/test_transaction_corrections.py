@@ -12,10 +12,10 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from django_diller.contrib.oscar.guests import _send_waiting_transaction, record_guest_consents
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import ConsentRecord, OrderLoyaltyItem, OutboxEntry
+from django_diller.outbox import engine as outbox
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services import outbox
-from django_diller.services.connection import embedded_sandbox
 
 from .conftest import ESPRESSO, MUG
 from .orders import (
@@ -202,7 +202,7 @@ def test_a_send_that_outlived_its_lease_does_not_overwrite_the_next_workers_outc
 
 def test_a_fresh_return_event_without_its_line_quantities_yet_is_read_again_later(paid, commit):
     from django_diller.contrib.oscar.returns import returned_by
-    from django_diller.services.outbox import NotReady
+    from django_diller.outbox.engine import NotReady
 
     order = paid({ESPRESSO: 2})
     refund = event(order, "Refunded-without-trigger", amount=D("189.00"))

@@ -14,10 +14,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from django_diller.contrib.oscar.guests import record_guest_consents
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import ConsentRecord, OrderLoyaltyItem, OutboxEntry
+from django_diller.outbox import engine as outbox
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services import outbox
-from django_diller.services.connection import embedded_sandbox
 from django_diller.signals import transaction_cancelled, transaction_failed, transaction_sent
 
 from .conftest import EARL_GREY, ESPRESSO, MUG

@@ -3,7 +3,7 @@
 import pytest
 
 from django_diller.models import OutboxEntry
-from django_diller.services import outbox
+from django_diller.outbox import engine as outbox
 
 KIND = OutboxEntry.Kind.SEND_TRANSACTION
 

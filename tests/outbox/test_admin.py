@@ -10,11 +10,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from django_diller import admin_outbox, tasks
 from django_diller.api import DillerUnavailable
 from django_diller.models import OutboxEntry
-from django_diller.services import outbox
-from django_diller.services.outbox_report import state_counts
+from django_diller.outbox import admin as admin_outbox
+from django_diller.outbox import engine as outbox
+from django_diller.outbox import tasks
+from django_diller.outbox.report import state_counts
 
 pytestmark = pytest.mark.django_db
 KIND = OutboxEntry.Kind.SEND_TRANSACTION

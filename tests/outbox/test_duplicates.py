@@ -14,7 +14,7 @@ from django_diller.api import (
     DillerUnavailable,
     DillerValidationError,
 )
-from django_diller.services.transactions import is_already_cancelled, is_duplicate
+from django_diller.loyalty.transactions import is_already_cancelled, is_duplicate
 
 OWN_ID = "1000023"
 VALIDATION_TITLE = "One or more validation errors occurred."

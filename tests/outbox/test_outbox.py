@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from django_diller.api import DillerRefused, DillerTimeout, DillerUnavailable
 from django_diller.models import OutboxEntry
-from django_diller.services import outbox
+from django_diller.outbox import engine as outbox
 
 pytestmark = pytest.mark.django_db
 KIND = OutboxEntry.Kind.SEND_TRANSACTION
@@ -144,7 +144,7 @@ def test_the_sweep_queues_only_entries_whose_task_is_not_on_its_way():
 
 
 def test_the_sweep_task_queues_each_lost_entry_once(monkeypatch):
-    from django_diller import tasks
+    from django_diller.outbox import tasks
 
     queued = []
     monkeypatch.setattr(tasks.deliver_outbox_entry, "delay", queued.append)
@@ -238,7 +238,7 @@ def test_not_yet_never_outlasts_the_outbox_limit(handler, settings):
 
 
 def test_the_delivery_task_queues_what_waited_for_an_entry_that_died(handler, monkeypatch):
-    from django_diller import tasks
+    from django_diller.outbox import tasks
 
     _, outcome = handler
     outcome["raise"] = DillerRefused("Store is closed")

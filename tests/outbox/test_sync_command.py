@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from django_diller.api import DillerRefused
 from django_diller.models import OutboxEntry
-from django_diller.services import outbox
+from django_diller.outbox import engine as outbox
 
 pytestmark = pytest.mark.django_db
 KIND = OutboxEntry.Kind.SEND_TRANSACTION

@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import Consent, ConsentRecord, MemberLink, Source
 from django_diller.sandbox.seed import (
     COUPON_FIXED50,
@@ -19,7 +20,6 @@ from django_diller.sandbox.seed import (
     SEED_MEMBER_PHONE,
     SEED_STORE_ID,
 )
-from django_diller.services.connection import embedded_sandbox
 from django_diller.signals import member_joined, member_left
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +120,7 @@ def test_the_page_shows_consents_points_level_coupons_and_stamp_cards(staff_clie
 
 
 def test_coupons_and_stamp_cards_match_diller(staff_client):
-    from django_diller.services.connection import get_client
+    from django_diller.loyalty.connection import get_client
 
     client = get_client()
     coupons = client.get_member_coupons(SEED_MEMBER_ID)
@@ -271,7 +271,7 @@ def test_a_second_link_is_refused(staff_client, shopper, django_user_model, capt
     ).content.decode()
     assert "already linked to another shop account" in html
 
-    from django_diller.services.member_lookup import enroll
+    from django_diller.staff.member_lookup import enroll
 
     other_member = enroll("+4740000127", staff_user=staff_client.user).member
     html = staff_client.post(

@@ -6,7 +6,7 @@ from django_diller.api import DillerValidationError
 from django_diller.api import models as wire
 from django_diller.phones import PhoneNumber
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services import member_lookup as lookup
+from django_diller.staff import member_lookup as lookup
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_mask_identifier(value, masked):
 
 
 def test_store_info_reads_the_store_once():
-    from django_diller.services.connection import embedded_sandbox
+    from django_diller.loyalty.connection import embedded_sandbox
 
     info = lookup.store_info()
     assert (info.store_id, info.country, info.identifier_type, info.currency) == (
@@ -72,7 +72,7 @@ def test_a_validation_error_is_shown_as_a_message(client, django_user_model, mon
             )
 
         def get_store(self):
-            from django_diller.services.connection import get_client
+            from django_diller.loyalty.connection import get_client
 
             return get_client().get_store()
 

@@ -20,6 +20,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from django_diller.loyalty import connection as diller_connection
 from django_diller.models import MemberLink, Source
 from django_diller.sandbox import Sandbox, running_server
 from django_diller.sandbox.seed import (
@@ -29,7 +30,6 @@ from django_diller.sandbox.seed import (
     SEED_MEMBER_ID,
     SEED_STORE_ID,
 )
-from django_diller.services import connection as diller_connection
 from tests.support import IN_CI
 from tests.workers.harness import CeleryWorker, RedisServer
 from tests.workers.orders import PaidOrders

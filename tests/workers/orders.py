@@ -8,12 +8,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from django_diller import tasks
 from django_diller.api import models as wire
 from django_diller.models import OutboxEntry
+from django_diller.outbox import engine as outbox
+from django_diller.outbox import tasks
 from django_diller.sandbox import Sandbox
 from django_diller.sandbox.seed import SEED_DEPARTMENT_ID, SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.services import outbox
 
 SEND = OutboxEntry.Kind.SEND_TRANSACTION
 

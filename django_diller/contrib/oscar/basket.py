@@ -10,8 +10,8 @@ from django.utils import timezone
 from ...adapter import get_adapter
 from ...discounts import BasketLine, DiscountPlan, plan_discounts
 from ...discounts.rounding import CENT
+from ...loyalty.wallet import coupon_offers, stamp_card_offers
 from ...models import BasketLoyalty, MemberLink
-from ...services.wallet import coupon_offers, stamp_card_offers
 
 
 def engine_lines(basket, offer) -> list[BasketLine]:

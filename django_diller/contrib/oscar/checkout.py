@@ -22,16 +22,11 @@ from oscar.templatetags.currency_filters import currency as format_currency
 
 from ...adapter import get_adapter
 from ...api import DillerError
+from ...loyalty import claims
+from ...loyalty.connection import current_store_id
+from ...loyalty.reservations import CouponProblem, queue_reservation, recheck, record_order_items
+from ...loyalty.wallet import forget_wallet
 from ...models import BasketLoyalty, MemberLink
-from ...services import claims
-from ...services.connection import current_store_id
-from ...services.reservations import (
-    CouponProblem,
-    queue_reservation,
-    recheck,
-    record_order_items,
-)
-from ...services.wallet import forget_wallet
 from . import preview, triggers
 from .forms import GuestConsentForm
 from .guard import guarded

@@ -35,11 +35,11 @@ from oscar.core.loading import get_model
 from ...api import DillerNotFound, DillerUnavailable, DillerValidationError
 from ...api import models as wire
 from ...conf import app_settings
+from ...loyalty.connection import current_department_id, get_client
+from ...members import invitations
 from ...models import Consent, ConsentRecord, JoinInvitation
+from ...outbox.engine import NotReady, Skip
 from ...phones import InvalidPhoneNumber, parse_phone
-from ...services import invitations
-from ...services.connection import current_department_id, get_client
-from ...services.outbox import NotReady, Skip
 
 logger = logging.getLogger("django_diller.oscar")
 Order = get_model("order", "Order")
@@ -97,7 +97,7 @@ def queue_guest_invitation(order_number: str) -> None:
 
 def _send_waiting_transaction(order_number: str) -> None:
     """Queue the order's waiting transaction again, now (the guest's join moved on)."""
-    from ...tasks import queue_outbox_entries
+    from ...outbox.tasks import queue_outbox_entries
 
     ids = invitations.requeue_order_transaction(order_number, queue=False)
     queue_outbox_entries(ids, at_commit=False)
@@ -216,8 +216,8 @@ def _fail(invitation: JoinInvitation, failure: str, detail: str) -> None:
 def guest_member_id(order) -> str:
     """The member a guest's order goes to, once the phone's owner finished joining.
 
-    Until then raises :class:`~django_diller.services.outbox.NotReady` (Diller not asked
-    yet) or :class:`~django_diller.services.outbox.Skip` with the true reason: waiting for
+    Until then raises :class:`~django_diller.outbox.engine.NotReady` (Diller not asked
+    yet) or :class:`~django_diller.outbox.engine.Skip` with the true reason: waiting for
     the owner (the entry is queued again when they finish), the phone already a member, the
     sign-up failed, or the wait ended. Each attempt asks Diller whether the owner finished,
     wherever they did.

@@ -2,7 +2,7 @@
 
 The basket's points are shown while the basket is priced and rendered, on almost every request:
 they come from the store's points rule as a page read it lately
-(:func:`~django_diller.services.club.cached_points_rule`), never from a call to Diller, and
+(:func:`~django_diller.members.club.cached_points_rule`), never from a call to Diller, and
 there are none to show when no page did.
 
 An order's points are the figure Diller's answer to its transaction states, when it states one.
@@ -24,9 +24,9 @@ from typing import Any
 
 from ...adapter import get_adapter
 from ...conf import app_settings
+from ...loyalty.connection import current_store_id
+from ...members.club import PointsRule, points_rule
 from ...models import OrderLoyaltyItem, OutboxEntry
-from ...services.club import PointsRule, points_rule
-from ...services.connection import current_store_id
 from .payloads import order_member_id
 
 Kind, State = OutboxEntry.Kind, OutboxEntry.State

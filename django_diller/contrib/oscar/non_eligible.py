@@ -29,9 +29,9 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from ...adapter import get_adapter
+from ...loyalty.connection import current_store_id
+from ...loyalty.non_eligible import PushResult, push_entries
 from ...models import NonEligibleEntry
-from ...services.connection import current_store_id
-from ...services.non_eligible import PushResult, push_entries
 from .marks import NonEligibleMark
 
 logger = logging.getLogger("django_diller.oscar")

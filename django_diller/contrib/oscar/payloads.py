@@ -30,10 +30,10 @@ from oscar.core.loading import get_model
 
 from ...api import DillerNotFound
 from ...conf import app_settings
+from ...loyalty.connection import current_department_id, get_client
+from ...loyalty.transactions import builder
 from ...models import Consent, ConsentRecord, MemberLink, OutboxEntry
-from ...services.connection import current_department_id, get_client
-from ...services.outbox import Skip
-from ...services.transactions import builder
+from ...outbox.engine import Skip
 from .order_facts import ZERO, OrderFacts, money, order_facts
 from .returns import Returned, returned_before, returned_by
 

@@ -13,8 +13,8 @@ from oscar.apps.order.signals import order_placed, order_status_changed
 from oscar.core.loading import get_model
 
 from ...conf import app_settings
+from ...loyalty.reservations import queue_release
 from ...models import OrderLoyaltyItem
-from ...services.reservations import queue_release
 from . import triggers
 from .guard import guarded
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from ...models import OutboxEntry
-from ...services.outbox import NotReady
+from ...outbox.engine import NotReady
 
 PaymentEvent = get_model("order", "PaymentEvent")
 ShippingEvent = get_model("order", "ShippingEvent")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from ...tasks import RETRY_WHILE_UNAVAILABLE
+from ...loyalty.tasks import RETRY_WHILE_UNAVAILABLE
 
 GUEST_INVITE_RETRIES = 8
 
@@ -38,7 +38,7 @@ def check_guest_invitations() -> int:
 def push_non_eligible_products(self, store_id: str | None = None) -> dict[str, int]:
     """Push staff's non-eligible marks to Diller's list (see :mod:`.non_eligible`). Retried
     while Diller is unavailable, and shortly after when another push is running."""
-    from ...services.non_eligible import PushBusy
+    from ...loyalty.non_eligible import PushBusy
     from .non_eligible import push_marks
 
     try:

@@ -27,10 +27,10 @@ from django.db import transaction
 from oscar.core.loading import get_model
 
 from ...conf import app_settings
+from ...loyalty.connection import current_store_id
 from ...models import OutboxEntry
-from ...services import outbox
-from ...services.connection import current_store_id
-from ...tasks import queue_outbox_entries
+from ...outbox import engine as outbox
+from ...outbox.tasks import queue_outbox_entries
 from .payloads import order_member_id
 from .returns import source_key
 

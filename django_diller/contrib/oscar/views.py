@@ -25,9 +25,9 @@ from django.utils.translation import ngettext
 from oscar.core.loading import get_class
 
 from ...api import DillerError
+from ...loyalty.connection import current_store_id
+from ...loyalty.wallet import fetch_wallet, snapshot_for_basket
 from ...models import BasketLoyalty, MemberLink
-from ...services.connection import current_store_id
-from ...services.wallet import fetch_wallet, snapshot_for_basket
 from .coupon_cards import coupon_cards, refusal_notes, ticked_codes
 from .offers import PLAN_ATTRIBUTE
 

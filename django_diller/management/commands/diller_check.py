@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from ...api import DillerError
-from ...services.connection import NotConfigured, current_department_id, get_client
-from ...setup import describe_error
+from ...loyalty.connection import NotConfigured, current_department_id, get_client
+from ...staff.setup import describe_error
 
 
 class Command(BaseCommand):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from django_diller.loyalty.connection import shop_activation_link
 from django_diller.sandbox import (
     DUPLICATE_ANSWERS,
     SANDBOX_CLIENT_ID,
@@ -19,7 +20,6 @@ from django_diller.sandbox import (
     serve_forever,
 )
 from django_diller.sandbox.state import OTP_DIGITS_RANGE
-from django_diller.services.connection import shop_activation_link
 
 RATE_OPTIONS = ("error_rate", "rate_limit_rate", "timeout_rate", "drop_rate", "hang_rate")
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from ...models import OutboxEntry
-from ...services import outbox
-from ...services.outbox_report import state_counts
+from ...outbox import engine as outbox
+from ...outbox.report import state_counts
 
 DEAD_ROWS_REMAIN = 3
 

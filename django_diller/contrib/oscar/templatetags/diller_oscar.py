@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from django import template
 
+from ....loyalty.connection import current_store_id
+from ....members.club import cached_points_rule, forget_member_summary, link_of
 from ....models import BasketLoyalty
-from ....services.club import cached_points_rule, forget_member_summary, link_of
-from ....services.connection import current_store_id
 from ..loyalty_display import basket_points, order_loyalty, orders_loyalty
 from ..offers import PLAN_ATTRIBUTE
 

@@ -19,8 +19,8 @@ from django.utils.dateparse import parse_date
 from oscar.core.loading import get_model
 
 from .....conf import app_settings
+from .....loyalty.connection import current_store_id
 from .....models import OutboxEntry
-from .....services.connection import current_store_id
 from ... import triggers
 from ...payloads import order_member_id
 

@@ -44,9 +44,9 @@ from ..api import DillerError, DillerNotFound, DillerRefused, DillerValidationEr
 from ..api import models as wire
 from ..conf import app_settings
 from ..models import OrderLoyaltyItem, OutboxEntry
+from ..outbox.engine import NotYet, Skip, register
 from . import claims
 from .connection import get_client
-from .outbox import NotYet, Skip, register
 
 logger = logging.getLogger("django_diller.transactions")
 Kind = OutboxEntry.Kind

@@ -17,13 +17,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .api import models as wire
-from .api.errors import DillerValidationError
-from .countries import country_choices
-from .models import Consent
-from .phones import InvalidPhoneNumber, country_of_culture, parse_phone
-from .services.members import Profile, birth_date_of, segment_answers_of
-from .setup import safe_link
+from ..api import models as wire
+from ..api.errors import DillerValidationError
+from ..countries import country_choices
+from ..models import Consent
+from ..phones import InvalidPhoneNumber, country_of_culture, parse_phone
+from ..staff.setup import safe_link
+from .service import Profile, birth_date_of, segment_answers_of
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 

@@ -28,9 +28,9 @@ from django.core.cache import cache
 
 from ..api import models as wire
 from ..api.errors import DillerError, DillerUnavailable
+from ..loyalty.connection import NotConfigured, current_store_id, get_client
+from ..loyalty.store import membership_levels, store_details
 from ..models import MemberLink
-from .connection import NotConfigured, current_store_id, get_client
-from .store import membership_levels, store_details
 
 logger = logging.getLogger(__name__)
 

@@ -33,11 +33,13 @@ from django.views.decorators.http import require_http_methods
 
 from ..api import models as wire
 from ..api.errors import DillerError, DillerUnavailable, DillerValidationError
-from ..forms import ActivationForm, MemberEditForm, MemberProfileForm, OneTimeCodeForm
+from ..loyalty.store import store_details
 from ..models import MemberLink
-from ..services.club import link_of, remember_member
-from ..services.limits import client_ip
-from ..services.members import (
+from .club import link_of, remember_member
+from .forms import ActivationForm, MemberEditForm, MemberProfileForm, OneTimeCodeForm
+from .limits import client_ip
+from .segments import visible_segments
+from .service import (
     AlreadyLinked,
     JoinNotConfigured,
     LoginNeeded,
@@ -49,8 +51,6 @@ from ..services.members import (
     TooManyAttempts,
     WrongCode,
 )
-from ..services.segments import visible_segments
-from ..services.store import store_details
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The club's own page, at the root of the loyalty URLs: what members get, and the way in.
 
 Everything it shows about the store comes through the caches of
-:mod:`~django_diller.services.club`; when Diller can't be reached the page is still shown,
+:mod:`~django_diller.members.club`; when Diller can't be reached the page is still shown,
 without figures.
 """
 
@@ -12,8 +12,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from ..services.club import club_facts, link_of, warm_for_member
-from .members import account_links
+from .club import club_facts, link_of, warm_for_member
+from .views import account_links
 
 
 @require_GET

@@ -21,7 +21,8 @@ from ..api import DillerError, DillerNotFound, DillerRefused, DillerValidationEr
 from ..api import models as wire
 from ..discounts import DiscountPlan
 from ..models import OrderLoyaltyItem, OutboxEntry
-from . import claims, outbox
+from ..outbox import engine as outbox
+from . import claims
 from .connection import current_store_id, get_client
 
 logger = logging.getLogger("django_diller.reservations")
@@ -226,7 +227,7 @@ def queue_release(order_number: str, source: str) -> OutboxEntry:
 
 
 def _queue(entry: OutboxEntry) -> None:
-    from ..tasks import queue_outbox_entries
+    from ..outbox.tasks import queue_outbox_entries
 
     queue_outbox_entries([entry.pk])
 

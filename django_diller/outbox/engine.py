@@ -41,8 +41,8 @@ from django.utils import timezone
 
 from ..api import DillerError, DillerTimeout, DillerUnavailable
 from ..conf import app_settings
+from ..loyalty.waiting import background_calls
 from ..models import OutboxEntry
-from .waiting import background_calls
 
 logger = logging.getLogger("django_diller.outbox")
 

@@ -4,7 +4,7 @@ Staff never edit a row by hand: the payload is what was (or will be) sent, and D
 is evidence. Every field is read-only; a row changes only through the actions:
 
 * **Retry selected**: pending, failed and dead rows go back to the queue with a fresh attempt
-  count (:func:`~django_diller.services.outbox.retry`) and, once the request's transaction is
+  count (:func:`~django_diller.outbox.engine.retry`) and, once the request's transaction is
   committed, a Celery task is started for each of them. Sent and skipped rows, and rows a
   worker holds right now, are left alone.
 * **Send now**: the same, but delivered in the request itself (at most :data:`SEND_NOW_LIMIT`
@@ -36,9 +36,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import OutboxEntry
-from .services import outbox
-from .services.outbox_report import WATCHED, state_counts
+from ..models import OutboxEntry
+from . import engine as outbox
+from .report import WATCHED, state_counts
 
 State = OutboxEntry.State
 

@@ -11,10 +11,10 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .api import DillerAuthError, DillerError, DillerNotFound, DillerUnavailable
-from .api import models as wire
-from .models import StoreConfiguration
-from .services.connection import NotConfigured, get_client
+from ..api import DillerAuthError, DillerError, DillerNotFound, DillerUnavailable
+from ..api import models as wire
+from ..loyalty.connection import NotConfigured, get_client
+from ..models import StoreConfiguration
 
 
 def describe_error(exc: Exception) -> str:

@@ -182,7 +182,7 @@ def schedule_refresh(store_id: str) -> None:
 
 
 def _send_refresh(store_id: str) -> None:
-    from ..tasks import refresh_non_eligible_products
+    from .tasks import refresh_non_eligible_products
 
     try:
         refresh_non_eligible_products.delay(store_id)

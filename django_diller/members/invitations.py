@@ -83,7 +83,7 @@ def requeue_order_transaction(order_number: str, *, queue: bool = True) -> list[
     """Queue the order's transaction again if it waits for the guest's join: skipped (waiting,
     or given up) with nothing sent, or failed and due later. Its next attempt reads the
     invitation's state: sent, or skipped with the reason, never left saying it waits."""
-    from ..tasks import queue_outbox_entries
+    from ..outbox.tasks import queue_outbox_entries
 
     entries = OutboxEntry.objects.filter(
         order_number=order_number, kind=OutboxEntry.Kind.SEND_TRANSACTION, payload={}

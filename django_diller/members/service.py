@@ -58,6 +58,13 @@ from django.utils import timezone
 from ..api import models as wire
 from ..api.errors import DillerNotFound, DillerRefused, DillerValidationError
 from ..conf import app_settings
+from ..loyalty.connection import (
+    current_department_id,
+    current_store_id,
+    get_client,
+    store_time_zone,
+)
+from ..loyalty.store import membership_levels, store_details
 from ..models import (
     Consent,
     ConsentRecord,
@@ -69,9 +76,7 @@ from ..models import (
 from ..phones import PhoneNumber
 from ..signals import member_joined, member_left, member_updated
 from . import invitations, limits
-from .connection import current_department_id, current_store_id, get_client, store_time_zone
 from .limits import client_ip
-from .store import membership_levels, store_details
 
 logger = logging.getLogger(__name__)
 

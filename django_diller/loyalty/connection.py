@@ -6,7 +6,7 @@ and the circuit breaker through the Django cache named by ``DILLER['TOKEN_CACHE'
 mode they talk to one embedded, in-process :class:`~django_diller.sandbox.Sandbox`.
 
 Each client handed out is bounded or not according to who waits for its calls (see
-:mod:`~django_diller.services.waiting`): take it where the calls are decided, in the thread
+:mod:`~django_diller.loyalty.waiting`): take it where the calls are decided, in the thread
 that serves the shopper, and hand it to worker threads from there.
 """
 

@@ -23,10 +23,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ..api import models as wire
 from ..conf import app_settings
+from ..loyalty.connection import current_department_id, current_store_id, get_client
 from ..models import Consent, MemberLink, Source
 from ..phones import PhoneNumber, country_of_culture, parse_phone
 from ..signals import member_joined, member_left
-from .connection import current_department_id, current_store_id, get_client
 
 logger = logging.getLogger("django_diller.staff")
 

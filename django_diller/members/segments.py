@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from ..api import models as wire
-from .connection import current_store_id, get_client
+from ..loyalty.connection import current_store_id, get_client
 
 SEGMENTS_TTL = 5 * 60
 

@@ -1,0 +1,83 @@
+"""The outbox's Celery tasks: deliver one entry, sweep for entries whose task never ran.
+
+A row is delivered by the task queued when it was committed; the periodic sweep queues the
+rows whose task never ran (lost with the broker, worker killed) or whose retry time came.
+Queuing a row twice is harmless: only one task can claim it. The task names are fixed
+(``django_diller.tasks.*``) so that a beat schedule and queued messages survive a refactor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from celery import shared_task
+from celery.signals import task_prerun
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from ..conf import app_settings
+from ..models import OutboxEntry
+from . import engine as outbox
+
+MAX_COUNTDOWN = timedelta(hours=1)  # longer waits are left to the sweep (broker visibility)
+
+
+@task_prerun.connect(dispatch_uid="django-diller-usable-connections")
+def _usable_connections(sender=None, task=None, **kwargs) -> None:
+    """Before a task in a worker: drop a database connection that broke or outlived
+    ``CONN_MAX_AGE``, as Django does around a request. With Celery's ``CELERY_DB_REUSE_MAX``
+    and a ``CONN_MAX_AGE`` above 0, a worker then keeps one connection across its tasks instead
+    of opening one per delivery (see README, "Running the worker")."""
+    if task is not None and not getattr(task.request, "is_eager", False):
+        close_old_connections()
+
+
+@shared_task(name="django_diller.tasks.deliver_outbox_entry", ignore_result=True)
+def deliver_outbox_entry(entry_id: int) -> str | None:
+    """Claim and send one outbox entry if it is still due; then queue what comes next: its
+    own retry when it failed, what waited for it when it is done."""
+    for entry in outbox.claim_due(entry_id=entry_id):
+        outbox.deliver(entry)
+        if entry.state == OutboxEntry.State.FAILED:
+            _queue_retry(entry)
+        elif entry.state in outbox.FINAL:  # what waits for a dead row is judged now too
+            queue_outbox_entries(entry.dependents.values_list("pk", flat=True), at_commit=False)
+        return entry.state
+    return None
+
+
+def _queue_retry(entry: OutboxEntry) -> None:
+    wait = entry.next_attempt_at - timezone.now()
+    if wait <= MAX_COUNTDOWN:
+        outbox.mark_queued([entry.pk], entry.next_attempt_at)
+        deliver_outbox_entry.apply_async((entry.pk,), countdown=max(0.0, wait.total_seconds()))
+
+
+def sweep_grace() -> timedelta:
+    return timedelta(seconds=float(app_settings.OUTBOX_SWEEP_GRACE))
+
+
+@shared_task(name="django_diller.tasks.sweep_outbox", ignore_result=True)
+def sweep_outbox(limit: int = 500) -> int:
+    """Queue every due entry whose delivery task is not on its way (run it from Celery beat)."""
+    ids = outbox.due_ids(limit=limit, grace=sweep_grace())
+    queue_outbox_entries(ids, at_commit=False)
+    return len(ids)
+
+
+def queue_outbox_entries(entry_ids: Iterable[int], *, at_commit: bool = True) -> None:
+    """Queue a delivery task per entry (after the current transaction commits)."""
+    ids = list(entry_ids)
+    if not ids:
+        return
+
+    def send() -> None:
+        outbox.mark_queued(ids, timezone.now())
+        for entry_id in ids:
+            deliver_outbox_entry.delay(entry_id)
+
+    if at_commit:
+        transaction.on_commit(send)
+    else:
+        send()

@@ -1,1 +1,0 @@
-"""The only layer that calls Diller: shop-aware operations over :mod:`django_diller.api`."""
