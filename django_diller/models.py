@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
@@ -72,6 +74,18 @@ class Source(models.TextChoices):
     DILLER = "diller", _("as Diller had it")
 
 
+class MemberLinkQuerySet(models.QuerySet):
+    def of(self, user: Any, store_id: str | None) -> MemberLink | None:
+        """The account's membership in the store, or None (an anonymous user included).
+
+        ``user`` is a user or a user's primary key; the one query every part of the plugin
+        uses to find a shopper's member."""
+        if user is None or not getattr(user, "is_authenticated", True):
+            return None
+        user_id = getattr(user, "pk", user)
+        return self.filter(user_id=user_id, store_id=store_id or "").first()
+
+
 class MemberLink(models.Model):
     """A shop account linked to a Diller member of a store.
 
@@ -89,6 +103,8 @@ class MemberLink(models.Model):
     member_id = models.CharField(_("member id"), max_length=100)
     linked_at = models.DateTimeField(_("linked at"), default=timezone.now)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+
+    objects = MemberLinkQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("member link")

@@ -10,7 +10,6 @@ until Diller answers, and a reservation keyed by the order number may be repeate
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,10 +22,11 @@ from ..discounts import DiscountPlan
 from ..models import OrderLoyaltyItem, OutboxEntry
 from ..outbox import engine as outbox
 from . import claims
+from .concurrent import side_by_side
 from .connection import current_store_id, get_client
+from .origin import CHANNEL
 
 logger = logging.getLogger("django_diller.reservations")
-CHANNEL = "OnlineStore"
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,11 @@ def recheck(member_id: str, codes: list[str], reward_cards: dict[int, int]) -> R
     if not codes and not reward_cards:
         return Recheck([], set(), {})
     client = get_client()  # here, in the shopper's thread: it carries the request's deadline
-    with ThreadPoolExecutor(max_workers=min(8, len(codes) + 1)) as pool:
-        cards = pool.submit(_fresh_cards, client, member_id) if reward_cards else None
-        results = list(pool.map(lambda code: _validate_one(client, member_id, code), codes))
-        fresh = cards.result() if cards is not None else {}
+    checks = [lambda code=code: _validate_one(client, member_id, code) for code in codes]
+    if reward_cards:
+        checks.append(lambda: _fresh_cards(client, member_id))
+    results = side_by_side(*checks)
+    fresh = results.pop() if reward_cards else {}
     spent = {
         card_id
         for card_id, stamps in reward_cards.items()

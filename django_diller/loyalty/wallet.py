@@ -7,20 +7,19 @@ basket's carrier offer reads on every request without calling Diller.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db import close_old_connections
 from django.utils import timezone
 
 from ..api import models as wire
 from ..conf import app_settings
 from ..discounts import CouponOffer, DiscountKind, StampCardOffer
 from ..models import BasketLoyalty
+from .concurrent import side_by_side
 from .connection import current_store_id, get_client
 
 
@@ -35,13 +34,6 @@ def _cache_key(store_id: str, member_id: str) -> str:
     return f"diller:wallet:{store_id}:{member_id}"
 
 
-def _in_thread(function, *args):
-    try:
-        return function(*args)
-    finally:
-        close_old_connections()  # the thread's own database connection, if the cache used one
-
-
 def fetch_wallet(member_id: str, *, refresh: bool = False) -> Wallet:
     """The member's wallet, from the cache or from Diller (both calls concurrently)."""
     store_id = current_store_id() or ""
@@ -49,10 +41,11 @@ def fetch_wallet(member_id: str, *, refresh: bool = False) -> Wallet:
     if not refresh and (cached := cache.get(key)) is not None:
         return cached
     client = get_client(store_id)
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="diller-wallet") as pool:
-        coupons = pool.submit(_in_thread, client.get_member_coupons, member_id)
-        cards = pool.submit(_in_thread, client.get_member_stamp_cards, member_id)
-        wallet = Wallet(coupons.result(), cards.result(), timezone.now())
+    coupons, cards = side_by_side(
+        lambda: client.get_member_coupons(member_id),
+        lambda: client.get_member_stamp_cards(member_id),
+    )
+    wallet = Wallet(coupons, cards, timezone.now())
     cache.set(key, wallet, int(app_settings.WALLET_CACHE_SECONDS))
     return wallet
 

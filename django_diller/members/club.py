@@ -209,9 +209,7 @@ def points_rule(store_id: str | None = None) -> PointsRule | None:
 
 def link_of(user) -> MemberLink | None:
     """The shopper's membership in the configured store, or None (anonymous included)."""
-    if user is None or not user.is_authenticated:
-        return None
-    return MemberLink.objects.filter(user=user, store_id=current_store_id() or "").first()
+    return MemberLink.objects.of(user, current_store_id())
 
 
 def cached_member_summary(link: MemberLink) -> MemberSummary | None:

@@ -43,27 +43,27 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from ..api import models as wire
 from ..api.errors import DillerNotFound, DillerRefused, DillerValidationError
-from ..conf import app_settings
+from ..loyalty.concurrent import side_by_side
 from ..loyalty.connection import (
     current_department_id,
     current_store_id,
     get_client,
     store_time_zone,
 )
+from ..loyalty.origin import origin
 from ..loyalty.store import membership_levels, store_details
 from ..models import (
     Consent,
@@ -82,7 +82,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["client_ip"]  # re-exported for the views (the address the limits count per)
 
-CHANNEL = "OnlineStore"
 
 PENDING_LINK_SESSION_KEY = "diller_pending_link"
 PENDING_LINK_LIFETIME = 10 * 60  # seconds
@@ -366,15 +365,6 @@ def _parse_date(value: str | None) -> date | None:
         return None
 
 
-def _in_thread(call: Callable[..., Any], *args: Any) -> Any:
-    """Run ``call`` in a worker thread, closing any database connection the thread opened
-    (the token store may be a database cache)."""
-    try:
-        return call(*args)
-    finally:
-        connections.close_all()
-
-
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -429,7 +419,7 @@ class MemberService:
         return found[0] if found else None
 
     def link_of(self, user: AbstractBaseUser) -> MemberLink | None:
-        return MemberLink.objects.filter(user=user, store_id=self.store_id).first()
+        return MemberLink.objects.of(user, self.store_id)
 
     def get_member(self, link: MemberLink) -> wire.MemberResponse:
         return self.client.get_member(link.member_id)
@@ -565,7 +555,7 @@ class MemberService:
         enrollment = wire.EnrollMemberRequest(
             phone=phone.to_wire(),
             department_id=department_id,
-            origin=self._origin(department_id),
+            origin=origin(department_id),
         )
         try:
             member = self.client.enroll_member(enrollment)
@@ -708,7 +698,7 @@ class MemberService:
                 wire.EnrollMemberRequest(
                     phone=member.phone,
                     department_id=department_id,
-                    origin=self._origin(department_id),
+                    origin=origin(department_id),
                 )
             )
         else:
@@ -949,11 +939,11 @@ class MemberService:
         round trip instead of two.
         """
         member_id = link.member_id
-        with ThreadPoolExecutor(2) as pool:
-            coupons_future = pool.submit(_in_thread, self.client.get_member_coupons, member_id)
-            cards_future = pool.submit(_in_thread, self.client.get_member_stamp_cards, member_id)
-            member = self.client.get_member(member_id)
-            coupons, cards = coupons_future.result(), cards_future.result()
+        member, coupons, cards = side_by_side(
+            lambda: self.client.get_member_coupons(member_id),
+            lambda: self.client.get_member_stamp_cards(member_id),
+            here=lambda: self.client.get_member(member_id),
+        )
         now = timezone.now()
         coupons = [
             c
@@ -1062,11 +1052,6 @@ class MemberService:
 
     # helpers -------------------------------------------------------------------------------
 
-    def _origin(self, department_id: str | None) -> wire.Origin:
-        return wire.Origin(
-            system_id=str(app_settings.SYSTEM_ID), department_id=department_id, channel=CHANNEL
-        )
-
     @staticmethod
     def _consent_flags(consents: Mapping[str, bool | None]) -> dict[str, bool]:
         return {flag: bool(consents[flag]) for flag in CONSENT_FLAGS if flag in consents}
@@ -1122,7 +1107,7 @@ class MemberService:
         values.update(changes)
         values["segments"] = list(answers.values())
         values["consent"] = {**values["consent"], **self._consent_flags(consents)}
-        values["origin"] = self._origin(current_department_id())
+        values["origin"] = origin(current_department_id())
         request = wire.UpdateMemberRequest.model_validate(values)
         return self.client.update_member(member.id or "", request)
 

@@ -11,27 +11,25 @@ them out of the HTTP library's request log, see :mod:`django_diller.api.logs`).
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..api import models as wire
-from ..conf import app_settings
+from ..loyalty.concurrent import side_by_side
 from ..loyalty.connection import current_department_id, current_store_id, get_client
+from ..loyalty.origin import origin
+from ..loyalty.store import store_details
 from ..models import Consent, MemberLink, Source
 from ..phones import PhoneNumber, country_of_culture, parse_phone
 from ..signals import member_joined, member_left
 
 logger = logging.getLogger("django_diller.staff")
 
-STORE_INFO_CACHE_SECONDS = 300
-STAFF_CHANNEL = "OnlineStore"
 MASK = "\u2022"  # •
 
 
@@ -107,25 +105,19 @@ class StoreInfo:
 
 
 def store_info() -> StoreInfo:
-    """The current store's details that the look-up needs (cached for a few minutes)."""
+    """The current store's details that the look-up needs (from the one store cache)."""
     store_id = current_store_id() or ""
-    key = f"diller:staff:store-info:{store_id}"
-    info = cache.get(key)
-    if info is None:
-        store = get_client(store_id).get_store()
-        info = StoreInfo(
-            store_id=store_id,
-            name=store.store_name or "",
-            country=country_of_culture(store.culture)
-            or (store.address.country_code if store.address else None),
-            identifier_type=(store.member_identifier.type if store.member_identifier else None)
-            or "",
-            currency=store.currency or "",
-            points_enabled=bool(store.points_system and store.points_system.enabled),
-            stamps_enabled=bool(store.stamps_enabled),
-        )
-        cache.set(key, info, STORE_INFO_CACHE_SECONDS)
-    return info
+    store = store_details(store_id)
+    return StoreInfo(
+        store_id=store_id,
+        name=store.store_name or "",
+        country=country_of_culture(store.culture)
+        or (store.address.country_code if store.address else None),
+        identifier_type=(store.member_identifier.type if store.member_identifier else None) or "",
+        currency=store.currency or "",
+        points_enabled=bool(store.points_system and store.points_system.enabled),
+        stamps_enabled=bool(store.stamps_enabled),
+    )
 
 
 # Look-up ------------------------------------------------------------------------------------
@@ -196,26 +188,17 @@ def search(kind: str, value: str) -> list[wire.MemberResponse]:
     return found
 
 
-def _in_worker(function, *args):
-    """Run in a pool thread; close the database connections the token cache may have opened."""
-    try:
-        return function(*args)
-    finally:
-        connections.close_all()
-
-
 def fetch_details(member: wire.MemberResponse | str) -> MemberDetails:
     """The member (fetched when given an id), their coupons and stamp cards, and their link."""
     client = get_client()
     if isinstance(member, str):
         member = client.get_member(member)
     member_id = member.id or ""
-    with ThreadPoolExecutor(2, thread_name_prefix="diller-lookup") as pool:
-        coupons = pool.submit(_in_worker, client.get_member_coupons, member_id)
-        stamp_cards = pool.submit(_in_worker, client.get_member_stamp_cards, member_id)
-        details = MemberDetails(
-            member=member, coupons=coupons.result(), stamp_cards=stamp_cards.result()
-        )
+    coupons, stamp_cards = side_by_side(
+        lambda: client.get_member_coupons(member_id),
+        lambda: client.get_member_stamp_cards(member_id),
+    )
+    details = MemberDetails(member=member, coupons=coupons, stamp_cards=stamp_cards)
     details.link = (
         MemberLink.objects.select_related("user")
         .filter(store_id=current_store_id() or "", member_id=member_id)
@@ -245,14 +228,11 @@ def enroll(raw_phone: str, *, staff_user: Any) -> EnrollResult:
     """
     phone = normalise_phone(raw_phone)
     department_id = current_department_id() or ""
-    origin = wire.Origin(
-        system_id=str(app_settings.SYSTEM_ID),
-        department_id=department_id or None,
-        channel=STAFF_CHANNEL,
-        employee_id=str(staff_user.pk) if getattr(staff_user, "pk", None) else None,
+    where = origin(
+        department_id, employee_id=str(staff_user.pk) if getattr(staff_user, "pk", None) else None
     )
     request = wire.EnrollMemberRequest(
-        phone=phone.to_wire(), department_id=department_id, origin=origin
+        phone=phone.to_wire(), department_id=department_id, origin=where
     )
     member = get_client().enroll_member(request)
     logger.info(

@@ -37,10 +37,8 @@ Applicator = get_class("offer.applicator", "Applicator")
 
 
 def _member_id(user) -> str | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    links = MemberLink.objects.filter(user=user, store_id=current_store_id() or "")
-    return links.values_list("member_id", flat=True).first()
+    link = MemberLink.objects.of(user, current_store_id())
+    return link.member_id if link else None
 
 
 def _line_products(basket) -> dict[str, str]:

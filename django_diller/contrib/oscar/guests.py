@@ -34,8 +34,8 @@ from oscar.core.loading import get_model
 
 from ...api import DillerNotFound, DillerUnavailable, DillerValidationError
 from ...api import models as wire
-from ...conf import app_settings
 from ...loyalty.connection import current_department_id, get_client
+from ...loyalty.origin import origin
 from ...members import invitations
 from ...models import Consent, ConsentRecord, JoinInvitation
 from ...outbox.engine import NotReady, Skip
@@ -44,7 +44,6 @@ from ...phones import InvalidPhoneNumber, parse_phone
 logger = logging.getLogger("django_diller.oscar")
 Order = get_model("order", "Order")
 State, Failure = JoinInvitation.State, JoinInvitation.Failure
-CHANNEL = "OnlineStore"
 # A "join" ticked before guests were invited (no invitation): the transaction waited this long
 # for the registration of those days.
 LEGACY_WAIT = timedelta(days=2)
@@ -165,9 +164,7 @@ def _enroll(invitation: JoinInvitation, phone, department_id: str) -> None:
     request = wire.EnrollMemberRequest(
         phone=phone.to_wire(),
         department_id=department_id,
-        origin=wire.Origin(
-            system_id=str(app_settings.SYSTEM_ID), department_id=department_id, channel=CHANNEL
-        ),
+        origin=origin(department_id),
     )
     try:
         member = client.enroll_member(request)

@@ -29,8 +29,8 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from ...api import DillerNotFound
-from ...conf import app_settings
-from ...loyalty.connection import current_department_id, get_client
+from ...loyalty.connection import get_client
+from ...loyalty.origin import placement
 from ...loyalty.transactions import builder
 from ...models import Consent, ConsentRecord, MemberLink, OutboxEntry
 from ...outbox.engine import Skip
@@ -39,7 +39,6 @@ from .returns import Returned, returned_before, returned_by
 
 Order = get_model("order", "Order")
 Kind = OutboxEntry.Kind
-CHANNEL = "OnlineStore"
 
 
 def order_member_id(order, store_id: str) -> str | None:
@@ -48,10 +47,9 @@ def order_member_id(order, store_id: str) -> str | None:
     "" when a guest joined but their registration at Diller has not finished yet.
     """
     if order.user_id:
-        link = MemberLink.objects.filter(user_id=order.user_id, store_id=store_id)
-        member_id = link.values_list("member_id", flat=True).first()
-        if member_id:
-            return member_id
+        link = MemberLink.objects.of(order.user_id, store_id)
+        if link:
+            return link.member_id
     joined = ConsentRecord.objects.filter(
         order_number=str(order.number), consent=Consent.GDPR, given=True
     )
@@ -78,15 +76,6 @@ def _member(entry: OutboxEntry, order) -> tuple[str, bool]:
         raise Skip("The member has not accepted the terms (gdpr_accepted).")
     entry.member_id = member_id
     return member_id, bool(consent.save_order_history)
-
-
-def _placement() -> dict:
-    """Where the request comes from: ``origin``, and the web shop's ``department_id``."""
-    department = current_department_id()
-    origin = {"system_id": app_settings.SYSTEM_ID, "channel": CHANNEL}
-    if not department:
-        return {"origin": origin}
-    return {"origin": {**origin, "department_id": department}, "department_id": department}
 
 
 def _payments(facts: OrderFacts, total: Decimal) -> list[dict]:
@@ -140,7 +129,7 @@ def _body(
         "total_discount": str(money(discount)),
         "currency": facts.currency,
         "payment_details": _payments(facts, total),
-        **_placement(),
+        **placement(),
     }
     if with_details:
         body["details"] = details
@@ -173,7 +162,7 @@ def purchase(entry: OutboxEntry) -> dict:
 
 @builder(Kind.CANCEL_TRANSACTION)
 def cancellation(entry: OutboxEntry) -> dict:
-    origin = _placement()["origin"]
+    origin = placement()["origin"]
     return {"reason": "Order cancelled or returned in the web shop", "origin": origin}
 
 
@@ -260,7 +249,7 @@ def partial_refund(entry: OutboxEntry) -> dict:
         created_at=timezone.now().isoformat(),
         currency=facts.currency,
         payment_details=_payments(facts, Decimal(body["total"])),
-        **_placement(),
+        **placement(),
     )
     if history and details:
         body["details"] = details

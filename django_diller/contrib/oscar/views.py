@@ -95,11 +95,7 @@ def _save_choices(request: HttpRequest, basket, link: MemberLink, next_url: str)
 def coupon_step(request: HttpRequest) -> HttpResponse:
     basket = request.basket
     next_url = _next_url(request)
-    link = (
-        MemberLink.objects.filter(user=request.user, store_id=current_store_id() or "").first()
-        if request.user.is_authenticated
-        else None
-    )
+    link = MemberLink.objects.of(request.user, current_store_id())
     if link is None or not basket.id or basket.is_empty:
         return HttpResponseRedirect(next_url)
 
