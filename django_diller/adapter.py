@@ -124,6 +124,14 @@ class DefaultAdapter:
             {i for i in ids if i}, category[0] if category else None, now=timezone.now()
         )
 
+    def adjust_transaction_payload(
+        self, payload: dict[str, Any], order: Any, kind: str
+    ) -> dict[str, Any]:
+        """The last word on a transaction body before it is stored on its outbox entry
+        (``kind`` is the entry's kind: a purchase, a remainder, a return…). Return the body to
+        send; by default it is unchanged. The body is built once: a retry sends the same one."""
+        return payload
+
 
 def get_adapter() -> DefaultAdapter:
     return import_string(app_settings.ADAPTER)()
