@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test]'  # [test] holds every extra
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -21,6 +21,7 @@ demo: $(STAMP)
 # machine without PostgreSQL, never under CI=true). Then everything else, on SQLite.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 		DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -m postgres tests/concurrency tests/workers; \
 	else echo "PostgreSQL is not running: the concurrency tests are skipped"; fi

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.integration.token_stampede import run  # the run the tests make too
+from tests.connection.token_stampede import run  # the run the tests make too
 
 
 def main() -> None:

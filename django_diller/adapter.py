@@ -1,69 +1,61 @@
 """What the plugin needs to know about the shop, in one class a shop can swap (allauth style).
 
-Name a subclass in ``DILLER['ADAPTER']``; :func:`get_adapter` returns an instance of it.
+Name a subclass in ``DILLER['ADAPTER']``; :func:`get_adapter` returns an instance of it. Left
+unset, the plugin picks :class:`DefaultAdapter`, which works for any Django shop, or the Oscar
+integration's ``OscarAdapter`` when ``django_diller.contrib.oscar`` is installed.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django import forms
 from django.apps import apps
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .conf import app_settings
 
+DEFAULT_ADAPTER = "django_diller.adapter.DefaultAdapter"
+OSCAR_ADAPTER = "django_diller.contrib.oscar.adapter.OscarAdapter"
+
 
 class DefaultAdapter:
-    """Works with Oscar products, and with any object that has ``upc``/``pk`` attributes."""
+    """The shop as a plain Django project sees it: products are objects with ``upc``/``pk``
+    attributes, lines have ``product`` and ``partner_sku``, and nothing is known of payments,
+    categories or addresses."""
+
+    # products and lines ----------------------------------------------------------------------
 
     def product_external_id(self, product: Any) -> str:
         """The product's id at Diller, as coupons' and stamp cards' ``product_ids`` name it.
 
         The UPC when there is one (often the EAN/GTIN the shop's other systems use too),
-        otherwise the primary key. Variants fall back to their parent's UPC.
+        otherwise the primary key.
         """
-        upc = getattr(product, "upc", None)
-        if not upc and getattr(product, "parent", None) is not None:
-            upc = getattr(product.parent, "upc", None)
-        return str(upc or product.pk)
+        return str(getattr(product, "upc", None) or product.pk)
 
     def product_category(self, product: Any) -> tuple[str, str] | None:
-        """The category Diller sees for a product: ``(external id, name)``, or None.
-
-        The product's first category (its parent's for a variant), by primary key.
-        """
-        if product is None:
-            return None
-        source = product.parent if getattr(product, "parent", None) is not None else product
-        categories = getattr(source, "get_categories", None)
-        category = categories().order_by("pk").first() if categories else None
-        return (str(category.pk), str(category.name)) if category else None
-
-    def product_brand(self, product: Any) -> str | None:
-        """The product's brand, when the shop keeps one (none in a plain Oscar catalogue)."""
+        """The category Diller sees for a product: ``(external id, name)``, or None (unknown)."""
         return None
 
-    def payment_methods(self, order: Any) -> list[tuple[str, Decimal]]:
-        """How the order was paid: ``(method, amount)`` per payment source.
+    def product_brand(self, product: Any) -> str | None:
+        """The product's brand, when the shop keeps one."""
+        return None
 
-        Oscar's payment sources, by type name and the amount debited (or allocated, when
-        nothing is debited yet). None: the whole total is reported under "Unknown".
-        """
-        sources = getattr(order, "sources", None)
-        methods = []
-        for source in sources.select_related("source_type") if sources is not None else []:
-            amount = source.amount_debited or source.amount_allocated
-            if amount:
-                methods.append((str(source.source_type.name), Decimal(amount)))
-        return methods
+    def line_sku(self, line: Any) -> str | None:
+        """The line's SKU: its ``partner_sku`` (or ``sku``) attribute, if any."""
+        sku = getattr(line, "partner_sku", None) or getattr(line, "sku", None)
+        return str(sku) if sku else None
 
     def tax_rate(self, tax_code: str | None, item: Any) -> Decimal | None:
         """The VAT rate (``Decimal("0.25")`` for 25 %) of an order line, of the order's shipping
         charge (``item`` is then the order) or of a surcharge; None when unknown.
 
-        ``tax_code`` is the code Oscar stored with it (from the pricing strategy's
+        ``tax_code`` is the code the shop stored with it (Oscar: from the pricing strategy's
         ``price.tax_code``). By default a code that is a number is read as the percentage
         (``"25"``, ``"12.5"``, ``"0"``). The rate is used when the item's prices agree with
         it to the cent; otherwise (a code that is a VAT group number, not a percentage), and
@@ -80,12 +72,14 @@ class DefaultAdapter:
             return None
         return percent / 100
 
+    # eligibility -----------------------------------------------------------------------------
+
     def line_is_eligible(self, line: Any) -> bool:
         """May this basket or order line take loyalty discounts and earn stamps?
 
-        Not when staff marked its product or product class as not eligible, nor when Diller's
-        non-eligible list names it (by id, SKU, id prefix or category). Runs on every pricing:
-        it never calls Diller (see :mod:`django_diller.loyalty.non_eligible`).
+        Not when staff marked its product as not eligible, nor when Diller's non-eligible list
+        names it (by id, SKU, id prefix or category). Runs on every pricing: it never calls
+        Diller (see :mod:`django_diller.loyalty.non_eligible`).
         """
         product = getattr(line, "product", None)
         if product is None:
@@ -94,21 +88,10 @@ class DefaultAdapter:
             return False
         return not self.listed_non_eligible(product, self.line_sku(line))
 
-    def line_sku(self, line: Any) -> str | None:
-        """The line's SKU (Oscar: the order line's, or the basket line's stock record's)."""
-        sku = getattr(line, "partner_sku", None)
-        if not sku and getattr(line, "stockrecord", None) is not None:
-            sku = getattr(line.stockrecord, "partner_sku", None)
-        return str(sku) if sku else None
-
     def product_marked_non_eligible(self, product: Any) -> bool:
-        """Staff's own mark on the product or its product class (Oscar integration), which
-        applies at once, before Diller's list has it."""
-        if not apps.is_installed("django_diller.contrib.oscar"):
-            return False
-        from .contrib.oscar.non_eligible import is_marked
-
-        return is_marked(product)
+        """Staff's own mark on the product in the shop, which applies at once, before Diller's
+        list has it. None by default; the Oscar adapter reads the marks staff set there."""
+        return False
 
     def listed_non_eligible(self, product: Any, sku: str | None = None) -> bool:
         """Does Diller's non-eligible list name the product? It matches the ids Diller sees on
@@ -124,6 +107,13 @@ class DefaultAdapter:
             {i for i in ids if i}, category[0] if category else None, now=timezone.now()
         )
 
+    # orders ----------------------------------------------------------------------------------
+
+    def payment_methods(self, order: Any) -> list[tuple[str, Decimal]]:
+        """How the order was paid: ``(method, amount)`` per payment. None known by default: the
+        whole total is reported under "Unknown"."""
+        return []
+
     def adjust_transaction_payload(
         self, payload: dict[str, Any], order: Any, kind: str
     ) -> dict[str, Any]:
@@ -132,6 +122,56 @@ class DefaultAdapter:
         send; by default it is unchanged. The body is built once: a retry sends the same one."""
         return payload
 
+    # shoppers and pages ----------------------------------------------------------------------
+
+    def client_ip(self, request: HttpRequest) -> str:
+        """The client address the shopper pages' rate limits count per.
+
+        ``REMOTE_ADDR`` unless ``DILLER['CLIENT_IP_HEADER']`` names the ``request.META`` key a
+        reverse proxy sets. In a comma-separated list (``X-Forwarded-For``) each proxy appends
+        the address it received the request from, so the client's is the one
+        ``CLIENT_IP_PROXIES`` places from the right; what is left of it is whatever the client
+        sent, and trusting it would let anyone dodge the limits. A header that is missing,
+        shorter than the proxies configured, or not an address falls back to ``REMOTE_ADDR``.
+        """
+        remote = request.META.get("REMOTE_ADDR") or "unknown"
+        header = app_settings.CLIENT_IP_HEADER
+        if not header:
+            return remote
+        parts = [part.strip() for part in str(request.META.get(str(header), "")).split(",")]
+        parts = [part for part in parts if part]
+        proxies = max(int(app_settings.CLIENT_IP_PROXIES), 1)
+        if len(parts) < proxies:
+            return remote
+        try:
+            return str(ipaddress.ip_address(parts[-proxies]))
+        except ValueError:
+            return remote
+
+    def default_country(self, user: Any) -> str | None:
+        """The shopper's own country (ISO 3166-1 alpha-2), which the join and profile forms
+        read a national phone number in before the store's country. None (unknown) by default:
+        the forms then use the store's country."""
+        return None
+
+    def widget_css_class(self, widget: forms.Widget) -> str | None:
+        """The CSS class the member forms give a widget (Bootstrap's by default, which a shop's
+        own CSS may ignore); None leaves the widget as it is."""
+        if isinstance(widget, forms.CheckboxInput):
+            return "form-check-input"
+        if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            return None
+        return "form-control"
+
+
+def adapter_path() -> str:
+    """The dotted path of the shop's adapter: ``DILLER['ADAPTER']``, or when it is not set the
+    Oscar adapter if the Oscar integration is installed, else :class:`DefaultAdapter`."""
+    named = app_settings.ADAPTER
+    if named:
+        return str(named)
+    return OSCAR_ADAPTER if apps.is_installed("django_diller.contrib.oscar") else DEFAULT_ADAPTER
+
 
 def get_adapter() -> DefaultAdapter:
-    return import_string(app_settings.ADAPTER)()
+    return import_string(adapter_path())()

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .conf import app_settings
+from .links import safe_link
 from .loyalty.connection import current_department_id, current_store_id
 from .models import StoreConfiguration
-from .staff.setup import StoreChoiceForm, load_setup_state, safe_link
+from .staff.setup import StoreChoiceForm, load_setup_state
 
 
 @admin.register(StoreConfiguration)

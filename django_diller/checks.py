@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.template.loader import get_template
 from django.utils.module_loading import import_string
 
-from .adapter import DefaultAdapter
+from .adapter import OSCAR_ADAPTER, DefaultAdapter, adapter_path
 from .conf import DEFAULTS, app_settings
+
+LAYOUT_TEMPLATE = "django_diller/layout.html"
 
 NUMERIC_KEYS = (
     "CONNECT_TIMEOUT",
@@ -36,6 +42,9 @@ LIST_KEYS = (
     "RETURN_ON_REFUND_TRANSACTIONS",
 )
 PARTIAL_RETURN_MODES = ("resend", "refund")
+# What the sandbox (and the contract it validates against) imports beyond the core: the
+# ``[sandbox]`` extra.
+SANDBOX_MODULES = ("openapi_schema_validator", "jsonschema", "yaml")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 PROCESS_LOCAL_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache",
@@ -184,8 +193,10 @@ def _check_transaction_settings() -> list:
 
 def _check_adapter() -> list:
     """The adapter must import and be a DefaultAdapter: a broken one would silently remove
-    every loyalty discount (the carrier offers fall back to no discount rather than fail)."""
-    path = app_settings.ADAPTER
+    every loyalty discount (the carrier offers fall back to no discount rather than fail). In
+    an Oscar shop it should be an OscarAdapter: a DefaultAdapter knows no payment sources,
+    categories nor staff's non-eligible marks."""
+    path = adapter_path()
     default = f"{DefaultAdapter.__module__}.{DefaultAdapter.__qualname__}"
     try:
         adapter = import_string(path) if isinstance(path, str) else None
@@ -205,7 +216,42 @@ def _check_adapter() -> list:
                 id="diller.E008",
             )
         ]
+    if apps.is_installed("django_diller.contrib.oscar") and not issubclass(
+        adapter, import_string(OSCAR_ADAPTER)
+    ):
+        return [
+            Warning(
+                f"DILLER['ADAPTER'] {path!r} is not an OscarAdapter, while "
+                "django_diller.contrib.oscar is installed: it knows no Oscar payment sources, "
+                "categories, variants' parents, stock records nor non-eligible marks.",
+                hint=f"Subclass {OSCAR_ADAPTER} instead.",
+                id="diller.W011",
+            )
+        ]
     return []
+
+
+def _check_oscar_layout() -> list:
+    """With the Oscar integration, the loyalty pages should wear the Oscar layout it ships: its
+    ``django_diller/layout.html`` must win over the core's neutral one, which it only does when
+    ``django_diller.contrib.oscar`` comes before ``django_diller`` in ``INSTALLED_APPS`` (or
+    the shop overrides the template itself)."""
+    if not apps.is_installed("django_diller.contrib.oscar"):
+        return []
+    try:
+        origin = get_template(LAYOUT_TEMPLATE).origin.name
+    except Exception:  # no template engine, or no loader finds it: nothing to compare
+        return []
+    core = Path(apps.get_app_config("diller").path, "templates", LAYOUT_TEMPLATE)
+    if Path(origin) != core:
+        return []
+    return [
+        Warning(
+            "The loyalty pages use the neutral layout instead of the Oscar one.",
+            hint="List 'django_diller.contrib.oscar' before 'django_diller' in INSTALLED_APPS.",
+            id="diller.W012",
+        )
+    ]
 
 
 def _check_sandbox() -> list:
@@ -219,6 +265,23 @@ def _check_sandbox() -> list:
                 "the Diller host's BASE_URL, CLIENT_ID and CLIENT_SECRET; only test settings "
                 "may set DILLER['SANDBOX_WITHOUT_DEBUG'] = True.",
                 id="diller.E009",
+            )
+        ]
+    return []
+
+
+def _check_sandbox_installed() -> list:
+    """The sandbox needs the ``[sandbox]`` extra; without it the first page would fail."""
+    if not app_settings.SANDBOX:
+        return []
+    missing = [name for name in SANDBOX_MODULES if find_spec(name) is None]
+    if missing:
+        return [
+            Error(
+                "The embedded Diller sandbox is on but its packages are not installed "
+                f"(missing: {', '.join(missing)}).",
+                hint="Install django-diller[sandbox], or set DILLER['SANDBOX'] = False.",
+                id="diller.E013",
             )
         ]
     return []
@@ -291,8 +354,10 @@ def check_diller_settings(app_configs=None, **kwargs) -> list:
         )
     problems += _check_transaction_settings()
     problems += _check_adapter()
+    problems += _check_oscar_layout()
     problems += _check_time_zone()
     problems += _check_sandbox()
+    problems += _check_sandbox_installed()
     if not app_settings.SANDBOX:
         problems += _check_connection()
     problems += _check_token_cache()

@@ -65,9 +65,12 @@ Keys (defaults in brackets):
     on the join page, or a guest who ticked "join"); a guest's purchase waits as long.
 ``SYSTEM_ID`` ["django-diller"]
     ``origin.system_id`` sent with members and transactions.
-``ADAPTER`` ["django_diller.adapter.DefaultAdapter"]
+``ADAPTER`` [None: the Oscar adapter when ``django_diller.contrib.oscar`` is installed]
     The class that knows the shop: a product's external id at Diller, which lines may take
-    loyalty discounts. Subclass it and name yours here.
+    loyalty discounts, the client address, the shopper's country. None picks
+    ``django_diller.contrib.oscar.adapter.OscarAdapter`` when the Oscar integration is
+    installed, else ``django_diller.adapter.DefaultAdapter``. Subclass one and name yours here
+    (see ``docs/customising.md``).
 ``WALLET_CACHE_SECONDS`` [120]
     How long a member's coupons and stamp cards fetched from Diller are reused.
 ``NON_ELIGIBLE_CACHE_SECONDS`` [900]
@@ -145,7 +148,7 @@ DEFAULTS: dict[str, Any] = {
     "CLIENT_IP_PROXIES": 1,
     "JOIN_LINK_DAYS": 7,
     "SYSTEM_ID": "django-diller",
-    "ADAPTER": "django_diller.adapter.DefaultAdapter",
+    "ADAPTER": None,
     "WALLET_CACHE_SECONDS": 120,
     "NON_ELIGIBLE_CACHE_SECONDS": 900,
     "RELEASE_ON_ORDER_STATUSES": ["Cancelled"],

@@ -1,8 +1,8 @@
 """Countries a member's address may name: ISO 3166-1 alpha-2 codes with their names.
 
 The codes are the regions ``phonenumbers`` (a dependency already, for phone numbers) knows.
-Names are in the active language, from Babel's CLDR data (Babel comes with django-oscar),
-else from phonenumbers' own geocoding names, else English.
+Names are in the active language, from Babel's CLDR data when it is installed (it comes with
+django-oscar), else from phonenumbers' own geocoding names, else English.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def country_codes() -> frozenset[str]:
 def _babel_names(language: str) -> dict[str, str]:
     try:
         from babel import Locale, UnknownLocaleError
-    except ImportError:  # pragma: no cover - Babel comes with django-oscar
+    except ImportError:  # a shop without django-oscar, which brings Babel
         return {}
     try:
         return dict(Locale.parse(language).territories)

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .outbox.models import OutboxEntry  # noqa: F401  (the app registers its tables here)
+
 STORE_CONFIGURATION_CACHE_KEY = "diller:store-configuration"
 
 
@@ -42,12 +44,12 @@ class StoreConfiguration(models.Model):
     def __str__(self) -> str:
         return f"{self.store_name or self.store_id} / {self.department_name or self.department_id}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1  # a single row
         super().save(*args, **kwargs)
         cache.delete(STORE_CONFIGURATION_CACHE_KEY)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         result = super().delete(*args, **kwargs)
         cache.delete(STORE_CONFIGURATION_CACHE_KEY)
         return result
@@ -74,7 +76,7 @@ class Source(models.TextChoices):
     DILLER = "diller", _("as Diller had it")
 
 
-class MemberLinkQuerySet(models.QuerySet):
+class MemberLinkQuerySet(models.QuerySet["MemberLink"]):
     def of(self, user: Any, store_id: str | None) -> MemberLink | None:
         """The account's membership in the store, or None (an anonymous user included).
 
@@ -116,7 +118,7 @@ class MemberLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        from .staff.accounts import account_label  # staff pages name accounts by e-mail
+        from .accounts import account_label  # staff pages name accounts by e-mail
 
         return f"{account_label(self.user)} ↔ {self.member_id}"
 
@@ -381,93 +383,6 @@ class CouponClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} #{self.slot} ({self.order_number or self.basket_id})"
-
-
-class OutboxEntry(models.Model):
-    """One remote effect Diller must receive, written in the same transaction as its cause.
-
-    Workers claim due rows (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL) and lease them,
-    so two workers never send the same row; a row whose worker died is taken again once its
-    lease runs out. ``external_id`` makes each intended effect unique: enqueuing it twice
-    gives the same row.
-    """
-
-    class Kind(models.TextChoices):
-        SEND_TRANSACTION = "send_transaction", _("send transaction")
-        CANCEL_TRANSACTION = "cancel_transaction", _("cancel transaction")
-        REFUND = "refund", _("partial refund")
-        RESEND_REMAINDER = "resend_remainder", _("send the remainder")
-        RETURN_TRANSACTION = "return_transaction", _("send a return (negative amounts)")
-        RESERVE_LOYALTY = "reserve_loyalty", _("reserve coupons and stamps")
-        RELEASE_LOYALTY = "release_loyalty", _("release coupons and stamps")
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("pending")
-        IN_FLIGHT = "in_flight", _("in flight")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed, will retry")
-        DEAD = "dead", _("dead")
-        SKIPPED = "skipped", _("skipped, nothing to send")
-
-    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
-    external_id = models.CharField(_("external id"), max_length=150)
-    order_number = models.CharField(_("order number"), max_length=128, db_index=True)
-    store_id = models.CharField(_("store id"), max_length=100)
-    member_id = models.CharField(_("member id"), max_length=100, blank=True)
-    source = models.CharField(
-        _("cause"),
-        max_length=80,
-        blank=True,
-        help_text=_("What caused it: a payment event, an order status, a refund, a backfill."),
-    )
-    depends_on = models.ForeignKey(
-        "self",
-        verbose_name=_("waits for"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="dependents",
-        help_text=_("Sent only after this entry was sent (a cancel waits for its transaction)."),
-    )
-    payload = models.JSONField(
-        _("payload as sent"),
-        default=dict,
-        blank=True,
-        help_text=_("Built from the order on the first attempt, then sent unchanged on retries."),
-    )
-    state = models.CharField(
-        _("state"), max_length=20, choices=State.choices, default=State.PENDING, db_index=True
-    )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    leased_until = models.DateTimeField(_("leased until"), null=True, blank=True)
-    task_due_at = models.DateTimeField(
-        _("task due at"),
-        null=True,
-        blank=True,
-        help_text=_(
-            "When the delivery task queued for it should run; the sweep queues another "
-            "only if that is long past."
-        ),
-    )
-    last_error = models.CharField(_("last error"), max_length=500, blank=True)
-    response = models.JSONField(_("Diller's answer"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("outbox entry")
-        verbose_name_plural = _("outbox entries")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["kind", "external_id"], name="diller_one_entry_per_effect"
-            )
-        ]
-        indexes = [models.Index(fields=["state", "next_attempt_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.external_id} ({self.get_state_display()})"
 
 
 class NonEligibleSnapshot(models.Model):

@@ -6,6 +6,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from . import signals
+from .loyalty.kinds import Kind
 from .loyalty.reservations import queue_release
 from .models import BasketLoyalty, MemberLink, OutboxEntry
 
@@ -20,10 +21,8 @@ def forget_basket_loyalty_of_unlinked_member(sender, instance: MemberLink, **kwa
 def release_reservations_of_skipped_purchase(sender, entry, order_number: str, **kwargs) -> None:
     """A purchase that is never sent (the member has not accepted the terms, or is gone) does
     not use the coupons and stamps held for it: release them, at Diller and in the shop."""
-    if entry.kind != OutboxEntry.Kind.SEND_TRANSACTION:
+    if entry.kind != Kind.SEND_TRANSACTION:
         return
-    held = OutboxEntry.objects.filter(
-        kind=OutboxEntry.Kind.RESERVE_LOYALTY, external_id=order_number
-    ).exists()
+    held = OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY, external_id=order_number).exists()
     if held:
         queue_release(order_number, "transaction skipped")

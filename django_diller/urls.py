@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from .members import club_views as club
 from .members import views as members
+from .members.views import club
 from .views.sandbox import sandbox_messages
 
 app_name = "diller"

@@ -6,7 +6,7 @@
 """
 
 from .auth import AccessToken, MemoryTokenStore, TokenStore
-from .client import AsyncDillerClient, ClientConfig, DillerClient, DillerOperations, Timeouts
+from .client import AsyncDillerClient, ClientConfig, DillerClient, Timeouts
 from .errors import (
     DillerAuthError,
     DillerError,
@@ -18,6 +18,7 @@ from .errors import (
     DillerValidationError,
     ProblemDetailsError,
 )
+from .methods import DillerOperations
 from .operations import OPERATIONS, Operation
 from .retry import NO_RETRY, RetryPolicy
 

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import httpx2
 from authlib.integrations.base_client.errors import OAuthError
@@ -135,7 +135,7 @@ def _check_token_response(response: Any) -> Any:
     return response
 
 
-def _token_from_response(token: dict, requested_at: float) -> AccessToken:
+def _token_from_response(token: dict[str, Any], requested_at: float) -> AccessToken:
     """The token and its expiry, counted from when it was requested (the safe side).
 
     authlib's own ``expires_at`` is whole seconds, which can cost a short-lived token most of
@@ -190,7 +190,7 @@ class _TokenProviderBase:
             return token.value
         return None
 
-    def _client_kwargs(self) -> dict:
+    def _client_kwargs(self) -> dict[str, Any]:
         return {
             "client_id": self.settings.client_id,
             "client_secret": self.settings.client_secret,
@@ -252,7 +252,17 @@ class TokenProvider(_TokenProviderBase):
         return token.value
 
 
-RunSync = Callable[..., Awaitable[Any]]
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+class RunSync(Protocol):
+    """Runs a blocking call off the event loop (``asyncio.to_thread``, or ``sync_to_async``
+    in Django, which keeps the thread-sensitive calls on one thread)."""
+
+    def __call__(
+        self, func: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> Awaitable[_T]: ...
 
 
 class AsyncTokenProvider(_TokenProviderBase):

@@ -46,7 +46,9 @@ class PreparedCall:
     params: dict[str, str]
     content: bytes | None
 
-    def build_request(self, client: httpx2.Client | httpx2.AsyncClient, token: str):
+    def build_request(
+        self, client: httpx2.Client | httpx2.AsyncClient, token: str
+    ) -> httpx2.Request:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         if self.content is not None:
             headers["Content-Type"] = wire.JSON_CONTENT_TYPE
@@ -197,11 +199,11 @@ class Attempts:
 
 
 @functools.cache
-def _adapter(response_type: Any) -> TypeAdapter:
+def _adapter(response_type: Any) -> TypeAdapter[Any]:
     return TypeAdapter(response_type)
 
 
-def _dotted(loc: tuple) -> str:
+def _dotted(loc: tuple[int | str, ...]) -> str:
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))

@@ -10,6 +10,8 @@ for another process's token fetch stops when the deadline passes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx2
 
 from .auth import TokenProvider
@@ -22,18 +24,22 @@ MIN_TIMEOUT = 0.001
 
 
 def limit_request(
-    request: httpx2.Request, timeout: httpx2.Timeout, deadline: Deadline, *, asynchronous=False
+    request: httpx2.Request,
+    timeout: httpx2.Timeout,
+    deadline: Deadline,
+    *,
+    asynchronous: bool = False,
 ) -> None:
     """Time every step of ``request`` to the part of ``deadline`` left when it begins."""
     limits = timeout.as_dict()
 
-    def tighten(event: str, info: dict) -> None:
+    def tighten(event: str, info: dict[str, Any]) -> None:
         if event.endswith(".started"):
             left = max(deadline.remaining(), MIN_TIMEOUT)
             for step, value in limits.items():
                 limits[step] = left if value is None else min(value, left)
 
-    async def atighten(event: str, info: dict) -> None:
+    async def atighten(event: str, info: dict[str, Any]) -> None:
         tighten(event, info)
 
     tighten("request.started", {})
@@ -70,7 +76,7 @@ class TokensWithin(TokenProvider):
         self.sleep = deadline.sleep
         self.fetch_count = 0
 
-    def _client_kwargs(self) -> dict:
+    def _client_kwargs(self) -> dict[str, Any]:
         def hook(request: httpx2.Request) -> None:
             limit_request(request, self.timeout, self.deadline)
 

@@ -94,6 +94,8 @@ class DillerRefused(DillerError):
 class DillerResponseError(DillerError):
     """Diller's answer does not fit the contract. ``field`` is the dotted path of the culprit."""
 
-    def __init__(self, message: str, *, field: str, operation: str | None = None, status=None):
+    def __init__(
+        self, message: str, *, field: str, operation: str | None = None, status: int | None = None
+    ) -> None:
         super().__init__(message, operation=operation, status=status)
         self.field = field

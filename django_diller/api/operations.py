@@ -33,7 +33,9 @@ class Operation:
         return self.response is m.ActionResponse
 
 
-def _op(operation_id: str, method: str, path: str, response: Any, *, idempotent=None):
+def _op(
+    operation_id: str, method: str, path: str, response: Any, *, idempotent: bool | None = None
+) -> Operation:
     if idempotent is None:
         idempotent = method in {"GET", "PUT", "DELETE"}
     return Operation(operation_id, method, path, idempotent, response)

@@ -43,6 +43,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from .model import (
+    DILLER,
     BasketLine,
     CouponOffer,
     DiscountKind,
@@ -97,6 +98,7 @@ class _Work:
     discount_exponent: int = 0  # the exponent of the discounts' total as a Decimal sum
     refused: list[Refusal] = field(default_factory=list)
     coupon_amounts: dict[str, Decimal] = field(default_factory=dict)
+    other_providers: dict[str, str] = field(default_factory=dict)  # see DiscountPlan
     # product id -> positions (in basket order) of its eligible lines
     by_product: dict[str, list[int]] = field(default_factory=dict)
 
@@ -136,7 +138,9 @@ class _Work:
 
 
 def _exponent(amount: Decimal) -> int:
-    return amount.as_tuple().exponent  # type: ignore[return-value]  # finite amounts only
+    """The amount's exponent; finite amounts only (a NaN's or infinity's letter raises)."""
+    exponent: int | str = amount.as_tuple().exponent
+    return int(exponent)
 
 
 def _scale(minor_unit: Decimal) -> int:
@@ -144,7 +148,7 @@ def _scale(minor_unit: Decimal) -> int:
     sign, digits, exponent = minor_unit.as_tuple()
     if sign or digits != (1,) or not isinstance(exponent, int) or exponent > 0:
         raise ValueError("the minor unit must be a power of ten, such as 0.01 or 1")
-    return 10**-exponent
+    return int(10**-exponent)  # exponent <= 0: a whole number
 
 
 def _decimal(units: int, minor_exponent: int, exponent: int) -> Decimal:
@@ -188,7 +192,9 @@ def _states(
     return rounded, states
 
 
-def _validity(valid_from: datetime | None, valid_to: datetime | None, now: datetime):
+def _validity(
+    valid_from: datetime | None, valid_to: datetime | None, now: datetime
+) -> RefusalReason | None:
     if valid_from is not None and now < valid_from:
         return RefusalReason.NOT_YET_VALID
     if valid_to is not None and now > valid_to:
@@ -291,7 +297,9 @@ def _card_outcome(card: StampCardOffer, units: int, freeable: int) -> tuple[int,
     return collected + min(units, remaining), rewards, unstamped_first
 
 
-def _dearest_free_units(states: list[_LineState], capacity: dict[str, int], rewards: int):
+def _dearest_free_units(
+    states: list[_LineState], capacity: dict[str, int], rewards: int
+) -> dict[str, int]:
     """line id -> units made free: the dearest that may be free (ties: the first line id)."""
     free_per_line: dict[str, int] = {}
     if rewards == 0:
@@ -328,7 +336,9 @@ def _stamps_per_line(
     return stamps
 
 
-def _apply_standard_card(card: StampCardOffer, work: _Work):
+def _apply_standard_card(
+    card: StampCardOffer, work: _Work
+) -> tuple[StampMovement, list[LineStamps]]:
     states = work.matching(card.product_ids) if card.product_ids else []
     capacity: dict[str, int] = {}
     units = 0
@@ -483,6 +493,8 @@ class _Placement:
         """Spread the coupon over its lines; product id -> free value it took."""
         work = self.work
         work.coupon_amounts[coupon.code] = self._amount(coupon, units)
+        if coupon.provider != DILLER:
+            work.other_providers[coupon.code] = coupon.provider
         fresh = [p for p in self._known(coupon.product_ids) if p not in self.used_up]
         self.used_up.update(fresh)
         states, weights = [], []
@@ -537,9 +549,12 @@ def plan_discounts(
     movements: list[StampMovement] = []
     line_stamps: list[LineStamps] = []
     threshold_cards: list[StampCardOffer] = []
+    card_providers: dict[int, str] = {}  # the cards that are not Diller's
     for card in sorted(stamp_cards, key=lambda c: c.card_id):
         if card.required_stamps <= 0 or _validity(card.valid_from, card.valid_to, now):
             continue
+        if card.provider != DILLER:
+            card_providers[card.card_id] = card.provider
         if card.card_type == "threshold":
             threshold_cards.append(card)
             continue
@@ -568,6 +583,8 @@ def plan_discounts(
             work.refused.append(Refusal(coupon.code, RefusalReason.NO_SHIPPING_CHARGE))
         elif shipping_coupon is None:
             shipping_discount, shipping_coupon = shipping_charge, coupon.code
+            if coupon.provider != DILLER:
+                work.other_providers[coupon.code] = coupon.provider
         else:
             work.refused.append(Refusal(coupon.code, RefusalReason.NOTHING_LEFT_TO_DISCOUNT))
 
@@ -575,6 +592,10 @@ def plan_discounts(
     line_discount_total = _decimal(work.discounted, _exponent(minor_unit), work.discount_exponent)
     if threshold_cards:
         movements.extend(_threshold_stamps(threshold_cards, work))
+    if card_providers:
+        for movement in movements:
+            if provider := card_providers.get(movement.card_id):
+                work.other_providers[str(movement.card_id)] = provider
 
     return DiscountPlan(
         line_discounts=tuple(work.discounts),
@@ -587,4 +608,5 @@ def plan_discounts(
         goods_total=goods_total,
         shipping_charge=shipping_charge,
         loyalty_discount=line_discount_total + shipping_discount,
+        other_providers=work.other_providers,
     )

@@ -1,4 +1,9 @@
-"""The engine's plain values: lines, coupons and stamp cards in, the plan out."""
+"""The engine's plain values: lines, coupons and stamp cards in, the plan out.
+
+Every offer says where it comes from (``provider``), what it may combine with
+(``combinable``) and which lines it may discount (``product_ids``: none means the whole
+purchase). :mod:`.sources` describes how a provider hands its offers to the engine.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +42,21 @@ class BasketLine:
         return 0 if self.shop_discount > 0 else self.quantity
 
 
+DILLER = "diller"  # the provider of Diller's coupons and stamp cards
+
+
+class Combinability(StrEnum):
+    """What an offer may combine with in one order.
+
+    ``OTHER_UNITS`` is Diller's rule and the only one the engine implements: the offer combines
+    with any other offer (of any provider) in the order, each on units of its own; a unit
+    carries at most one discount. A provider whose offers must stand alone (a voucher "not
+    combinable with other offers") needs a new member here and its rule in the engine.
+    """
+
+    OTHER_UNITS = "other_units"
+
+
 class DiscountKind(StrEnum):
     PERCENTAGE = "Percentage"
     FIXED = "Fixed"
@@ -46,10 +66,13 @@ class DiscountKind(StrEnum):
 
 @dataclass(frozen=True)
 class CouponOffer:
-    """A member's coupon as the engine needs it.
+    """A coupon (or voucher, or rule giving money off) as the engine needs it.
 
     ``chosen``: whether the shopper asked to use it. Coupons with product ids apply by themselves
-    (rule 3); whole-purchase coupons only when chosen (rule 4).
+    (rule 3); whole-purchase coupons only when chosen (rule 4). ``product_ids`` is the offer's
+    eligibility: the products whose lines it may discount (none: every eligible line).
+    ``code`` names the offer in the plan, so it must be unique across the basket's providers.
+    ``title`` is what the shopper is shown; the engine does not read it.
     """
 
     code: str
@@ -61,6 +84,9 @@ class CouponOffer:
     max_redemptions: int | None = None  # None or 0: unlimited
     times_redeemed: int = 0
     chosen: bool = False
+    provider: str = DILLER
+    combinable: Combinability = Combinability.OTHER_UNITS
+    title: str = ""
 
     @property
     def whole_purchase(self) -> bool:
@@ -70,7 +96,8 @@ class CouponOffer:
 @dataclass(frozen=True)
 class StampCardOffer:
     """A member's stamp card. A ``threshold`` card earns one stamp per purchase of at least
-    ``threshold_amount``; a standard card one stamp per matching unit."""
+    ``threshold_amount``; a standard card one stamp per matching unit (of ``product_ids``, its
+    eligibility). ``title`` is what the shopper is shown; the engine does not read it."""
 
     card_id: int
     required_stamps: int
@@ -81,6 +108,9 @@ class StampCardOffer:
     threshold_amount: Decimal | None = None
     valid_from: datetime | None = None
     valid_to: datetime | None = None
+    provider: str = DILLER
+    combinable: Combinability = Combinability.OTHER_UNITS
+    title: str = ""
 
 
 class RefusalReason(StrEnum):
@@ -141,6 +171,14 @@ class DiscountPlan:
     goods_total: Decimal  # after the shop's own discounts, before loyalty discounts
     shipping_charge: Decimal
     loyalty_discount: Decimal = field(default=Decimal(0))  # lines + shipping
+    # The provider of each applied offer that is not Diller's: coupon code, or stamp card id as
+    # text (a LineDiscount's ``reference``) -> provider. Kept apart from the line discounts so
+    # Diller's plans are built as fast as before.
+    other_providers: dict[str, str] = field(default_factory=dict)
+
+    def provider_of(self, reference: str) -> str:
+        """The provider of the applied coupon or stamp card ``reference`` names."""
+        return self.other_providers.get(reference, DILLER)
 
     @property
     def total_before(self) -> Decimal:

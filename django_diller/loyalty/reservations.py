@@ -19,11 +19,16 @@ from django.utils.translation import gettext as _
 from ..api import DillerError, DillerNotFound, DillerRefused, DillerValidationError
 from ..api import models as wire
 from ..discounts import DiscountPlan
+from ..discounts.model import DILLER
 from ..models import OrderLoyaltyItem, OutboxEntry
 from ..outbox import engine as outbox
+from ..outbox.registry import register
+from ..outbox.tasks import queue_outbox_entries
 from . import claims
 from .concurrent import side_by_side
 from .connection import current_store_id, get_client
+from .delivery import DillerHandler
+from .kinds import Kind
 from .origin import CHANNEL
 
 logger = logging.getLogger("django_diller.reservations")
@@ -139,7 +144,8 @@ def record_order_items(
     charge (the plan only knew a nominal one). ``line_products``: the plan's line ids (basket
     lines) → the products' ids at Diller, so each item knows the order lines it touched.
     ``thresholds``: the purchase amount of each threshold stamp card, so that a return that
-    brings the order below it takes the stamp back.
+    brings the order below it takes the stamp back. Only Diller's coupons and cards are
+    kept: another provider's discounts in the plan are that provider's to report.
     """
     order_number = str(order_number)
     store_id = current_store_id() or ""
@@ -149,6 +155,8 @@ def record_order_items(
         taken = plan.shipping_discount if shipping_discount is None else shipping_discount
         amounts[plan.shipping_coupon] = amounts.get(plan.shipping_coupon, 0) + taken
     for code, amount in amounts.items():
+        if plan.provider_of(code) != DILLER:
+            continue
         OrderLoyaltyItem.objects.update_or_create(
             order_number=order_number,
             kind=OrderLoyaltyItem.Kind.COUPON,
@@ -168,6 +176,8 @@ def record_order_items(
             )
     for movement in plan.stamp_movements:
         reference = str(movement.card_id)
+        if plan.provider_of(reference) != DILLER:
+            continue
         OrderLoyaltyItem.objects.update_or_create(
             order_number=order_number,
             kind=OrderLoyaltyItem.Kind.STAMP_CARD,
@@ -188,7 +198,7 @@ def queue_reservation(order_number: str, member_id: str) -> OutboxEntry:
     """Reserve the order's coupons and stamps at Diller once the order is committed."""
     number = str(order_number)
     entry = outbox.enqueue(
-        OutboxEntry.Kind.RESERVE_LOYALTY,
+        Kind.RESERVE_LOYALTY,
         number,
         order_number=number,
         store_id=current_store_id() or "",
@@ -199,60 +209,66 @@ def queue_reservation(order_number: str, member_id: str) -> OutboxEntry:
     # settled as the order was placed), goes after the reservation: Diller then sees the
     # coupons held for this order and used by it, in that order.
     OutboxEntry.objects.filter(
-        kind=OutboxEntry.Kind.SEND_TRANSACTION,
+        kind=Kind.SEND_TRANSACTION,
         order_number=number,
         state=OutboxEntry.State.PENDING,
         attempts=0,
         depends_on__isnull=True,
     ).update(depends_on=entry)
-    _queue(entry)
+    queue_outbox_entries([entry.pk])
     return entry
 
 
 def queue_release(order_number: str, source: str) -> OutboxEntry:
     """Release the order's reservations (after they were made, if they are on their way)."""
     number = str(order_number)
-    reserve = OutboxEntry.objects.filter(
-        kind=OutboxEntry.Kind.RESERVE_LOYALTY, external_id=number
-    ).first()
+    reserve = OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY, external_id=number).first()
     entry = outbox.enqueue(
-        OutboxEntry.Kind.RELEASE_LOYALTY,
+        Kind.RELEASE_LOYALTY,
         number,
         order_number=number,
         store_id=reserve.store_id if reserve else current_store_id() or "",
         source=source,
         depends_on=reserve,
     )
-    _queue(entry)
-    return entry
-
-
-def _queue(entry: OutboxEntry) -> None:
-    from ..outbox.tasks import queue_outbox_entries
-
     queue_outbox_entries([entry.pk])
+    return entry
 
 
 def _settled(order_number: str) -> bool:
     return OutboxEntry.objects.filter(
-        kind=OutboxEntry.Kind.SEND_TRANSACTION,
+        kind=Kind.SEND_TRANSACTION,
         order_number=order_number,
         state=OutboxEntry.State.SENT,
     ).exists()
 
 
-@outbox.register(OutboxEntry.Kind.RESERVE_LOYALTY)
-def send_reservation(entry: OutboxEntry) -> dict:
-    if _settled(entry.order_number):
-        raise outbox.Skip("The order's transaction already used the coupons and stamps.")
-    reserve_order(entry.order_number)
-    return _states(entry.order_number)
+@register
+class SendReservation(DillerHandler):
+    """Reserve the order's coupons and stamps. A courtesy to the checkout: what waits for it
+    (the order's transaction, the release) goes ahead when it is dead."""
+
+    kind = Kind.RESERVE_LOYALTY
+    label = Kind.RESERVE_LOYALTY.label
+    courtesy = True
+
+    def send(self, entry: OutboxEntry) -> dict:
+        if _settled(entry.order_number):
+            raise outbox.Skip("The order's transaction already used the coupons and stamps.")
+        reserve_order(entry.order_number)
+        return _states(entry.order_number)
 
 
-@outbox.register(OutboxEntry.Kind.RELEASE_LOYALTY)
-def send_release(entry: OutboxEntry) -> dict:
-    release_order(entry.order_number)
-    return _states(entry.order_number)
+@register
+class SendRelease(DillerHandler):
+    """Release the order's coupon reservations."""
+
+    kind = Kind.RELEASE_LOYALTY
+    label = Kind.RELEASE_LOYALTY.label
+
+    def send(self, entry: OutboxEntry) -> dict:
+        release_order(entry.order_number)
+        return _states(entry.order_number)
 
 
 def _states(order_number: str) -> dict:

@@ -1,8 +1,8 @@
-"""Sending the outbox's transactions to Diller: one handler per kind of entry.
+"""Sending the outbox's transactions to Diller: one handler class per kind of entry.
 
 The payload of an entry is built on its first attempt by the shop integration's builder for its
-kind (:data:`BUILDERS`, filled by ``django_diller.contrib.oscar``), stored on the entry, and sent
-unchanged on every retry: what Diller receives is what staff see.
+kind (:data:`BUILDERS`, filled by ``django_diller.contrib.oscar``), stored on the entry by the
+outbox, and sent unchanged on every retry: what Diller receives is what staff see.
 
 Why a retry never creates a duplicate
     Every effect carries an id of its own that Diller keys on: a transaction its
@@ -40,16 +40,19 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .. import signals
 from ..api import DillerError, DillerNotFound, DillerRefused, DillerValidationError
 from ..api import models as wire
 from ..conf import app_settings
 from ..models import OrderLoyaltyItem, OutboxEntry
-from ..outbox.engine import NotYet, Skip, register
+from ..outbox.engine import NotYet, Skip
+from ..outbox.registry import register
 from . import claims
 from .connection import get_client
+from .delivery import DillerHandler
+from .kinds import Kind
 
 logger = logging.getLogger("django_diller.transactions")
-Kind = OutboxEntry.Kind
 
 PayloadBuilder = Callable[[OutboxEntry], dict[str, Any]]
 BUILDERS: dict[str, PayloadBuilder] = {}
@@ -59,7 +62,7 @@ def builder(kind: str) -> Callable[[PayloadBuilder], PayloadBuilder]:
     """Register the function that builds the payload of ``kind`` entries from the shop's data.
 
     It returns the JSON body to send (and may set ``entry.member_id``), or raises
-    :class:`~.outbox.Skip` or :class:`~.outbox.NotReady`.
+    :class:`~django_diller.outbox.engine.Skip` or :class:`~django_diller.outbox.engine.NotReady`.
     """
 
     def decorate(function: PayloadBuilder) -> PayloadBuilder:
@@ -184,18 +187,28 @@ def is_already_cancelled(error: DillerError) -> bool:
     return _repeat(error, _CANCEL_KEYS, _CANCELLED, says_so)
 
 
-def payload_of(entry: OutboxEntry) -> dict[str, Any]:
-    """The entry's payload: built and saved on the first attempt, reused on every retry."""
+def _corrects_what_was_sent(entry: OutboxEntry) -> None:
+    """Skip an entry whose transaction was never sent: there is nothing to correct."""
     dependency = entry.depends_on
     if dependency is not None and dependency.state == OutboxEntry.State.SKIPPED:
         raise Skip("The transaction it corrects was never sent.")
-    if not entry.payload:
+
+
+def payload_of(entry: OutboxEntry) -> dict[str, Any]:
+    """The entry's payload, as the outbox stored it on the first attempt."""
+    _corrects_what_was_sent(entry)
+    return entry.payload
+
+
+class TransactionHandler(DillerHandler):
+    """A Diller write whose body the shop integration builds (:data:`BUILDERS`)."""
+
+    def build_payload(self, entry: OutboxEntry) -> dict[str, Any]:
+        _corrects_what_was_sent(entry)
         build = BUILDERS.get(entry.kind)
         if build is None:
             raise LookupError(f"no payload builder for {entry.kind!r}; is the shop app installed?")
-        entry.payload = build(entry)
-        entry.save(update_fields=["payload", "member_id", "updated_at"])
-    return entry.payload
+        return build(entry)
 
 
 def _answer(response: wire.WireModel) -> dict[str, Any]:
@@ -289,8 +302,8 @@ FALLBACKS: tuple[Callable[[dict[str, Any]], list[str]], ...] = (
 )
 
 
-@register(Kind.SEND_TRANSACTION)
-def send_transaction(entry: OutboxEntry) -> dict[str, Any]:
+@register
+class SendTransaction(TransactionHandler):
     """The purchase, without the rewards Diller would refuse, so the member never loses the
     order's points over them.
 
@@ -299,31 +312,36 @@ def send_transaction(entry: OutboxEntry) -> dict[str, Any]:
     anyway, it is sent again with less (:data:`FALLBACKS`) until Diller takes it. The answer's
     ``loyalty_dropped`` tells staff what was left out and why.
     """
-    dropped = _drop_refused_reservations(entry)
-    trial = payload_of(entry)
-    fallbacks = iter(FALLBACKS)
-    while True:
-        try:
-            answer = _create(entry, trial)
-            break
-        except DillerRefused as refusal:
-            # The next step that leaves something out; none left: the refusal stands, and the
-            # entry keeps its whole payload for staff to send again once the cause is fixed.
-            trial = copy.deepcopy(trial)
-            more = next((items for step in fallbacks if (items := step(trial))), None)
-            if more is None:
-                raise
-            why = refusal.details or "-"
-            dropped += [f"{item} (Diller refused the purchase: {why})" for item in more]
-    if trial is not entry.payload:  # what Diller took is what staff see
-        entry.payload = trial
-        entry.save(update_fields=["payload", "updated_at"])
-    if dropped:
-        logger.warning(
-            "diller: order %s sent without %d reward(s)", entry.order_number, len(dropped)
-        )
-        answer["loyalty_dropped"] = dropped
-    return answer
+
+    kind = Kind.SEND_TRANSACTION
+    label = Kind.SEND_TRANSACTION.label
+
+    def send(self, entry: OutboxEntry) -> dict[str, Any]:
+        dropped = _drop_refused_reservations(entry)
+        trial = payload_of(entry)
+        fallbacks = iter(FALLBACKS)
+        while True:
+            try:
+                answer = _create(entry, trial)
+                break
+            except DillerRefused as refusal:
+                # The next step that leaves something out; none left: the refusal stands, and the
+                # entry keeps its whole payload for staff to send again once the cause is fixed.
+                trial = copy.deepcopy(trial)
+                more = next((items for step in fallbacks if (items := step(trial))), None)
+                if more is None:
+                    raise
+                why = refusal.details or "-"
+                dropped += [f"{item} (Diller refused the purchase: {why})" for item in more]
+        if trial is not entry.payload:  # what Diller took is what staff see
+            entry.payload = trial
+            entry.save(update_fields=["payload", "updated_at"])
+        if dropped:
+            logger.warning(
+                "diller: order %s sent without %d reward(s)", entry.order_number, len(dropped)
+            )
+            answer["loyalty_dropped"] = dropped
+        return answer
 
 
 def _drop_refused_reservations(entry: OutboxEntry) -> list[str]:
@@ -394,62 +412,86 @@ def drop_rewards(
     return list(removed)
 
 
-@register(Kind.RESEND_REMAINDER)
-def resend_remainder(entry: OutboxEntry) -> dict[str, Any]:
+@register
+class ResendRemainder(TransactionHandler):
     """What was kept, after the cancel. Its coupons and stamps are checked again by Diller (a
     new ``external_id``): a coupon that expired since the purchase would refuse the whole
     remainder, after the original is already cancelled. Then it is sent again without coupons
     and stamps (the prices already hold the discounts): the points stay right, and the answer
     records what was dropped."""
-    try:
+
+    kind = Kind.RESEND_REMAINDER
+    label = Kind.RESEND_REMAINDER.label
+
+    def send(self, entry: OutboxEntry) -> dict[str, Any]:
+        try:
+            return _create(entry)
+        except DillerRefused as refusal:
+            if not drop_rewards(entry.payload, collected=True):
+                raise
+            logger.warning("diller refused the remainder %s; sent without coupons", entry.pk)
+            entry.save(update_fields=["payload", "updated_at"])
+            answer = _create(entry)
+            answer["loyalty_dropped"] = refusal.details
+            return answer
+
+
+@register
+class SendReturn(TransactionHandler):
+    """Goods returned from an order Diller never received, as a negative transaction."""
+
+    kind = Kind.RETURN_TRANSACTION
+    label = Kind.RETURN_TRANSACTION.label
+
+    def send(self, entry: OutboxEntry) -> dict[str, Any]:
         return _create(entry)
-    except DillerRefused as refusal:
-        if not drop_rewards(entry.payload, collected=True):
-            raise
-        logger.warning("diller refused the remainder %s; sent without coupons", entry.pk)
-        entry.save(update_fields=["payload", "updated_at"])
-        answer = _create(entry)
-        answer["loyalty_dropped"] = refusal.details
-        return answer
 
 
-@register(Kind.RETURN_TRANSACTION)
-def send_return(entry: OutboxEntry) -> dict[str, Any]:
-    return _create(entry)
-
-
-@register(Kind.CANCEL_TRANSACTION, after_dead=True)
-def cancel_transaction(entry: OutboxEntry) -> dict[str, Any]:
+@register
+class CancelTransaction(TransactionHandler):
     """Cancel the transaction ``entry.external_id``; sent even when the transaction's entry is
     dead, since Diller may have it all the same (its answer was lost)."""
-    reason = wire.CancelationReason.model_validate(payload_of(entry))
-    client = get_client(entry.store_id or None)
-    try:
-        return _answer(client.cancel_transaction(entry.external_id, reason))
-    except DillerNotFound as missing:
-        raise _not_at_diller(missing, entry.external_id, entry.depends_on, "cancel") from None
-    except (DillerRefused, DillerValidationError) as error:
-        if not is_already_cancelled(error):
-            raise
-        return _received_before(error)
+
+    kind = Kind.CANCEL_TRANSACTION
+    label = Kind.CANCEL_TRANSACTION.label
+    after_dead = True
+    sent_signal = signals.transaction_cancelled
+
+    def send(self, entry: OutboxEntry) -> dict[str, Any]:
+        reason = wire.CancelationReason.model_validate(payload_of(entry))
+        client = get_client(entry.store_id or None)
+        try:
+            return _answer(client.cancel_transaction(entry.external_id, reason))
+        except DillerNotFound as missing:
+            raise _not_at_diller(missing, entry.external_id, entry.depends_on, "cancel") from None
+        except (DillerRefused, DillerValidationError) as error:
+            if not is_already_cancelled(error):
+                raise
+            return _received_before(error)
 
 
-@register(Kind.REFUND, after_dead=True)
-def refund(entry: OutboxEntry) -> dict[str, Any]:
+@register
+class Refund(TransactionHandler):
     """Refund part of the transaction it depends on; like a cancel, sent even when that
     transaction's entry is dead."""
-    request = wire.CreateRefundTransactionRequest.model_validate(payload_of(entry))
-    original = entry.depends_on
-    if original is None:
-        raise LookupError("a refund entry needs the transaction it refunds (depends_on)")
-    client = get_client(entry.store_id or None)
-    try:
-        return _answer(
-            client.create_refund_transaction(entry.member_id, original.external_id, request)
-        )
-    except DillerNotFound as missing:
-        raise _not_at_diller(missing, original.external_id, original, "refund") from None
-    except (DillerRefused, DillerValidationError) as error:
-        if not is_duplicate(error, entry.external_id):
-            raise
-        return _received_before(error)
+
+    kind = Kind.REFUND
+    label = Kind.REFUND.label
+    after_dead = True
+
+    def send(self, entry: OutboxEntry) -> dict[str, Any]:
+        request = wire.CreateRefundTransactionRequest.model_validate(payload_of(entry))
+        original = entry.depends_on
+        if original is None:
+            raise LookupError("a refund entry needs the transaction it refunds (depends_on)")
+        client = get_client(entry.store_id or None)
+        try:
+            return _answer(
+                client.create_refund_transaction(entry.member_id, original.external_id, request)
+            )
+        except DillerNotFound as missing:
+            raise _not_at_diller(missing, original.external_id, original, "refund") from None
+        except (DillerRefused, DillerValidationError) as error:
+            if not is_duplicate(error, entry.external_id):
+                raise
+            return _received_before(error)

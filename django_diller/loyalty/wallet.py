@@ -2,22 +2,20 @@
 
 The checkout's coupon step reads the wallet once (one round trip: both calls at the same time)
 and keeps a snapshot on the basket (:class:`~django_diller.models.BasketLoyalty`), which the
-basket's carrier offer reads on every request without calling Diller.
+basket's carrier offer reads on every request without calling Diller (through the discount
+sources built from it: :mod:`.sources`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
-from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone
 
 from ..api import models as wire
 from ..conf import app_settings
-from ..discounts import CouponOffer, DiscountKind, StampCardOffer
 from ..models import BasketLoyalty
 from .concurrent import side_by_side
 from .connection import current_store_id, get_client
@@ -75,53 +73,3 @@ def snapshot_for_basket(basket_id: int, member_id: str, wallet: Wallet) -> Baske
     row.fetched_at = wallet.fetched_at
     row.save()
     return row
-
-
-def _decimal(value: Any) -> Decimal:
-    return Decimal(str(value)) if value is not None else Decimal(0)
-
-
-def coupon_offers(row: BasketLoyalty) -> list[CouponOffer]:
-    """The snapshot's coupons as the discount engine takes them, with the shopper's choices."""
-    offers = []
-    for data in row.coupons:
-        coupon = wire.MemberCouponResponse.model_validate(data)
-        product_ids = frozenset(coupon.product_ids)
-        if product_ids and coupon.code in row.declined_codes:
-            continue
-        offers.append(
-            CouponOffer(
-                code=coupon.code,
-                kind=DiscountKind(coupon.discount_type or "NotDefined"),
-                value=_decimal(coupon.discount_value),
-                product_ids=product_ids,
-                valid_from=coupon.valid_from,
-                valid_to=coupon.valid_to,
-                max_redemptions=coupon.max_redemptions,
-                times_redeemed=coupon.times_redeemed or 0,
-                chosen=coupon.code in row.chosen_codes,
-            )
-        )
-    return offers
-
-
-def stamp_card_offers(row: BasketLoyalty) -> list[StampCardOffer]:
-    offers = []
-    for data in row.stamp_cards:
-        card = wire.MemberStampCard.model_validate(data)
-        if card.id is None or not card.required_stamps:
-            continue
-        offers.append(
-            StampCardOffer(
-                card_id=card.id,
-                required_stamps=card.required_stamps,
-                stamps_collected=card.stamps_collected or 0,
-                product_ids=frozenset(card.product_ids),
-                is_restartable=bool(card.is_restartable),
-                card_type=card.card_type or "standard",
-                threshold_amount=card.threshold_amount,
-                valid_from=card.valid_from,
-                valid_to=card.valid_to,
-            )
-        )
-    return offers

@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ..adapter import get_adapter
 from ..api import models as wire
 from ..api.errors import DillerValidationError
 from ..countries import country_choices
+from ..links import safe_link
 from ..models import Consent
 from ..phones import InvalidPhoneNumber, country_of_culture, parse_phone
-from ..staff.setup import safe_link
-from .service import Profile, birth_date_of, segment_answers_of
+from .profile import Profile, birth_date_of, segment_answers_of
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
@@ -83,34 +84,14 @@ def _segment_field(segment: wire.StoreSegmentResponse) -> forms.Field:
     return forms.CharField(label=label, required=required, max_length=500)
 
 
-def user_country(user: Any) -> str | None:
-    """The country of the shopper's default Oscar address, if there is one."""
-    addresses = (
-        getattr(user, "addresses", None) if getattr(user, "is_authenticated", False) else None
-    )
-    if addresses is None:
-        return None
-    try:
-        address = addresses.order_by("-is_default_for_shipping", "-pk").first()
-    except Exception:  # not Oscar's address book: no country to offer
-        return None
-    country = getattr(address, "country", None)
-    return getattr(country, "iso_3166_1_a2", None) or (
-        country if isinstance(country, str) else None
-    )
-
-
-def style_for_bootstrap(fields: Iterable[forms.Field]) -> None:
-    """Give widgets the classes of Oscar's Bootstrap theme (a shop's own CSS may ignore them)."""
+def style_widgets(fields: Iterable[forms.Field]) -> None:
+    """Give widgets the CSS classes the adapter names (Bootstrap's by default)."""
+    adapter = get_adapter()
     for field in fields:
         widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-            continue
-        else:
-            css = "form-control"
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        css = adapter.widget_css_class(widget)
+        if css:
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
 class MemberProfileForm(forms.Form):
@@ -175,7 +156,7 @@ class MemberProfileForm(forms.Form):
             fields[segment_field_name(segment.id)] = _segment_field(segment)
         fields.update(self._consent_fields())
         self.fields.update(fields)
-        style_for_bootstrap(self.fields.values())
+        style_widgets(self.fields.values())
         if user is not None and getattr(user, "is_authenticated", False) and not self.is_bound:
             self.initial.setdefault("first_name", getattr(user, "first_name", ""))
             self.initial.setdefault("last_name", getattr(user, "last_name", ""))
@@ -232,7 +213,7 @@ class MemberProfileForm(forms.Form):
             (self.data.get(self.add_prefix("country")) or "").strip().upper()
             if self.is_bound
             else "",
-            user_country(self.user) or "",
+            get_adapter().default_country(self.user) or "",
             country_of_culture(self.store.culture if self.store else None) or "",
         ]
         return [c for c in countries if re.fullmatch(r"[A-Z]{2}", c)]

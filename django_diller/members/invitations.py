@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from ..api import models as wire
 from ..conf import app_settings
+from ..loyalty.kinds import Kind
 from ..models import Consent, ConsentRecord, JoinInvitation, OutboxEntry
+from ..outbox.tasks import queue_outbox_entries
 
 State = JoinInvitation.State
 
@@ -83,10 +85,8 @@ def requeue_order_transaction(order_number: str, *, queue: bool = True) -> list[
     """Queue the order's transaction again if it waits for the guest's join: skipped (waiting,
     or given up) with nothing sent, or failed and due later. Its next attempt reads the
     invitation's state: sent, or skipped with the reason, never left saying it waits."""
-    from ..outbox.tasks import queue_outbox_entries
-
     entries = OutboxEntry.objects.filter(
-        order_number=order_number, kind=OutboxEntry.Kind.SEND_TRANSACTION, payload={}
+        order_number=order_number, kind=Kind.SEND_TRANSACTION, payload={}
     ).filter(state__in=[OutboxEntry.State.SKIPPED, OutboxEntry.State.FAILED])
     ids = list(entries.values_list("pk", flat=True))
     entries.update(

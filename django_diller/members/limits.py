@@ -12,11 +12,11 @@ about (diller.W010).
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 
 from django.core.cache import BaseCache, caches
 from django.http import HttpRequest
 
+from ..adapter import get_adapter
 from ..conf import app_settings
 
 
@@ -54,25 +54,6 @@ def forget(key: str) -> None:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client address the limits count per.
-
-    ``REMOTE_ADDR`` unless ``DILLER['CLIENT_IP_HEADER']`` names the ``request.META`` key a
-    reverse proxy sets. In a comma-separated list (``X-Forwarded-For``) each proxy appends the
-    address it received the request from, so the client's is the one ``CLIENT_IP_PROXIES``
-    places from the right; what is left of it is whatever the client sent, and trusting it
-    would let anyone dodge the limits. A header that is missing, shorter than the proxies
-    configured, or not an address falls back to ``REMOTE_ADDR``.
-    """
-    remote = request.META.get("REMOTE_ADDR") or "unknown"
-    header = app_settings.CLIENT_IP_HEADER
-    if not header:
-        return remote
-    parts = [part.strip() for part in str(request.META.get(str(header), "")).split(",")]
-    parts = [part for part in parts if part]
-    proxies = max(int(app_settings.CLIENT_IP_PROXIES), 1)
-    if len(parts) < proxies:
-        return remote
-    try:
-        return str(ipaddress.ip_address(parts[-proxies]))
-    except ValueError:
-        return remote
+    """The client address the limits count per: the adapter's ``client_ip`` (by default
+    ``REMOTE_ADDR``, or the header ``DILLER['CLIENT_IP_HEADER']`` names behind a proxy)."""
+    return get_adapter().client_ip(request)

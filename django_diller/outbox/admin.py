@@ -26,28 +26,37 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..models import OutboxEntry
 from . import engine as outbox
+from . import registry
+from .models import OutboxEntry
 from .report import WATCHED, state_counts
+from .tasks import queue_outbox_entries
 
 State = OutboxEntry.State
+
+if TYPE_CHECKING:  # the stubs make ModelAdmin generic; Django's class is not subscriptable
+    ModelAdmin = admin.ModelAdmin[OutboxEntry]
+else:
+    ModelAdmin = admin.ModelAdmin
 
 # Rows staff may put back in the queue: never sent ones, and given-up ones.
 RETRYABLE = (State.PENDING, State.FAILED, State.DEAD)
 # "Send now" talks to Diller inside the request: keep it short.
 SEND_NOW_LIMIT = 25
 
-STATE_COLOURS = {
+STATE_COLOURS: dict[str, str] = {
     State.PENDING: "#205067",
     State.IN_FLIGHT: "#6a4c93",
     State.SENT: "#2e7d32",
@@ -60,8 +69,6 @@ STATE_COLOURS = {
 def _kick(pks: list[int]) -> None:
     """Start a Celery task for each row put back in the queue (after the commit), noted on
     the rows so that the sweep does not queue them a second time."""
-    from .tasks import queue_outbox_entries
-
     queue_outbox_entries(pks, at_commit=False)
 
 
@@ -70,7 +77,7 @@ def changelist_url(state: str | None = None) -> str:
     return f"{url}?state__exact={state}" if state else url
 
 
-def watched_counts(current: str | None = None) -> list[dict]:
+def watched_counts(current: str | None = None) -> list[dict[str, Any]]:
     """The watched states with their labels, counts and filtered-list links (one query)."""
     counts = state_counts()
     return [
@@ -86,7 +93,7 @@ def watched_counts(current: str | None = None) -> list[dict]:
     ]
 
 
-def pretty_json(value) -> str:
+def pretty_json(value: object) -> str:
     """JSON as an escaped, indented ``<pre>`` block; a dash when there is none."""
     if value in (None, {}, []):
         return "-"
@@ -94,32 +101,36 @@ def pretty_json(value) -> str:
     return format_html('<pre class="diller-json">{}</pre>', text)
 
 
-@admin.display(description=_("state"), ordering="state")
-def state_label(entry: OutboxEntry) -> str:
-    return format_html(
-        '<span class="diller-outbox-state diller-outbox-state-{}" '
-        'style="color: #fff; background: {}; padding: 1px 6px; border-radius: 3px; '
-        'white-space: nowrap;">{}</span>',
-        entry.state,
-        STATE_COLOURS.get(entry.state, "#5f6368"),
-        entry.get_state_display(),
-    )
+class KindFilter(admin.SimpleListFilter):
+    """The kinds by the labels their handlers registered."""
+
+    title = _("kind")
+    parameter_name = "kind__exact"
+
+    def lookups(self, request: HttpRequest, model_admin: ModelAdmin) -> list[tuple[str, str]]:
+        return registry.kinds()
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[OutboxEntry]
+    ) -> QuerySet[OutboxEntry]:
+        kind = self.value()
+        return queryset.filter(kind=kind) if kind else queryset
 
 
 @admin.register(OutboxEntry)
-class OutboxEntryAdmin(admin.ModelAdmin):
+class OutboxEntryAdmin(ModelAdmin):
     """Read-only rows, two actions, and the state counts above the list (see the module)."""
 
     list_display = (
         "order_number",
-        "kind",
+        "kind_label",
         "external_id",
-        state_label,
+        "state_label",
         "attempts",
         "next_attempt_at",
         "updated_at",
     )
-    list_filter = ("state", "kind", "source")
+    list_filter = ("state", KindFilter, "source")
     # Prefix searches can use the order number's index; a shop searches whole numbers anyway.
     search_fields = ("^order_number", "^external_id")
     date_hierarchy = "created_at"
@@ -131,13 +142,13 @@ class OutboxEntryAdmin(admin.ModelAdmin):
             None,
             {
                 "fields": (
-                    "kind",
+                    "kind_label",
                     "external_id",
                     "order_number",
                     "store_id",
                     "member_id",
                     "source",
-                    state_label,
+                    "state_label",
                     "attempts",
                     "next_attempt_at",
                     "leased_until",
@@ -152,7 +163,8 @@ class OutboxEntryAdmin(admin.ModelAdmin):
         (_("Payload"), {"fields": ("payload_json",)}),
     )
     readonly_fields = (
-        state_label,
+        "kind_label",
+        "state_label",
         "depends_on_link",
         "dependents_links",
         "loyalty_dropped",
@@ -165,14 +177,14 @@ class OutboxEntryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: OutboxEntry | None = None) -> bool:
         # A row's page is read-only for everybody; the change permission only unlocks the
         # list's actions (Django asks without a row for those).
         if obj is not None:
             return False
         return super().has_change_permission(request)
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: OutboxEntry | None = None) -> bool:
         if not request.user.is_superuser:
             return False
         if obj is not None and obj.state == State.IN_FLIGHT:
@@ -181,9 +193,24 @@ class OutboxEntryAdmin(admin.ModelAdmin):
 
     # -- the change page -----------------------------------------------------------------------
 
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, entry: OutboxEntry) -> str:
+        return entry.get_kind_display()
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_label(self, entry: OutboxEntry) -> str:
+        return format_html(
+            '<span class="diller-outbox-state diller-outbox-state-{}" '
+            'style="color: #fff; background: {}; padding: 1px 6px; border-radius: 3px; '
+            'white-space: nowrap;">{}</span>',
+            entry.state,
+            STATE_COLOURS.get(entry.state, "#5f6368"),
+            entry.get_state_display(),
+        )
+
     @admin.display(description=_("waits for"))
     def depends_on_link(self, entry: OutboxEntry) -> str:
-        if entry.depends_on_id is None:
+        if entry.depends_on is None:
             return "-"
         return self._link(entry.depends_on)
 
@@ -226,7 +253,9 @@ class OutboxEntryAdmin(admin.ModelAdmin):
 
     # -- the list ------------------------------------------------------------------------------
 
-    def changelist_view(self, request: HttpRequest, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         extra_context = {
             **(extra_context or {}),
             "outbox_counts": watched_counts(current=request.GET.get("state__exact")),
@@ -234,7 +263,7 @@ class OutboxEntryAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     @admin.action(description=_("Retry selected"), permissions=["change"])
-    def retry_selected(self, request: HttpRequest, queryset) -> None:
+    def retry_selected(self, request: HttpRequest, queryset: QuerySet[OutboxEntry]) -> None:
         pks, left_alone = self._requeue(queryset)
         if pks:
             transaction.on_commit(partial(_kick, pks))
@@ -250,7 +279,7 @@ class OutboxEntryAdmin(admin.ModelAdmin):
         self._report_left_alone(request, left_alone)
 
     @admin.action(description=_("Send now"), permissions=["change"])
-    def send_now(self, request: HttpRequest, queryset) -> None:
+    def send_now(self, request: HttpRequest, queryset: QuerySet[OutboxEntry]) -> None:
         selected = queryset.filter(state__in=RETRYABLE)
         if selected.count() > SEND_NOW_LIMIT:
             messages.error(
@@ -264,7 +293,8 @@ class OutboxEntryAdmin(admin.ModelAdmin):
         if not pks:
             return
         outcomes = {state: 0 for state in State.values}
-        not_sent, unblocked = [], []
+        not_sent: list[int] = []
+        unblocked: list[int] = []
         for pk in pks:
             rows = outbox.claim_due(entry_id=pk)
             if not rows:  # it waits for another row, or a worker took it first
@@ -301,7 +331,7 @@ class OutboxEntryAdmin(admin.ModelAdmin):
             )
 
     @staticmethod
-    def _requeue(queryset) -> tuple[list[int], int]:
+    def _requeue(queryset: QuerySet[OutboxEntry]) -> tuple[list[int], int]:
         """Put the retryable rows among ``queryset`` back in the queue: their ids, and how
         many of the selection were left alone."""
         with transaction.atomic():

@@ -1,12 +1,15 @@
-"""The transaction outbox: enqueue in the caller's transaction, claim, deliver, retry, give up.
+"""The outbox engine: enqueue in the caller's transaction, claim, deliver, retry, give up.
 
-Delivery itself is a handler per kind (:data:`HANDLERS`), registered by the module that knows
-how to send it. The outcome decides the row's next state:
+Delivery is a handler per kind (:mod:`.registry`), registered by the provider that knows how
+to send it. The engine builds an entry's payload once (the handler's ``build_payload``),
+stores it, and sends it with the handler's ``send``; the outcome decides the row's next state:
 
-* the handler returns Diller's answer → ``sent``;
-* Diller is unavailable, or the answer was lost (timeout) → ``failed``, tried again after an
-  exponential, jittered backoff; after ``OUTBOX_MAX_ATTEMPTS`` → ``dead``;
-* Diller refused or rejected it (it will not work by repeating) → ``dead`` with the reason.
+* ``send`` returns the answer → ``sent``;
+* it raises an error its provider registered as transient (an outage, a lost answer), or one
+  of the shop's own infrastructure (:data:`TRANSIENT_ERRORS`) → ``failed``, tried again after
+  an exponential, jittered backoff; after ``OUTBOX_MAX_ATTEMPTS`` → ``dead``;
+* it raises an error registered as permanent (a refusal that repeating will not change) →
+  ``dead`` with the reason; any other exception is a bug → ``dead``, logged.
 
 * the handler raises :class:`Skip` → ``skipped``: there is nothing to send (the buyer is not a
   member who accepted the terms, the transaction to correct was never sent);
@@ -19,30 +22,30 @@ A row with ``depends_on`` is claimed only once that row is sent, skipped or dead
 never overtakes its transaction, a remainder never overtakes the cancel it replaces, and a
 transaction waits for the reservation queued with its order. When the row it waits for is
 dead, a row never waits for ever (staff would not see it): it goes ahead if it can do without
-(what waits for a reservation, which is a courtesy; kinds registered ``after_dead``, such as a
-cancel, which asks Diller whether the transaction arrived after all), and is otherwise ``dead``
-at once, its ``last_error`` naming the dead row to send again first.
+(what waits for a handler registered as a ``courtesy``, such as a reservation; kinds
+registered ``after_dead``, such as a cancel, which asks Diller whether the transaction
+arrived after all), and is otherwise ``dead`` at once, its ``last_error`` naming the dead row
+to send again first.
 
 A handler must be idempotent on the row's ``external_id``: after a lost answer, the row is sent
-again, and Diller's duplicate answer for an ``external_id`` it already has counts as received.
+again, and a duplicate answer for an ``external_id`` the other side already has counts as
+received. After the outcome is recorded, the handler's ``announce`` tells whoever listens.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from ..api import DillerError, DillerTimeout, DillerUnavailable
 from ..conf import app_settings
-from ..loyalty.waiting import background_calls
-from ..models import OutboxEntry
+from . import registry
+from .models import OutboxEntry
 
 logger = logging.getLogger("django_diller.outbox")
 
@@ -56,17 +59,9 @@ def lease() -> timedelta:
     return timedelta(seconds=float(app_settings.OUTBOX_LEASE))
 
 
-Handler = Callable[[OutboxEntry], Any]
-HANDLERS: dict[str, Handler] = {}
 DONE = (OutboxEntry.State.SENT, OutboxEntry.State.SKIPPED)
 # Once the row an entry waits for is in one of these states, the entry is claimed and judged.
 FINAL = (*DONE, OutboxEntry.State.DEAD)
-# Kinds that may go ahead when the row they wait for is dead (see ``register``).
-AFTER_DEAD: set[str] = set()
-# What waits for one of these goes ahead when it is dead: a reservation is a courtesy to the
-# checkout, and one that failed for good must not hold back the transaction that settles the
-# order (nor the release of what it did reserve).
-COURTESIES = (OutboxEntry.Kind.RESERVE_LOYALTY,)
 
 
 # The shop's own infrastructure failing for a moment (the cache holding the tokens, a socket):
@@ -79,6 +74,12 @@ try:
     TRANSIENT_ERRORS += (RedisConnectionError, RedisTimeoutError)
 except ImportError:  # redis is optional
     pass
+
+
+def _retried() -> tuple[type[BaseException], ...]:
+    """What leaves an entry to be tried again: not ready yet, the shop's infrastructure, and
+    what the providers registered as transient."""
+    return (NotReady, *TRANSIENT_ERRORS, *registry.transient_errors())
 
 
 class Skip(Exception):
@@ -102,21 +103,6 @@ class Blocked(Exception):
     """The row waits for a dead row and cannot go without it; it is dead with this message."""
 
 
-def register(kind: str, *, after_dead: bool = False) -> Callable[[Handler], Handler]:
-    """Register the handler of ``kind``. ``after_dead``: rows of this kind are still sent when
-    the row they wait for is dead (the handler copes with what Diller then answers)."""
-
-    def decorate(handler: Handler) -> Handler:
-        HANDLERS[kind] = handler
-        if after_dead:
-            AFTER_DEAD.add(kind)
-        else:
-            AFTER_DEAD.discard(kind)
-        return handler
-
-    return decorate
-
-
 def enqueue(
     kind: str,
     external_id: str,
@@ -124,7 +110,7 @@ def enqueue(
     order_number: str,
     store_id: str,
     member_id: str = "",
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
     source: str = "",
     depends_on: OutboxEntry | None = None,
 ) -> OutboxEntry:
@@ -154,7 +140,7 @@ def backoff(attempts: int, rng: random.Random = _rng) -> timedelta:
     return timedelta(seconds=rng.uniform(0, ceiling))
 
 
-def _due(now: datetime):
+def _due(now: datetime) -> QuerySet[OutboxEntry]:
     """Rows a worker may take at ``now``: their time has come (or their lease ran out) and
     what they wait for is done."""
     waiting = Q(
@@ -177,7 +163,7 @@ def due_ids(limit: int = 500, grace: timedelta = timedelta(0)) -> list[int]:
     return list(rows.values_list("pk", flat=True)[:limit])
 
 
-def mark_queued(entry_ids: list[int], due_at) -> None:
+def mark_queued(entry_ids: list[int], due_at: datetime) -> None:
     """Remember when the delivery tasks just queued for these rows should run."""
     OutboxEntry.objects.filter(pk__in=entry_ids).update(task_due_at=due_at)
 
@@ -207,10 +193,10 @@ def deliver(entry: OutboxEntry) -> OutboxEntry:
     """Send one claimed row with its kind's handler and record the outcome.
 
     The outcome is written only while this worker's lease still holds: if the send outlived
-    the lease and another worker took the row, that worker's outcome stands (Diller's
-    duplicate answer made its send harmless) and this one is dropped, unannounced.
+    the lease and another worker took the row, that worker's outcome stands (the duplicate
+    answer made its send harmless) and this one is dropped, unannounced.
     """
-    handler = HANDLERS.get(entry.kind)
+    handler = registry.handler_for(entry.kind)
     lease_held = entry.leased_until
     entry.attempts += 1
     now = timezone.now()
@@ -218,8 +204,9 @@ def deliver(entry: OutboxEntry) -> OutboxEntry:
         if handler is None:
             raise LookupError(f"no outbox handler for {entry.kind!r}")
         _check_dependency(entry)
-        with background_calls():  # nobody waits for it (unless run inside a web request)
-            answer = handler(entry)
+        with handler.sending(entry):
+            _build_payload(handler, entry)
+            answer = handler.send(entry)
     except Skip as exc:
         entry.state = OutboxEntry.State.SKIPPED
         entry.last_error = str(exc)[:500]
@@ -227,14 +214,14 @@ def deliver(entry: OutboxEntry) -> OutboxEntry:
         _dead(entry, str(exc))
     except NotYet as exc:
         _failed(entry, str(exc), now, limit=exc.limit)
-    except (DillerUnavailable, DillerTimeout, NotReady, *TRANSIENT_ERRORS) as exc:
+    except _retried() as exc:
         _failed(
             entry, f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc), now
         )
-    except DillerError as exc:
+    except registry.permanent_errors() as exc:
         _dead(entry, str(exc))
     except Exception as exc:  # a bug: keep the row, visibly, for staff
-        logger.exception("diller outbox handler failed for %s", entry)
+        logger.exception("outbox handler failed for %s", entry)
         _dead(entry, f"{type(exc).__name__}: {exc}")
     else:
         entry.state = OutboxEntry.State.SENT
@@ -243,11 +230,23 @@ def deliver(entry: OutboxEntry) -> OutboxEntry:
         entry.last_error = ""
     entry.leased_until = None
     if not _record(entry, lease_held):
-        logger.warning("diller outbox entry %s: lease lost during the send; not recorded", entry.pk)
+        logger.warning("outbox entry %s: lease lost during the send; not recorded", entry.pk)
         entry.refresh_from_db()
         return entry
-    _announce(entry)
+    if handler is not None:
+        handler.announce(entry)
     return entry
+
+
+def _build_payload(handler: registry.Handler, entry: OutboxEntry) -> None:
+    """Build the entry's payload on its first attempt and store it: every retry sends it
+    unchanged, and what was sent is what staff see."""
+    if entry.payload:
+        return
+    payload = handler.build_payload(entry)
+    if payload:
+        entry.payload = payload
+        entry.save(update_fields=["payload", "member_id", "updated_at"])
 
 
 def _check_dependency(entry: OutboxEntry) -> None:
@@ -259,7 +258,7 @@ def _check_dependency(entry: OutboxEntry) -> None:
         return
     if dependency.state != OutboxEntry.State.DEAD:
         raise NotReady(f"Waits for entry #{dependency.pk}, which is not sent yet.")
-    if dependency.kind in COURTESIES or entry.kind in AFTER_DEAD:
+    if registry.is_courtesy(dependency.kind) or registry.goes_after_dead(entry.kind):
         return
     raise Blocked(
         f"Not sent: it waits for entry #{dependency.pk} ({dependency.kind} "
@@ -267,7 +266,7 @@ def _check_dependency(entry: OutboxEntry) -> None:
     )
 
 
-def _record(entry: OutboxEntry, lease_held) -> bool:
+def _record(entry: OutboxEntry, lease_held: datetime | None) -> bool:
     """Save the outcome if the row is still ours (in flight under the lease we were given)."""
     entry.updated_at = timezone.now()
     outcome = {
@@ -289,31 +288,7 @@ def _record(entry: OutboxEntry, lease_held) -> bool:
     return ours.filter(leased_until=lease_held).update(**outcome) == 1
 
 
-def _announce(entry: OutboxEntry) -> None:
-    from .. import signals
-
-    kind, state = OutboxEntry.Kind, OutboxEntry.State
-    if entry.state == state.SENT:
-        signal = (
-            signals.transaction_cancelled
-            if entry.kind == kind.CANCEL_TRANSACTION
-            else signals.transaction_sent
-        )
-        signal.send(sender=OutboxEntry, entry=entry, order_number=entry.order_number)
-    elif entry.state == state.SKIPPED:
-        signals.transaction_skipped.send(
-            sender=OutboxEntry, entry=entry, order_number=entry.order_number
-        )
-    elif entry.state in (state.FAILED, state.DEAD):
-        signals.transaction_failed.send(
-            sender=OutboxEntry,
-            entry=entry,
-            order_number=entry.order_number,
-            will_retry=entry.state == state.FAILED,
-        )
-
-
-def _failed(entry: OutboxEntry, error: str, now, limit: int | None = None) -> None:
+def _failed(entry: OutboxEntry, error: str, now: datetime, limit: int | None = None) -> None:
     """Try again after a backoff; dead after ``OUTBOX_MAX_ATTEMPTS`` (or ``limit``, if fewer)."""
     if limit is not None and entry.attempts >= min(limit, max_attempts()):
         _dead(entry, f"Gave up after {entry.attempts} attempt(s). {error}")
@@ -332,7 +307,7 @@ def _dead(entry: OutboxEntry, error: str) -> None:
     logger.warning("diller outbox entry %s is dead after %d attempts", entry.pk, entry.attempts)
 
 
-def retry(entries) -> int:
+def retry(entries: QuerySet[OutboxEntry]) -> int:
     """Staff: send these again as soon as a worker is free (dead ones get a fresh count)."""
     return entries.exclude(state__in=DONE).update(
         state=OutboxEntry.State.PENDING,

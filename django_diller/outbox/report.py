@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
-from ..models import OutboxEntry
+from .models import OutboxEntry
 
 # What staff watch: rows still to send, being sent, waiting for a retry, given up.
 WATCHED = (
@@ -15,7 +15,7 @@ WATCHED = (
 )
 
 
-def state_counts(entries=None) -> dict[str, int]:
+def state_counts(entries: QuerySet[OutboxEntry] | None = None) -> dict[str, int]:
     """``{state: number of rows}`` for every state (zero included), in one aggregate query."""
     entries = OutboxEntry.objects.all() if entries is None else entries
     counts = entries.aggregate(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from celery.signals import task_prerun
@@ -17,14 +18,15 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from ..conf import app_settings
-from ..models import OutboxEntry
 from . import engine as outbox
+from .models import OutboxEntry
 
 MAX_COUNTDOWN = timedelta(hours=1)  # longer waits are left to the sweep (broker visibility)
 
 
-@task_prerun.connect(dispatch_uid="django-diller-usable-connections")
-def _usable_connections(sender=None, task=None, **kwargs) -> None:
+# Celery ships no type hints: its decorators leave the functions untyped.
+@task_prerun.connect(dispatch_uid="django-diller-usable-connections")  # type: ignore[untyped-decorator]
+def _usable_connections(sender: object = None, task: Any = None, **kwargs: object) -> None:
     """Before a task in a worker: drop a database connection that broke or outlived
     ``CONN_MAX_AGE``, as Django does around a request. With Celery's ``CELERY_DB_REUSE_MAX``
     and a ``CONN_MAX_AGE`` above 0, a worker then keeps one connection across its tasks instead
@@ -33,7 +35,7 @@ def _usable_connections(sender=None, task=None, **kwargs) -> None:
         close_old_connections()
 
 
-@shared_task(name="django_diller.tasks.deliver_outbox_entry", ignore_result=True)
+@shared_task(name="django_diller.tasks.deliver_outbox_entry", ignore_result=True)  # type: ignore[untyped-decorator]
 def deliver_outbox_entry(entry_id: int) -> str | None:
     """Claim and send one outbox entry if it is still due; then queue what comes next: its
     own retry when it failed, what waited for it when it is done."""
@@ -58,7 +60,7 @@ def sweep_grace() -> timedelta:
     return timedelta(seconds=float(app_settings.OUTBOX_SWEEP_GRACE))
 
 
-@shared_task(name="django_diller.tasks.sweep_outbox", ignore_result=True)
+@shared_task(name="django_diller.tasks.sweep_outbox", ignore_result=True)  # type: ignore[untyped-decorator]
 def sweep_outbox(limit: int = 500) -> int:
     """Queue every due entry whose delivery task is not on its way (run it from Celery beat)."""
     ids = outbox.due_ids(limit=limit, grace=sweep_grace())

@@ -12,9 +12,9 @@ from django.http import HttpRequest
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from ..accounts import account_label
 from ..models import ConsentRecord, MemberLink
 from . import views
-from .accounts import account_label
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

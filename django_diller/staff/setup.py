@@ -30,13 +30,6 @@ def describe_error(exc: Exception) -> str:
     return str(exc)
 
 
-def safe_link(url: str | None) -> str | None:
-    """A URL from Diller that may be shown as a link: http(s) only, never ``javascript:``."""
-    if url and url.strip().lower().startswith(("https://", "http://")):
-        return url.strip()
-    return None
-
-
 @dataclass
 class SetupState:
     """What the set-up page shows."""

@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
+from ..accounts import account_label
 from ..api import DillerError
 from ..loyalty.connection import NotConfigured
 from ..phones import InvalidPhoneNumber
 from . import member_lookup as lookup
-from .accounts import account_label
 from .forms import EnrollForm, LinkForm, MemberSearchForm
 from .setup import describe_error
 

@@ -9,14 +9,16 @@ messages and has no such page.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ..conf import sandbox_allowed
 from ..loyalty.connection import embedded_sandbox
-from ..sandbox.state import SentMessage
+
+if TYPE_CHECKING:  # the sandbox itself needs the [sandbox] extra, imported when it is on
+    from ..sandbox.state import SentMessage
 
 # The activation link of an enroll SMS: the shop's page (a path), or an absolute URL.
 LINK = re.compile(r"(?:https?://|/(?!/))\S*\?token=[\w-]+")

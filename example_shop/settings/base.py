@@ -114,9 +114,10 @@ INSTALLED_APPS = [
     "haystack",
     "treebeard",
     "django_tables2",
-    # The plugin, after Oscar's apps.
-    "django_diller",
+    # The plugin, after Oscar's apps. Its Oscar integration comes first, so that its templates
+    # (the loyalty pages in Oscar's layout) win over the core's neutral ones.
     "django_diller.contrib.oscar",
+    "django_diller",
     # The demo shop itself (load_demo_shop, the thumbnailer, templates).
     "example_shop.shop.apps.DemoShopConfig",
 ]

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import close_old_connections
 
-from django_diller.models import OutboxEntry
+from django_diller.loyalty.kinds import Kind
 from django_diller.outbox import engine as outbox
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def test_concurrent_workers_claim_disjoint_rows():
     for n in range(200):
-        outbox.enqueue(OutboxEntry.Kind.SEND_TRANSACTION, str(n), order_number=str(n), store_id="s")
+        outbox.enqueue(Kind.SEND_TRANSACTION, str(n), order_number=str(n), store_id="s")
     start = threading.Barrier(4)
     claimed: list[list[int]] = []
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from playwright.sync_api import expect
 
 from django_diller.loyalty.connection import embedded_sandbox
+from django_diller.loyalty.kinds import Kind
 from django_diller.models import OutboxEntry
 from django_diller.outbox import engine as outbox
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
@@ -18,7 +19,7 @@ State = OutboxEntry.State
 
 def entry(number: str, state: str, **fields) -> OutboxEntry:
     row = outbox.enqueue(
-        OutboxEntry.Kind.SEND_TRANSACTION,
+        Kind.SEND_TRANSACTION,
         number,
         order_number=number,
         store_id=SEED_STORE_ID,

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from oscar.apps.customer.forms import generate_username
 from playwright.sync_api import expect
 
+from django_diller.loyalty.kinds import Kind
 from django_diller.models import OutboxEntry
 
 from .conftest import CUSTOMER, STAFF, log_in, screenshot
@@ -28,7 +29,7 @@ from .shop_steps import (
     wait_for,
 )
 
-Kind, State = OutboxEntry.Kind, OutboxEntry.State
+State = OutboxEntry.State
 
 
 def wait_for_entry(number: str, kind: str, state: str = State.SENT) -> OutboxEntry:

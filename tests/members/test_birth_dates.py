@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from django_diller.api import models as m
-from django_diller.members.service import MemberService, birth_date_of, birth_datetime
+from django_diller.members.profile import birth_date_of, birth_datetime
+from django_diller.members.updates import as_update
 
 OSLO_SUMMER = timezone(timedelta(hours=2))
 
@@ -35,6 +36,6 @@ def test_a_member_written_back_keeps_its_birthday(settings):
         birth_date=datetime(1990, 5, 17, tzinfo=OSLO_SUMMER),
         segments=[],
     )
-    body = MemberService._as_update(read)
+    body = as_update(read)
     assert body["birth_date"] == birth_datetime(date(1990, 5, 17))
     assert birth_date_of(body["birth_date"]) == date(1990, 5, 17)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from django_diller.members.service import PENDING_LINK_SESSION_KEY
+from django_diller.members.pending import PENDING_LINK_SESSION_KEY
 from django_diller.models import MemberLink
 
 from .conftest import enroll_at_counter, join_data, member_with_number, texted_code

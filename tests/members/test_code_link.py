@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from django_diller.members.service import PENDING_LINK_SESSION_KEY
+from django_diller.members.pending import PENDING_LINK_SESSION_KEY
 from django_diller.models import ConsentRecord, MemberLink, Source
 from django_diller.sandbox.seed import SEED_MEMBER_EMAIL, SEED_MEMBER_ID, SEED_MEMBER_NATIONAL_PHONE
 from django_diller.signals import member_joined

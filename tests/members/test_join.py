@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from django_diller.members.service import PENDING_LINK_SESSION_KEY
+from django_diller.members.pending import PENDING_LINK_SESSION_KEY
 from django_diller.models import ConsentRecord, JoinInvitation, MemberLink, Source
 from django_diller.signals import member_joined
 
@@ -255,12 +255,14 @@ def test_a_used_token_is_refused_even_if_its_membership_was_unlinked_since(
 
 
 def test_two_uses_of_one_token_claim_it_once(user, other_user, sandbox):
-    from django_diller.members.service import MemberService, TokenUsed
+    from django_diller.members.activation import claim_token
+    from django_diller.members.errors import TokenUsed
+    from django_diller.members.service import MemberService
 
     service = MemberService()
-    service._claim_token("the-token", "m-1", user)
+    claim_token(service, "the-token", "m-1", user)
     with pytest.raises(TokenUsed):
-        service._claim_token("the-token", "m-1", other_user)
+        claim_token(service, "the-token", "m-1", other_user)
 
 
 def test_a_code_typed_for_an_invitation_is_refused_like_a_wrong_one(shopper, sandbox):
@@ -356,10 +358,10 @@ def test_the_typed_profile_is_never_logged(shopper, sandbox, caplog):
 
 
 def test_without_a_web_shop_department_nothing_is_sent(shopper, sandbox, monkeypatch):
-    from django_diller.members import service as members
+    from django_diller.members import join
 
     shopper.get(JOIN)
-    monkeypatch.setattr(members, "current_department_id", lambda: None)
+    monkeypatch.setattr(join, "current_department_id", lambda: None)
     page = shopper.post(JOIN, join_data())
     assert "Something went wrong with the loyalty club" in page.content.decode()
     assert sandbox.requests_for("enrollMember") == []

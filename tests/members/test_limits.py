@@ -13,15 +13,13 @@ from django.core.cache import cache
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
+from django_diller.members.activation import find_by_activation_token
+from django_diller.members.code_link import start_code_link, verify_code_link
+from django_diller.members.errors import RateLimited, TooManyAttempts, WrongCode
 from django_diller.members.limits import client_ip
-from django_diller.members.service import (
-    MAX_WRONG_CODES,
-    PENDING_LINK_SESSION_KEY,
-    MemberService,
-    RateLimited,
-    TooManyAttempts,
-    WrongCode,
-)
+from django_diller.members.pending import MAX_WRONG_CODES, PENDING_LINK_SESSION_KEY
+from django_diller.members.quotas import count_sms
+from django_diller.members.service import MemberService
 from django_diller.sandbox.seed import SEED_MEMBER_ID
 from tests.system_checks import REAL, diller_ids
 
@@ -68,34 +66,34 @@ def test_wrong_codes_sent_in_parallel_reach_diller_five_times_at_most(user, sand
     refused afterwards too (the link is void)."""
     service = MemberService()
     first = a_request(user)
-    service.start_code_link(first, service.client.get_member(SEED_MEMBER_ID))
+    start_code_link(service, first, service.client.get_member(SEED_MEMBER_ID))
     pending = first.session[PENDING_LINK_SESSION_KEY]
     right = sandbox.last_otp(SEED_MEMBER_ID)
     wrong = f"{(right + 1) % 900_000 + 100_000:06d}"
 
     with sandbox.inject(latency=0.05, only_operations={"loginOtpVerification"}):
         outcomes = in_parallel(
-            lambda n: service.verify_code_link(
-                a_request(user, {PENDING_LINK_SESSION_KEY: dict(pending)}), wrong
+            lambda n: verify_code_link(
+                service, a_request(user, {PENDING_LINK_SESSION_KEY: dict(pending)}), wrong
             )
         )
     assert kinds(outcomes) == {"WrongCode": MAX_WRONG_CODES - 1, "TooManyAttempts": 16}
     assert len(sandbox.requests_for("loginOtpVerification")) == MAX_WRONG_CODES
     assert sorted(o.attempts_left for o in outcomes if isinstance(o, WrongCode)) == [1, 2, 3, 4]
     with pytest.raises(TooManyAttempts):
-        service.verify_code_link(a_request(user, {PENDING_LINK_SESSION_KEY: pending}), str(right))
+        verify_code_link(service, a_request(user, {PENDING_LINK_SESSION_KEY: pending}), str(right))
 
 
 def test_activation_tokens_guessed_in_parallel_reach_diller_ten_times_at_most(sandbox):
     service = MemberService()
     with sandbox.inject(latency=0.05, only_operations={"getMemberByFilter"}):
         outcomes = in_parallel(
-            lambda n: service.find_by_activation_token(f"guess-{n}", client_address="10.0.0.2")
+            lambda n: find_by_activation_token(service, f"guess-{n}", client_address="10.0.0.2")
         )
     assert kinds(outcomes) == {"NoneType": 10, "RateLimited": 10}
     assert len(sandbox.requests_for("getMemberByFilter")) == 10
     # another address has its own count
-    assert service.find_by_activation_token("guess", client_address="10.0.0.3") is None
+    assert find_by_activation_token(service, "guess", client_address="10.0.0.3") is None
 
 
 def test_a_found_token_does_not_count_as_a_guess(sandbox, store_state):
@@ -104,19 +102,19 @@ def test_a_found_token_does_not_count_as_a_guess(sandbox, store_state):
     token = store_state.members[enroll_at_counter("45454545")].activation_token
     service = MemberService()
     for _ in range(15):
-        assert service.find_by_activation_token(token, client_address="10.0.0.4") is not None
-    assert service.find_by_activation_token("guess", client_address="10.0.0.4") is None
+        assert find_by_activation_token(service, token, client_address="10.0.0.4") is not None
+    assert find_by_activation_token(service, "guess", client_address="10.0.0.4") is None
 
 
 def test_sms_asked_for_in_parallel_are_sent_three_times_at_most_per_phone():
-    outcomes = in_parallel(lambda n: MemberService._rate_limit("+4798765432", f"10.1.0.{n}"))
+    outcomes = in_parallel(lambda n: count_sms("+4798765432", f"10.1.0.{n}"))
     assert kinds(outcomes) == {"NoneType": 3, "RateLimited": PARALLEL - 3}
     with pytest.raises(RateLimited):
-        MemberService._rate_limit("+4798765432", "10.1.1.1")
+        count_sms("+4798765432", "10.1.1.1")
 
 
 def test_sms_asked_for_in_parallel_are_sent_ten_times_at_most_per_address():
-    outcomes = in_parallel(lambda n: MemberService._rate_limit(f"+47412345{n:02d}", "10.2.0.1"))
+    outcomes = in_parallel(lambda n: count_sms(f"+47412345{n:02d}", "10.2.0.1"))
     assert kinds(outcomes) == {"NoneType": 10, "RateLimited": PARALLEL - 10}
 
 

@@ -301,7 +301,7 @@ def test_coupon_values_as_shoppers_read_them(dtype, value, currency, shown):
     from datetime import UTC, datetime
     from decimal import Decimal
 
-    from django_diller.members.views import coupon_value
+    from django_diller.members.views.my_loyalty import coupon_value
 
     coupon = m.MemberCouponResponse(
         code="C",

@@ -10,7 +10,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from django_diller.members.service import PENDING_LINK_SESSION_KEY
+from django_diller.members.pending import PENDING_LINK_SESSION_KEY
 from django_diller.models import JoinInvitation, MemberLink
 
 from .conftest import join_and_activate, join_data, member_with_number, texted_code, texted_to

@@ -1,11 +1,15 @@
 """The carrier offer applies Diller's rules to real Oscar baskets, without calling Diller."""
 
+from dataclasses import dataclass
 from decimal import Decimal as D
 
 import pytest
 from oscar.core.loading import get_class, get_model
 
 from django_diller.contrib.oscar.carrier import LOYALTY_SLUG, SHIPPING_SLUG, ensure_carrier_offers
+from django_diller.contrib.oscar.offers import PLAN_ATTRIBUTE
+from django_diller.discounts import CouponOffer, DiscountKind
+from django_diller.loyalty.sources import registry
 
 from .conftest import BUN, EARL_GREY, ESPRESSO, MUG, apply_offers, site_offer
 
@@ -104,3 +108,30 @@ def test_applying_twice_does_not_stack(make_basket):
     basket = make_basket({ESPRESSO: 2})
     Applicator().apply(basket, basket.owner)  # again, without a reset
     assert basket.total_incl_tax == D("151.20")
+
+
+@dataclass(frozen=True)
+class ShopRules:
+    """Another provider's source: 10 % off the whole purchase, for every basket."""
+
+    provider: str = "shop"
+
+    def offers(self, context):
+        return [CouponOffer("SHOP10", DiscountKind.PERCENTAGE, D(10), chosen=True, provider="shop")]
+
+
+def test_a_registered_source_s_offers_apply_with_diller_s(make_basket):
+    def shop_rules(snapshot):
+        return [ShopRules()]
+
+    registry.register(shop_rules)
+    try:
+        basket = make_basket({EARL_GREY: 1})
+        assert loyalty_discounts(basket) == {EARL_GREY: D("7.90")}
+        plan = getattr(basket, PLAN_ATTRIBUTE)
+        assert {plan.provider_of(d.reference) for d in plan.line_discounts} == {"shop"}
+        # Diller's product coupon takes the espressos the card leaves; the rule finds nothing.
+        assert make_basket({ESPRESSO: 2}).total_incl_tax == D("151.20")
+    finally:
+        registry.unregister(shop_rules)
+    assert make_basket({EARL_GREY: 1}).total_incl_tax == D("79.00")

@@ -14,6 +14,7 @@ from oscar.core.loading import get_model
 
 from django_diller.contrib.oscar.guests import check_guest_invitations
 from django_diller.loyalty.connection import embedded_sandbox, get_client
+from django_diller.loyalty.kinds import Kind
 from django_diller.models import Consent, ConsentRecord, JoinInvitation, OutboxEntry
 from django_diller.outbox.engine import NotReady
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
@@ -87,7 +88,7 @@ def texted(number: str) -> list:
 
 def the_transaction(order) -> OutboxEntry:
     return OutboxEntry.objects.get(
-        order_number=order.number, kind=OutboxEntry.Kind.SEND_TRANSACTION
+        order_number=order.number, kind=Kind.SEND_TRANSACTION
     )
 
 

@@ -6,9 +6,11 @@ The embedded sandbox is Diller and checks every body against the contract as it 
 from decimal import Decimal as D
 
 import pytest
+from django.test import override_settings
 from oscar.core.loading import get_model
 
 from django_diller.api import wire
+from django_diller.contrib.oscar.adapter import OscarAdapter
 from django_diller.contrib.oscar.order_facts import order_facts, percentage, vat_rate
 from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import OrderLoyaltyItem, OutboxEntry
@@ -16,6 +18,7 @@ from django_diller.sandbox.seed import SEED_MEMBER_ID
 
 from .conftest import EARL_GREY, ESPRESSO, MUG
 from .orders import (
+    DILLER,
     Kind,
     State,
     event,
@@ -62,6 +65,36 @@ def by_product(body):
 def assert_contract_valid(body):
     """Raises when the body breaks the contract's CreateTransactionRequest."""
     embedded_sandbox().contract.body("createTransaction", wire.loads(wire.dumps(body)))
+
+
+# The shop's last word ------------------------------------------------------------------------
+
+
+class AdjustingAdapter(OscarAdapter):
+    """Names the kind of entry in the payment method, the way a shop's adapter might
+    relabel what Diller shows."""
+
+    calls: list[str] = []
+
+    def adjust_transaction_payload(self, payload, order, kind):
+        type(self).calls.append(kind)
+        payload["payment_details"][0]["payment_method"] = f"Adjusted {kind} of {order.number}"
+        return payload
+
+
+def test_the_shops_adapter_has_the_last_word_on_the_body_once(place, commit, monkeypatch):
+    monkeypatch.setattr(AdjustingAdapter, "calls", [])
+    order = place({ESPRESSO: 2})
+    adapter = f"{__name__}.AdjustingAdapter"
+    with override_settings(DILLER={**DILLER, "ADAPTER": adapter}):  # a fresh sandbox too
+        with commit():
+            event(order, "Settled")
+        received = sent(order)
+    entry = only_entry(kind=Kind.SEND_TRANSACTION)
+    method = f"Adjusted {Kind.SEND_TRANSACTION} of {order.number}"
+    assert entry.state == State.SENT and AdjustingAdapter.calls == [Kind.SEND_TRANSACTION]
+    assert received["payment_details"][0]["payment_method"] == method
+    assert entry.payload["payment_details"][0]["payment_method"] == method  # as staff see it
 
 
 # Coupons and stamp cards -------------------------------------------------------------------

@@ -2,6 +2,7 @@
 total at "Place order" sends the shopper back to the preview with what changed."""
 
 from decimal import Decimal as D
+from types import SimpleNamespace
 
 import pytest
 from django.core import signing
@@ -10,11 +11,13 @@ from oscar.core.loading import get_model
 from oscar.templatetags.currency_filters import currency
 
 from django_diller.contrib.oscar.preview import FIELD, SESSION_KEY, PreviewSnapshot
+from django_diller.discounts import CouponOffer, DiscountKind
 from django_diller.loyalty.connection import embedded_sandbox
-from django_diller.models import MemberLink
+from django_diller.loyalty.sources import registry
+from django_diller.models import MemberLink, OrderLoyaltyItem
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID, STAMP_CARD_COFFEE
 
-from .conftest import EARL_GREY
+from .conftest import EARL_GREY, add_to_basket
 from .test_checkout_flow import STANDARD_SHIPPING, to_preview
 
 Order = get_model("order", "Order")
@@ -157,3 +160,27 @@ def test_the_sessions_preview_of_another_basket_agrees_to_nothing(shopper, membe
     response = shopper.post(reverse("checkout:preview"), {"action": "place_order"})
     assert response["Location"] == reverse("checkout:thank-you")
     assert Order.objects.get().total_incl_tax == PREVIEWED
+
+
+def _shop_rules(snapshot):
+    """Another provider's source: 5.00 off the tea, for every basket."""
+    tea = CouponOffer("SHOP5", DiscountKind.FIXED, D(5), frozenset({EARL_GREY}), provider="shop")
+    return [SimpleNamespace(provider="shop", offers=lambda context: [tea])]
+
+
+def test_another_providers_coupon_is_not_checked_with_diller_before_the_order(shopper):
+    add_to_basket(shopper, EARL_GREY)
+    registry.register(_shop_rules)
+    try:
+        page = to_preview(shopper)
+        token = page.context["diller_preview_token"]
+        assert PreviewSnapshot.unsign(token).coupons["SHOP5"] == D("5.00")
+        assert place(shopper, token)["Location"] == reverse("checkout:thank-you")
+    finally:
+        registry.unregister(_shop_rules)
+    order = Order.objects.get()
+    assert order.total_incl_tax == PREVIEWED + D("79.00") - D("5.00")
+    # Diller is told of Diller's discounts only: nothing of the shop's coupon is kept to be
+    # reserved at Diller or named on the transaction.
+    kept = OrderLoyaltyItem.objects.filter(order_number=order.number)
+    assert "SHOP5" not in set(kept.values_list("reference", flat=True))

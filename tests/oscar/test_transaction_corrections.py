@@ -15,6 +15,7 @@ from django_diller.contrib.oscar.guests import _send_waiting_transaction, record
 from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import ConsentRecord, OrderLoyaltyItem, OutboxEntry
 from django_diller.outbox import engine as outbox
+from django_diller.outbox import registry
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 
 from .conftest import ESPRESSO, MUG
@@ -175,6 +176,15 @@ def test_a_late_backfill_sends_what_the_buyer_kept(place, commit):
     assert live[0].total == order.total_incl_tax - D("189.00")
 
 
+class Answers(registry.Handler):
+    """A purchase handler that answers with ``send(entry)``."""
+
+    kind = Kind.SEND_TRANSACTION
+
+    def __init__(self, send) -> None:
+        self.send = send
+
+
 def test_a_send_that_outlived_its_lease_does_not_overwrite_the_next_workers_outcome(
     monkeypatch,
 ):
@@ -188,12 +198,13 @@ def test_a_send_that_outlived_its_lease_does_not_overwrite_the_next_workers_outc
         # Meanwhile the lease ran out and another worker sent the row.
         OutboxEntry.objects.filter(pk=row.pk).update(leased_until=timezone.now())
         (theirs,) = outbox.claim_due(entry_id=row.pk)
-        monkeypatch.setitem(outbox.HANDLERS, Kind.SEND_TRANSACTION, lambda r: {"theirs": 1})
+        theirs_answer = Answers(lambda r: {"theirs": 1})
+        monkeypatch.setitem(registry.HANDLERS, Kind.SEND_TRANSACTION, theirs_answer)
         outbox.deliver(theirs)
         taken_over.append(True)
         return {"mine": 1}
 
-    monkeypatch.setitem(outbox.HANDLERS, Kind.SEND_TRANSACTION, slow_send)
+    monkeypatch.setitem(registry.HANDLERS, Kind.SEND_TRANSACTION, Answers(slow_send))
     outbox.deliver(mine)
     entry.refresh_from_db()
     assert taken_over and entry.state == State.SENT
@@ -202,11 +213,10 @@ def test_a_send_that_outlived_its_lease_does_not_overwrite_the_next_workers_outc
 
 def test_a_fresh_return_event_without_its_line_quantities_yet_is_read_again_later(paid, commit):
     from django_diller.contrib.oscar.returns import returned_by
-    from django_diller.outbox.engine import NotReady
 
     order = paid({ESPRESSO: 2})
     refund = event(order, "Refunded-without-trigger", amount=D("189.00"))
-    with pytest.raises(NotReady):
+    with pytest.raises(outbox.NotReady):
         returned_by(order, f"payment_event:{refund.pk}")
     type(refund).objects.filter(pk=refund.pk).update(
         date_created=timezone.now() - timedelta(minutes=5)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from django_diller.api import DillerUnavailable
+from django_diller.loyalty.kinds import Kind
 from django_diller.models import OutboxEntry
 from django_diller.outbox import admin as admin_outbox
 from django_diller.outbox import engine as outbox
@@ -18,7 +19,7 @@ from django_diller.outbox import tasks
 from django_diller.outbox.report import state_counts
 
 pytestmark = pytest.mark.django_db
-KIND = OutboxEntry.Kind.SEND_TRANSACTION
+KIND = Kind.SEND_TRANSACTION
 State = OutboxEntry.State
 LIST_URL = "admin:diller_outboxentry_changelist"
 
@@ -101,7 +102,7 @@ def test_the_list_shows_each_row_with_a_labelled_state(staff_client):
 def test_the_list_filters_on_state_and_kind_and_searches_numbers(staff_client):
     row("100001", State.DEAD)
     row("100002", State.SENT)
-    row("100003", State.DEAD, kind=OutboxEntry.Kind.CANCEL_TRANSACTION)
+    row("100003", State.DEAD, kind=Kind.CANCEL_TRANSACTION)
     url = reverse(LIST_URL)
     assert shown(staff_client.get(url, {"state__exact": "dead"})) == ["100001", "100003"]
     assert shown(staff_client.get(url, {"kind__exact": "cancel_transaction"})) == ["100003"]
@@ -137,7 +138,7 @@ def test_the_change_page_shows_escaped_json_and_the_order_of_sending(staff_clien
     cancel = row(
         "100001-cancel",
         State.DEAD,
-        kind=OutboxEntry.Kind.CANCEL_TRANSACTION,
+        kind=Kind.CANCEL_TRANSACTION,
         depends_on=sale,
         last_error="Diller refused: unknown transaction",
     )
@@ -252,7 +253,7 @@ def test_send_now_reports_failures_and_rows_that_must_wait(
     waiting = row(
         "100001-cancel",
         State.DEAD,
-        kind=OutboxEntry.Kind.CANCEL_TRANSACTION,
+        kind=Kind.CANCEL_TRANSACTION,
         depends_on=first,
     )
     with django_capture_on_commit_callbacks(execute=True):
@@ -271,7 +272,7 @@ def test_send_now_hands_what_waited_for_a_sent_row_to_celery(
     staff_client, handler, kicked, django_capture_on_commit_callbacks
 ):
     sale = row("100001", State.FAILED)
-    cancel = row("100001-cancel", kind=OutboxEntry.Kind.CANCEL_TRANSACTION, depends_on=sale)
+    cancel = row("100001-cancel", kind=Kind.CANCEL_TRANSACTION, depends_on=sale)
     with django_capture_on_commit_callbacks(execute=True):
         act(staff_client, "send_now", [sale])
     sale.refresh_from_db()

@@ -6,11 +6,13 @@ import pytest
 from django.utils import timezone
 
 from django_diller.api import DillerRefused, DillerTimeout, DillerUnavailable
+from django_diller.loyalty.kinds import Kind
 from django_diller.models import OutboxEntry
 from django_diller.outbox import engine as outbox
+from django_diller.outbox import registry
 
 pytestmark = pytest.mark.django_db
-KIND = OutboxEntry.Kind.SEND_TRANSACTION
+KIND = Kind.SEND_TRANSACTION
 
 
 def entry(external_id="100001"):
@@ -107,14 +109,14 @@ def test_backoff_grows_and_is_bounded():
 @pytest.mark.parametrize(
     ("kind", "state", "claimable"),
     [
-        (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.PENDING, False),
-        (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.FAILED, False),
+        (Kind.SEND_TRANSACTION, OutboxEntry.State.PENDING, False),
+        (Kind.SEND_TRANSACTION, OutboxEntry.State.FAILED, False),
         # Claimed to be judged: sent if it can do without, dead if not (never left waiting).
-        (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.DEAD, True),
-        (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.SENT, True),
-        (OutboxEntry.Kind.SEND_TRANSACTION, OutboxEntry.State.SKIPPED, True),
-        (OutboxEntry.Kind.RESERVE_LOYALTY, OutboxEntry.State.PENDING, False),
-        (OutboxEntry.Kind.RESERVE_LOYALTY, OutboxEntry.State.DEAD, True),
+        (Kind.SEND_TRANSACTION, OutboxEntry.State.DEAD, True),
+        (Kind.SEND_TRANSACTION, OutboxEntry.State.SENT, True),
+        (Kind.SEND_TRANSACTION, OutboxEntry.State.SKIPPED, True),
+        (Kind.RESERVE_LOYALTY, OutboxEntry.State.PENDING, False),
+        (Kind.RESERVE_LOYALTY, OutboxEntry.State.DEAD, True),
     ],
 )
 def test_an_entry_waits_for_the_one_it_depends_on(kind, state, claimable):
@@ -123,7 +125,7 @@ def test_an_entry_waits_for_the_one_it_depends_on(kind, state, claimable):
         state=state, next_attempt_at=timezone.now() + timedelta(hours=1)
     )
     second = outbox.enqueue(
-        OutboxEntry.Kind.CANCEL_TRANSACTION,
+        Kind.CANCEL_TRANSACTION,
         "100001",
         order_number="100001",
         store_id="demo-store",
@@ -178,24 +180,89 @@ def test_an_entry_that_cannot_go_without_a_dead_one_is_dead_and_names_it(handler
 
 @pytest.mark.parametrize(
     ("after_dead", "dependency_kind"),
-    [({KIND}, KIND), (set(), OutboxEntry.Kind.RESERVE_LOYALTY)],
-    ids=["registered-after-dead", "after-a-reservation"],
+    [(True, KIND), (False, Kind.RESERVE_LOYALTY)],
+    ids=["registered-after-dead", "after-a-courtesy"],
 )
 def test_some_entries_go_ahead_after_a_dead_one(handler, monkeypatch, after_dead, dependency_kind):
     calls, _ = handler
-    monkeypatch.setattr(outbox, "AFTER_DEAD", after_dead)
+    monkeypatch.setattr(registry.HANDLERS[KIND], "after_dead", after_dead)
     _, second = dead_then_waiting(dependency_kind=dependency_kind)
     outbox.drain()
     second.refresh_from_db()
     assert second.state == OutboxEntry.State.SENT and calls == ["100001-X"]
 
 
-def test_register_records_which_kinds_may_follow_a_dead_entry(monkeypatch):
-    monkeypatch.setattr(outbox, "HANDLERS", {})
-    monkeypatch.setattr(outbox, "AFTER_DEAD", set())
-    outbox.register("a", after_dead=True)(print)
-    outbox.register("b")(print)
-    assert (outbox.AFTER_DEAD, set(outbox.HANDLERS)) == ({"a"}, {"a", "b"})
+def test_the_registry_knows_each_kind_by_its_handler(monkeypatch):
+    monkeypatch.setattr(registry, "HANDLERS", {})
+
+    @registry.register
+    class First(registry.Handler):
+        kind, label, after_dead = "a", "first", True
+
+    @registry.register
+    class Second(registry.Handler):
+        kind, courtesy = "b", True
+
+    assert (registry.goes_after_dead("a"), registry.goes_after_dead("b")) == (True, False)
+    assert (registry.is_courtesy("a"), registry.is_courtesy("b")) == (False, True)
+    assert isinstance(registry.handler_for("a"), First)
+    assert registry.kinds() == [("b", "b"), ("a", "first")]
+    assert registry.label("c") == "c" and registry.handler_for("c") is None
+
+
+class Provider(Exception):
+    pass
+
+
+class Outage(Provider):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("error", "state"),
+    [
+        (Outage("down"), OutboxEntry.State.FAILED),
+        (Provider("refused"), OutboxEntry.State.DEAD),
+        (OSError("reset"), OutboxEntry.State.FAILED),
+    ],
+)
+def test_a_provider_says_which_of_its_errors_are_worth_a_retry(handler, monkeypatch, error, state):
+    _, outcome = handler
+    monkeypatch.setattr(registry, "_TRANSIENT", list(registry._TRANSIENT))
+    monkeypatch.setattr(registry, "_PERMANENT", list(registry._PERMANENT))
+    registry.classify_errors(transient=(Outage,), permanent=(Provider,))
+    outcome["raise"] = error
+    entry()
+    outbox.drain()
+    assert OutboxEntry.objects.get().state == state
+
+
+def test_the_payload_is_built_once_and_sent_unchanged(monkeypatch):
+    built, sent = [], []
+
+    class Builds(registry.Handler):
+        kind = KIND
+
+        def build_payload(self, entry):
+            built.append(entry.external_id)
+            if len(built) == 1:
+                raise DillerUnavailable("down")  # built again on the next attempt
+            return {"total": "10.00"}
+
+        def send(self, entry):
+            sent.append(dict(entry.payload))
+            if len(sent) == 1:
+                raise DillerTimeout("lost")
+            return {"is_ok": True}
+
+    monkeypatch.setitem(registry.HANDLERS, KIND, Builds())
+    entry()
+    for _ in range(3):
+        OutboxEntry.objects.update(next_attempt_at=timezone.now())
+        outbox.drain()
+    row = OutboxEntry.objects.get()
+    assert (row.state, row.payload) == (OutboxEntry.State.SENT, {"total": "10.00"})
+    assert built == ["100001", "100001"] and sent == [{"total": "10.00"}] * 2
 
 
 def test_an_entry_whose_dependency_was_put_back_in_the_queue_waits_again(handler):
@@ -244,7 +311,7 @@ def test_the_delivery_task_queues_what_waited_for_an_entry_that_died(handler, mo
     outcome["raise"] = DillerRefused("Store is closed")
     first = entry()
     second = outbox.enqueue(
-        OutboxEntry.Kind.CANCEL_TRANSACTION,
+        Kind.CANCEL_TRANSACTION,
         "100001",
         order_number="100001",
         store_id="demo-store",

@@ -9,11 +9,12 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from django_diller.api import DillerRefused
+from django_diller.loyalty.kinds import Kind
 from django_diller.models import OutboxEntry
 from django_diller.outbox import engine as outbox
 
 pytestmark = pytest.mark.django_db
-KIND = OutboxEntry.Kind.SEND_TRANSACTION
+KIND = Kind.SEND_TRANSACTION
 State = OutboxEntry.State
 
 

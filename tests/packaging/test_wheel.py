@@ -7,7 +7,6 @@ package) is checked against that installed copy.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -19,11 +18,7 @@ import pytest
 
 import django_diller
 
-REPO = Path(__file__).resolve().parents[2]
-PACKAGE = "django_diller"
-# Environment variables that could make a subprocess find the repository or another set-up.
-LEAKY_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "DJANGO_SETTINGS_MODULE", "DATABASE_URL")
-LEAKY_PREFIXES = ("DILLER_", "DJANGO_", "REDIS_", "CELERY_")
+from .wheels import PACKAGE, REPO, build_wheel, clean_env, package_files, pip
 
 pytestmark = pytest.mark.slow
 
@@ -51,56 +46,19 @@ class Installed:
         return done
 
 
-def package_files() -> set[str]:
-    """Every file of the package the repository has (tracked, or new and not ignored)."""
-    listed = subprocess.run(  # noqa: S603
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", PACKAGE],  # noqa: S607
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return {name for name in listed.split("\0") if name and (REPO / name).is_file()}
-
-
-def clean_env() -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in LEAKY_ENV and not key.startswith(LEAKY_PREFIXES)
-    }
-    return {**env, "PYTHONNOUSERSITE": "1"}
-
-
-def pip(*args: str, env: dict[str, str]) -> None:
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "pip", "--quiet", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, f"pip {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-
-
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Installed:
     work = tmp_path_factory.mktemp("wheel")
     env = clean_env()
-    # Build from a copy, so that the build leaves nothing in the repository.
-    source = work / "source"
-    for name in [*package_files(), "pyproject.toml", "README.md", "LICENSE"]:
-        (source / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, source / name)
-    pip("wheel", "--no-deps", "--wheel-dir", str(work / "dist"), str(source), env=env)
-    (wheel,) = (work / "dist").glob("*.whl")
+    wheel = build_wheel(work, env)
 
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)  # noqa: S603
     python = venv / "bin" / "python"
-    # With its dependencies, as a shop installs it; no bytecode compiling (a third of the time).
-    pip("--python", str(python), "install", "--no-compile", str(wheel), env=env)
+    # With its dependencies and the extras the example shop uses, as a shop installs it; no
+    # bytecode compiling (a third of the time).
+    extras = f"{wheel}[oscar,celery,sandbox]"
+    pip("--python", str(python), "install", "--no-compile", extras, env=env)
 
     shop = work / "shop"
     shutil.copytree(

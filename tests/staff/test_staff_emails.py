@@ -8,9 +8,9 @@ from django.contrib.admin.sites import site
 from django.urls import reverse
 from oscar.apps.customer.forms import generate_username
 
+from django_diller.accounts import account_label
 from django_diller.models import Consent, ConsentRecord, MemberLink, Source
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
-from django_diller.staff.accounts import account_label
 from django_diller.staff.member_lookup import LinkRefused, enroll, link_user
 
 pytestmark = pytest.mark.django_db

@@ -9,13 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from django_diller.api import models as wire
+from django_diller.loyalty.kinds import Kind
 from django_diller.models import OutboxEntry
 from django_diller.outbox import engine as outbox
 from django_diller.outbox import tasks
 from django_diller.sandbox import Sandbox
 from django_diller.sandbox.seed import SEED_DEPARTMENT_ID, SEED_MEMBER_ID, SEED_STORE_ID
 
-SEND = OutboxEntry.Kind.SEND_TRANSACTION
+SEND = Kind.SEND_TRANSACTION
 
 
 def ready_payload(number: str, total: Decimal) -> dict:

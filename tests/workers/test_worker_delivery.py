@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from django_diller.loyalty.kinds import Kind
 from django_diller.models import OutboxEntry
 from django_diller.sandbox.seed import SEED_MEMBER_ID
 from tests.workers.harness import wait_until
@@ -18,7 +19,7 @@ def test_a_paid_order_reaches_diller_once_with_its_totals(paid_orders, worker, s
     assert not OutboxEntry.objects.exists()  # placed, not paid: nothing to send yet
     paid_orders.settle(order)
     (entry,) = OutboxEntry.objects.all()
-    assert (entry.kind, entry.external_id) == (OutboxEntry.Kind.SEND_TRANSACTION, "100001")
+    assert (entry.kind, entry.external_id) == (Kind.SEND_TRANSACTION, "100001")
 
     wait_until(
         lambda: OutboxEntry.objects.get(pk=entry.pk).state == SENT,

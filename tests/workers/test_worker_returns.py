@@ -8,6 +8,7 @@ import pytest
 from django.db import transaction
 from oscar.core.loading import get_class, get_model
 
+from django_diller.loyalty.kinds import Kind
 from django_diller.models import OutboxEntry
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 from tests.workers.harness import wait_until
@@ -17,7 +18,7 @@ EventHandler = get_class("order.processing", "EventHandler")
 PaymentEventType = get_model("order", "PaymentEventType")
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-State, Kind = OutboxEntry.State, OutboxEntry.Kind
+State = OutboxEntry.State
 ESPRESSO = "7040110000012"
 ESPRESSO_PRICE = Decimal("189.00")
 

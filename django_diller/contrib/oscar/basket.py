@@ -1,4 +1,9 @@
-"""Oscar basket lines as the discount engine's lines, and the plan applied back to them."""
+"""Oscar basket lines as the discount engine's lines, and the basket's plan from its sources.
+
+The plan takes the offers of every discount source registered in
+:data:`django_diller.loyalty.sources.registry` (Diller's coupons and stamp cards, and whatever a
+shop adds), built from the basket's loyalty snapshot: pricing never calls an outside system.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,16 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ...adapter import get_adapter
-from ...discounts import BasketLine, DiscountPlan, plan_discounts
+from ...discounts import BasketLine, DiscountPlan
 from ...discounts.rounding import CENT
-from ...loyalty.wallet import coupon_offers, stamp_card_offers
+from ...discounts.sources import (
+    DiscountSource,
+    GatheredOffers,
+    OfferContext,
+    gather_offers,
+    plan_from_sources,
+)
+from ...loyalty.sources import registry
 from ...models import BasketLoyalty, MemberLink
 
 
@@ -53,16 +65,35 @@ def current_loyalty(basket) -> BasketLoyalty | None:
     return BasketLoyalty.objects.filter(basket_id=basket.id).filter(Exists(still_linked)).first()
 
 
+def basket_sources(loyalty: BasketLoyalty) -> list[DiscountSource]:
+    """The registered discount sources of the basket whose snapshot ``loyalty`` is."""
+    return registry.sources(loyalty)
+
+
+def offer_context(basket, offer, loyalty: BasketLoyalty) -> OfferContext:
+    """What the sources see of the basket: its lines as the engine's (see :func:`engine_lines`),
+    its member and the time."""
+    return OfferContext(
+        lines=tuple(engine_lines(basket, offer)),
+        now=timezone.now(),
+        member_id=loyalty.member_id,
+    )
+
+
+def basket_offers(basket, loyalty: BasketLoyalty) -> GatheredOffers:
+    """The offers of the basket's sources now (to look up what the plan applied: a coupon's
+    limit, a stamp card's stamps or title)."""
+    return gather_offers(basket_sources(loyalty), offer_context(basket, None, loyalty))
+
+
 def plan_for_basket(basket, offer) -> DiscountPlan | None:
-    """The loyalty plan of a basket from its snapshot, or None when it has none."""
+    """The loyalty plan of a basket from its sources, or None when it has no snapshot."""
     loyalty = current_loyalty(basket)
     if loyalty is None:
         return None
     shipping_charge = NOMINAL_SHIPPING if basket.is_shipping_required() else Decimal(0)
-    return plan_discounts(
-        engine_lines(basket, offer),
-        coupon_offers(loyalty),
-        stamp_card_offers(loyalty),
-        now=timezone.now(),
+    return plan_from_sources(
+        basket_sources(loyalty),
+        offer_context(basket, offer, loyalty),
         shipping_charge=shipping_charge,
     )

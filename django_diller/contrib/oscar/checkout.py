@@ -22,12 +22,15 @@ from oscar.templatetags.currency_filters import currency as format_currency
 
 from ...adapter import get_adapter
 from ...api import DillerError
+from ...discounts.model import DILLER
+from ...discounts.sources import GatheredOffers
 from ...loyalty import claims
 from ...loyalty.connection import current_store_id
 from ...loyalty.reservations import CouponProblem, queue_reservation, recheck, record_order_items
 from ...loyalty.wallet import forget_wallet
 from ...models import BasketLoyalty, MemberLink
 from . import preview, triggers
+from .basket import basket_offers
 from .forms import GuestConsentForm
 from .guard import guarded
 from .offers import PLAN_ATTRIBUTE
@@ -47,13 +50,17 @@ def _line_products(basket) -> dict[str, str]:
     return {str(line.pk): adapter.product_external_id(line.product) for line in basket.all_lines()}
 
 
-def _thresholds(basket_id: int | None) -> dict[int, Decimal]:
-    """The purchase amount of each threshold stamp card in the basket's loyalty snapshot."""
-    loyalty = BasketLoyalty.objects.filter(basket_id=basket_id).first() if basket_id else None
+def _thresholds(basket) -> dict[int, Decimal]:
+    """The purchase amount of each of Diller's threshold stamp cards among the basket's offers."""
+    loyalty = BasketLoyalty.objects.filter(basket_id=basket.id).first() if basket.id else None
+    if loyalty is None:
+        return {}
     return {
-        int(card["id"]): Decimal(str(card["threshold_amount"]))
-        for card in (loyalty.stamp_cards if loyalty else [])
-        if card.get("card_type") == "threshold" and card.get("threshold_amount") is not None
+        card.card_id: card.threshold_amount
+        for card in basket_offers(basket, loyalty).stamp_cards
+        if card.provider == DILLER
+        and card.card_type == "threshold"
+        and card.threshold_amount is not None
     }
 
 
@@ -73,10 +80,20 @@ def _refusal_message(problem: CouponProblem) -> str:
     return _("The coupon %(code)s can no longer be used.") % {"code": problem.code}
 
 
-def _reward_cards(loyalty: BasketLoyalty, plan) -> dict[int, int]:
-    """The cards whose reward the plan gives → their stamps in the snapshot it came from."""
-    collected = {c.get("id"): int(c.get("stamps_collected") or 0) for c in loyalty.stamp_cards}
-    return {m.card_id: collected.get(m.card_id, 0) for m in plan.stamp_movements if m.rewards}
+def _reward_cards(offers: GatheredOffers, plan) -> dict[int, int]:
+    """Diller's cards whose reward the plan gives → their stamps in the snapshot it came from."""
+    collected = {c.card_id: c.stamps_collected for c in offers.stamp_cards if c.provider == DILLER}
+    return {
+        m.card_id: collected[m.card_id]
+        for m in plan.stamp_movements
+        if m.rewards and m.card_id in collected
+    }
+
+
+def _diller_codes(offers: GatheredOffers, plan) -> list[str]:
+    """The plan's applied codes that are Diller's coupons (the ones Diller checks and spends)."""
+    diller = {c.code for c in offers.coupons if c.provider == DILLER}
+    return [code for code in plan.applied_codes if code in diller]
 
 
 def _refresh_cards(loyalty: BasketLoyalty, card_ids: set[int], fresh: dict) -> None:
@@ -92,22 +109,24 @@ def _refresh_cards(loyalty: BasketLoyalty, card_ids: set[int], fresh: dict) -> N
     loyalty.save()
 
 
-def _claim_limited_coupons(loyalty: BasketLoyalty, codes, basket_id: int) -> set[str]:
+def _claim_limited_coupons(
+    loyalty: BasketLoyalty, offers: GatheredOffers, codes, basket_id: int
+) -> set[str]:
     """Claim a use of every applied coupon that has a limited number; the codes all taken."""
     taken = set()
-    for coupon in loyalty.coupons:
-        code, limit = coupon["code"], coupon.get("max_redemptions")
+    for coupon in offers.coupons:
+        code, limit = coupon.code, coupon.max_redemptions
         if code not in codes or not limit:
             continue
-        next_use = int(coupon.get("times_redeemed") or 0) + 1
-        if not claims.claim(
-            loyalty.store_id, loyalty.member_id, code, next_use, int(limit), basket_id
-        ):
+        next_use = coupon.times_redeemed + 1
+        if not claims.claim(loyalty.store_id, loyalty.member_id, code, next_use, limit, basket_id):
             taken.add(code)
     return taken
 
 
-def _claim_stamp_rewards(loyalty: BasketLoyalty, plan, basket_id: int) -> set[int]:
+def _claim_stamp_rewards(
+    loyalty: BasketLoyalty, reward_cards: dict[int, int], basket_id: int
+) -> set[int]:
     """Claim each stamp-card reward of the plan; the ids of cards whose reward is taken.
 
     A reward belongs to the card's state (its stamps as fetched): two orders from the same state
@@ -115,7 +134,7 @@ def _claim_stamp_rewards(loyalty: BasketLoyalty, plan, basket_id: int) -> set[in
     transaction arrives. One claim per card state lets exactly one of them have it.
     """
     taken = set()
-    for card_id, stamps in _reward_cards(loyalty, plan).items():
+    for card_id, stamps in reward_cards.items():
         key = f"stamp-card:{card_id}@{stamps}"
         if not claims.claim(loyalty.store_id, loyalty.member_id, key, 1, 1, basket_id):
             taken.add(card_id)
@@ -159,11 +178,13 @@ class DillerCheckoutMixin:
         loyalty = BasketLoyalty.objects.filter(basket_id=basket.id).first() if basket.id else None
         if plan is None or member_id is None or loyalty is None:
             return super().handle_place_order_submission(request)
-        reward_cards = _reward_cards(loyalty, plan)
-        if not plan.applied_codes and not reward_cards:
+        offers = basket_offers(basket, loyalty)
+        reward_cards = _reward_cards(offers, plan)
+        codes = _diller_codes(offers, plan)
+        if not codes and not reward_cards:
             return super().handle_place_order_submission(request)
         try:
-            found = recheck(member_id, list(plan.applied_codes), reward_cards)
+            found = recheck(member_id, codes, reward_cards)
         except DillerError as exc:
             # Nothing is charged yet: drop the loyalty discounts and show the new total.
             logger.warning("diller could not check coupons before the order: %s", exc)
@@ -181,9 +202,7 @@ class DillerCheckoutMixin:
             for problem in found.coupon_problems:
                 messages.error(request, _refusal_message(problem))
             if found.spent_cards:
-                titles = {
-                    c.get("id"): c.get("title") or str(c.get("id")) for c in loyalty.stamp_cards
-                }
+                titles = {c.card_id: c.title for c in offers.stamp_cards}
                 _refresh_cards(loyalty, found.spent_cards, found.fresh_cards)
                 for title in sorted(titles.get(card, str(card)) for card in found.spent_cards):
                     messages.error(
@@ -195,8 +214,8 @@ class DillerCheckoutMixin:
                         % {"title": title},
                     )
             return self._back_to_preview(request)
-        taken = _claim_limited_coupons(loyalty, plan.applied_codes, basket.id)
-        taken_cards = _claim_stamp_rewards(loyalty, plan, basket.id)
+        taken = _claim_limited_coupons(loyalty, offers, codes, basket.id)
+        taken_cards = _claim_stamp_rewards(loyalty, reward_cards, basket.id)
         if taken or taken_cards:
             _drop_codes(loyalty, taken)
             for code in sorted(taken):
@@ -248,7 +267,7 @@ class DillerCheckoutMixin:
         if (now.total, now.currency) == (agreed.total, agreed.currency):
             return None
         logger.info("diller: the order total moved since the preview; the order was not placed")
-        messages.error(request, preview.change_message(agreed, now, basket.id, linked=linked))
+        messages.error(request, preview.change_message(agreed, now, basket, linked=linked))
         return HttpResponseRedirect(reverse("checkout:preview"))
 
     def handle_successful_order(self, order):
@@ -265,7 +284,7 @@ class DillerCheckoutMixin:
                     plan,
                     shipping_discount=shipping_discount,
                     line_products=_line_products(basket),
-                    thresholds=_thresholds(basket.id),
+                    thresholds=_thresholds(basket),
                 )
             except Exception:  # the order is placed: never fail it for loyalty bookkeeping
                 logger.exception("diller could not record the loyalty items of an order")

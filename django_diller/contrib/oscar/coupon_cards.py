@@ -4,7 +4,9 @@ gives nothing.
 A coupon the shopper ticked (a product coupon left ticked, a whole-purchase coupon chosen) that
 the discount plan refused is never dropped without a word: :func:`refusal_notes` gives the
 reason in the shopper's language, from the engine's :class:`~django_diller.discounts.Refusal`
-and what the plan did with the basket's items.
+and what the plan did with the basket's items. The cards are Diller's coupons (as the member's
+wallet has them, unticked ones included); a coupon of another discount source that took the
+same items is named by its title.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ...adapter import get_adapter
 from ...api import models as wire
 from ...discounts import DiscountPlan, Refusal, RefusalReason
 from ...models import BasketLoyalty
+from .basket import basket_offers
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,9 @@ def refusal_notes(basket, plan: DiscountPlan | None, loyalty: BasketLoyalty | No
     if plan is None or loyalty is None or not plan.refused:
         return {}
     coupons = {c.code: c for c in snapshot_coupons(loyalty)}
-    titles = {code: c.title or code for code, c in coupons.items()}
+    # Every source's coupons, for the names of those that took a refused coupon's items.
+    titles = {c.code: c.title or c.code for c in basket_offers(basket, loyalty).coupons}
+    titles.update({code: c.title or code for code, c in coupons.items()})
     items = basket_items(basket)
     notes = {}
     for refusal in plan.refused:

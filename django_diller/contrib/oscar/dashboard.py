@@ -26,10 +26,11 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ...loyalty.kinds import Kind
 from ...models import MemberLink, OrderLoyaltyItem, OutboxEntry
 from .loyalty_display import answer_details, points_in_answer, product_titles, touched_products
 
-Kind, State = OutboxEntry.Kind, OutboxEntry.State
+State = OutboxEntry.State
 
 # Bootstrap 4 badge classes (Oscar's dashboard) for the outbox entries' states.
 STATE_BADGES = {

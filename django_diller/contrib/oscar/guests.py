@@ -39,6 +39,7 @@ from ...loyalty.origin import origin
 from ...members import invitations
 from ...models import Consent, ConsentRecord, JoinInvitation
 from ...outbox.engine import NotReady, Skip
+from ...outbox.tasks import queue_outbox_entries
 from ...phones import InvalidPhoneNumber, parse_phone
 
 logger = logging.getLogger("django_diller.oscar")
@@ -96,8 +97,6 @@ def queue_guest_invitation(order_number: str) -> None:
 
 def _send_waiting_transaction(order_number: str) -> None:
     """Queue the order's waiting transaction again, now (the guest's join moved on)."""
-    from ...outbox.tasks import queue_outbox_entries
-
     ids = invitations.requeue_order_transaction(order_number, queue=False)
     queue_outbox_entries(ids, at_commit=False)
 

@@ -25,11 +25,12 @@ from typing import Any
 from ...adapter import get_adapter
 from ...conf import app_settings
 from ...loyalty.connection import current_store_id
+from ...loyalty.kinds import Kind
 from ...members.club import PointsRule, points_rule
 from ...models import OrderLoyaltyItem, OutboxEntry
 from .payloads import order_member_id
 
-Kind, State = OutboxEntry.Kind, OutboxEntry.State
+State = OutboxEntry.State
 # Entries that change what the order's transaction gave: its points are then no longer the
 # figure of its answer, and no estimate is shown.
 CORRECTIONS = (

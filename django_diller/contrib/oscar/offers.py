@@ -1,8 +1,9 @@
 """The carrier offers' proxy Condition and Benefits.
 
 Oscar applies site offers on every request that touches a basket, so nothing here calls Diller:
-the basket's coupons and stamp cards come from its :class:`~django_diller.models.BasketLoyalty`
-snapshot, written by the coupon step.
+the basket's offers come from the registered discount sources (Diller's coupons and stamp cards,
+and any a shop adds; see :mod:`django_diller.loyalty.sources`), which read its
+:class:`~django_diller.models.BasketLoyalty` snapshot, written by the coupon step.
 """
 
 from __future__ import annotations

@@ -19,17 +19,24 @@ Mapping (see ``docs/transactions.md``):
   and rounded once; ``payment_details`` from the adapter, scaled to the total when a
   remainder or a return sends only part of it.
 * ``department_id`` and ``origin {system_id, department_id, channel: "OnlineStore"}``.
+
+The shop's adapter has the last word on every transaction body (``adjust_transaction_payload``),
+once, as it is built: a retry sends the stored body unchanged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from ...adapter import get_adapter
 from ...api import DillerNotFound
 from ...loyalty.connection import get_client
+from ...loyalty.kinds import Kind
 from ...loyalty.origin import placement
 from ...loyalty.transactions import builder
 from ...models import Consent, ConsentRecord, MemberLink, OutboxEntry
@@ -38,7 +45,7 @@ from .order_facts import ZERO, OrderFacts, money, order_facts
 from .returns import Returned, returned_before, returned_by
 
 Order = get_model("order", "Order")
-Kind = OutboxEntry.Kind
+OrderBody = Callable[[OutboxEntry, Any], dict]
 
 
 def order_member_id(order, store_id: str) -> str | None:
@@ -152,9 +159,23 @@ def _everything(facts: OrderFacts) -> dict[str, int]:
     return {line.key: line.quantity for line in facts.lines}
 
 
-@builder(Kind.SEND_TRANSACTION)
-def purchase(entry: OutboxEntry) -> dict:
-    order = _order(entry)
+def transaction_body(kind: str) -> Callable[[OrderBody], OrderBody]:
+    """Register ``build(entry, order)`` as the builder of ``kind``'s transaction body; the
+    shop's adapter adjusts the body it returns."""
+
+    def decorate(build: OrderBody) -> OrderBody:
+        @builder(kind)
+        def adjusted(entry: OutboxEntry) -> dict:
+            order = _order(entry)
+            return get_adapter().adjust_transaction_payload(build(entry, order), order, entry.kind)
+
+        return build
+
+    return decorate
+
+
+@transaction_body(Kind.SEND_TRANSACTION)
+def purchase(entry: OutboxEntry, order) -> dict:
     _member_id, history = _member(entry, order)
     facts = order_facts(order)
     return _body(facts, entry.external_id, _everything(facts), with_details=history)
@@ -175,10 +196,9 @@ def _kept(facts: OrderFacts, returned: Returned) -> dict[str, int]:
     return kept
 
 
-@builder(Kind.RESEND_REMAINDER)
-def remainder(entry: OutboxEntry) -> dict:
+@transaction_body(Kind.RESEND_REMAINDER)
+def remainder(entry: OutboxEntry, order) -> dict:
     """What the buyer kept after every return so far, as a new transaction."""
-    order = _order(entry)
     _member_id, history = _member(entry, order)
     facts = order_facts(order)
     returned = returned_before(order, entry)
@@ -190,10 +210,9 @@ def remainder(entry: OutboxEntry) -> dict:
     return _body(facts, entry.external_id, kept, with_details=history, less=returned.amount)
 
 
-def _returned_goods(entry: OutboxEntry):
+def _returned_goods(entry: OutboxEntry, order):
     """The order's facts, the member's order-history consent, what the entry's cause
     returned, and the returned quantities per line."""
-    order = _order(entry)
     _member_id, history = _member(entry, order)
     facts = order_facts(order)
     returned = returned_by(order, entry.source)
@@ -212,10 +231,10 @@ def _amount_only(body: dict, amount: Decimal) -> dict:
     }
 
 
-@builder(Kind.RETURN_TRANSACTION)
-def negative_return(entry: OutboxEntry) -> dict:
+@transaction_body(Kind.RETURN_TRANSACTION)
+def negative_return(entry: OutboxEntry, order) -> dict:
     """Goods returned from an order Diller never received: negative quantities and totals."""
-    facts, history, returned, quantities = _returned_goods(entry)
+    facts, history, returned, quantities = _returned_goods(entry, order)
     if returned.amount and not quantities:
         body = _body(facts, entry.external_id, _everything(facts), with_details=False)
         totals = _amount_only(body, returned.amount)
@@ -230,10 +249,10 @@ def negative_return(entry: OutboxEntry) -> dict:
     return _body(facts, entry.external_id, negative, with_details=history, loyalty=False)
 
 
-@builder(Kind.REFUND)
-def partial_refund(entry: OutboxEntry) -> dict:
+@transaction_body(Kind.REFUND)
+def partial_refund(entry: OutboxEntry, order) -> dict:
     """Diller's partial refund of the transaction it follows (points only)."""
-    facts, history, returned, quantities = _returned_goods(entry)
+    facts, history, returned, quantities = _returned_goods(entry, order)
     if returned.amount and not quantities:
         whole = _body(facts, entry.external_id, _everything(facts), with_details=False)
         body, details = _amount_only(whole, returned.amount), []

@@ -20,6 +20,7 @@ from oscar.templatetags.currency_filters import currency as format_currency
 
 from ...discounts import DiscountPlan
 from ...models import BasketLoyalty
+from .basket import basket_offers
 
 FIELD = "diller_preview"
 SESSION_KEY = "diller_preview"
@@ -85,21 +86,21 @@ def take_snapshot(basket, order_total, plan: DiscountPlan | None) -> PreviewSnap
     )
 
 
-def _titles(basket_id: int | None) -> tuple[dict[str, str], dict[int, str]]:
-    """The coupon and stamp-card titles the shopper saw (from the basket's loyalty snapshot)."""
-    loyalty = BasketLoyalty.objects.filter(basket_id=basket_id).first() if basket_id else None
+def _titles(basket) -> tuple[dict[str, str], dict[int, str]]:
+    """The coupon and stamp-card titles the shopper saw: of every discount source's offers, and
+    of Diller's coupons in the basket's loyalty snapshot (unticked ones too)."""
+    loyalty = BasketLoyalty.objects.filter(basket_id=basket.id).first() if basket.id else None
     if loyalty is None:
         return {}, {}
-    coupons = {c["code"]: c.get("title") or c["code"] for c in loyalty.coupons}
-    cards: dict[int, str] = {}
-    for card in loyalty.stamp_cards:
-        if card.get("id") is not None:
-            cards[int(card["id"])] = card.get("title") or str(card["id"])
+    offers = basket_offers(basket, loyalty)
+    coupons = {c.code: c.title or c.code for c in offers.coupons}
+    coupons.update({c["code"]: c.get("title") or c["code"] for c in loyalty.coupons})
+    cards = {c.card_id: c.title or str(c.card_id) for c in offers.stamp_cards}
     return coupons, cards
 
 
 def what_changed(
-    before: PreviewSnapshot, now: PreviewSnapshot, basket_id: int | None, *, linked: bool
+    before: PreviewSnapshot, now: PreviewSnapshot, basket, *, linked: bool
 ) -> list[str]:
     """Plain sentences, for the shopper, naming why the total moved.
 
@@ -114,7 +115,7 @@ def what_changed(
         else:
             reasons.append(_("Your account is no longer linked to a loyalty membership."))
     else:
-        coupon_titles, card_titles = _titles(basket_id)
+        coupon_titles, card_titles = _titles(basket)
         for code, amount in before.coupons.items():
             title = coupon_titles.get(code, code)
             if code not in now.coupons:
@@ -135,9 +136,7 @@ def what_changed(
     return reasons
 
 
-def change_message(
-    before: PreviewSnapshot, now: PreviewSnapshot, basket_id: int | None, *, linked: bool
-) -> str:
+def change_message(before: PreviewSnapshot, now: PreviewSnapshot, basket, *, linked: bool) -> str:
     """The message shown on the preview page when the total moved since the shopper saw it."""
     summary = _(
         "Your order total changed from %(before)s to %(now)s, so the order was not placed and "
@@ -146,7 +145,7 @@ def change_message(
         "before": format_currency(before.total, before.currency),
         "now": format_currency(now.total, now.currency),
     }
-    return " ".join([summary, *what_changed(before, now, basket_id, linked=linked)])
+    return " ".join([summary, *what_changed(before, now, basket, linked=linked)])
 
 
 def remember(session: Any, token: str) -> None:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from ...loyalty.kinds import Kind
 from ...models import OutboxEntry
 from ...outbox.engine import NotReady
 
@@ -74,7 +75,7 @@ def returned_before(order, entry: OutboxEntry) -> Returned:
     total = Returned()
     earlier = OutboxEntry.objects.filter(
         order_number=entry.order_number,
-        kind=OutboxEntry.Kind.RESEND_REMAINDER,
+        kind=Kind.RESEND_REMAINDER,
         pk__lte=entry.pk,
     ).order_by("pk")
     for source in earlier.values_list("source", flat=True):

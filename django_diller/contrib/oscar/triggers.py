@@ -28,6 +28,7 @@ from oscar.core.loading import get_model
 
 from ...conf import app_settings
 from ...loyalty.connection import current_store_id
+from ...loyalty.kinds import Kind
 from ...models import OutboxEntry
 from ...outbox import engine as outbox
 from ...outbox.tasks import queue_outbox_entries
@@ -36,7 +37,6 @@ from .returns import source_key
 
 logger = logging.getLogger("django_diller.oscar")
 Order = get_model("order", "Order")
-Kind = OutboxEntry.Kind
 TRANSACTIONS = (Kind.SEND_TRANSACTION, Kind.RESEND_REMAINDER)
 CORRECTIONS = (
     Kind.CANCEL_TRANSACTION,

@@ -20,6 +20,7 @@ from oscar.core.loading import get_model
 
 from .....conf import app_settings
 from .....loyalty.connection import current_store_id
+from .....loyalty.kinds import Kind
 from .....models import OutboxEntry
 from ... import triggers
 from ...payloads import order_member_id
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         if end <= start:
             raise CommandError("--until must be after --since.")
         queued = set(
-            OutboxEntry.objects.filter(kind=OutboxEntry.Kind.SEND_TRANSACTION).values_list(
+            OutboxEntry.objects.filter(kind=Kind.SEND_TRANSACTION).values_list(
                 "order_number", flat=True
             )
         )

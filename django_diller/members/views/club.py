@@ -12,8 +12,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from .club import club_facts, link_of, warm_for_member
-from .views import account_links
+from ..club import club_facts, link_of, warm_for_member
+from .common import account_links
 
 
 @require_GET

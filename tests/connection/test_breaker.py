@@ -196,7 +196,7 @@ def redis_prefix():
 
 def other_process(base_url: str, redis_url: str, prefix: str, calls: int) -> dict:
     """Shopper calls made by another process of the shop (see breaker_process)."""
-    command = [sys.executable, "-m", "tests.integration.breaker_process"]
+    command = [sys.executable, "-m", "tests.connection.breaker_process"]
     done = subprocess.run(  # noqa: S603  (our own interpreter and arguments)
         [*command, base_url, redis_url, prefix, str(calls)],
         cwd=REPOSITORY,

@@ -3,7 +3,7 @@
 Starts the Diller sandbox as a real HTTP server, then N processes that each build their own
 DillerClient with tokens in a shared Django cache on Redis, wait at a barrier, and make their
 calls at once; counts how often the token endpoint was reached. Used by
-``tests/integration/test_token_sharing.py`` and ``benchmarks/token_stampede.py``.
+``tests/connection/test_token_sharing.py`` and ``benchmarks/token_stampede.py``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Another process of the shop, for tests/integration/test_breaker.py.
+"""Another process of the shop, for tests/connection/test_breaker.py.
 
-    python -m tests.integration.breaker_process BASE_URL REDIS_URL KEY_PREFIX CALLS
+    python -m tests.connection.breaker_process BASE_URL REDIS_URL KEY_PREFIX CALLS
 
 Configures Django with the Redis cache the test uses (its breaker and tokens), makes CALLS
 shopper calls to the sandbox at BASE_URL and prints, as JSON, each call's outcome ("ok" or the

@@ -9,13 +9,13 @@ from django.core.management.base import SystemCheckError
 from django.core.management.utils import get_random_secret_key
 from django.test import override_settings
 
-from django_diller.adapter import DefaultAdapter
 from django_diller.conf import app_settings
+from django_diller.contrib.oscar.adapter import OscarAdapter
 from example_shop.settings import base as example_base
 from tests.system_checks import CACHES, REAL, diller_ids
 
 
-class ShopAdapter(DefaultAdapter):
+class ShopAdapter(OscarAdapter):
     """A shop's own adapter, as DILLER['ADAPTER'] may name it."""
 
 
@@ -51,6 +51,15 @@ def test_the_sandbox_needs_no_connection_settings():
 def test_the_sandbox_with_debug_off_is_an_error():
     with override_settings(DEBUG=False):
         assert diller_ids(SANDBOX=True) == ["diller.E009"]
+        assert diller_ids(**REAL) == []
+
+
+def test_the_sandbox_without_its_extra_is_an_error(monkeypatch):
+    from django_diller import checks
+
+    monkeypatch.setattr(checks, "find_spec", lambda name: None if name == "yaml" else object())
+    with override_settings(DEBUG=True):
+        assert diller_ids(SANDBOX=True) == ["diller.E013"]
         assert diller_ids(**REAL) == []
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.integration.token_stampede import run
+from tests.connection.token_stampede import run
 from tests.support import redis_url_or_skip
 
 pytestmark = pytest.mark.slow
