@@ -16,11 +16,19 @@ from django.apps import apps
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
+from .api import models as wire
 from .conf import app_settings
 
 DEFAULT_ADAPTER = "django_diller.adapter.DefaultAdapter"
 OSCAR_ADAPTER = "django_diller.contrib.oscar.adapter.OscarAdapter"
+
+
+def _plain_amount(value: Decimal) -> str:
+    """``50`` for a whole amount, ``12.50`` otherwise."""
+    value = value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+    return f"{value:.2f}" if value != value.to_integral_value() else f"{value:f}"
 
 
 class DefaultAdapter:
@@ -113,6 +121,28 @@ class DefaultAdapter:
         """How the order was paid: ``(method, amount)`` per payment. None known by default: the
         whole total is reported under "Unknown"."""
         return []
+
+    currency_symbols: dict[str, str] = {
+        "NOK": "kr",
+        "SEK": "kr",
+        "DKK": "kr",
+        "ISK": "kr",
+        "EUR": "€",
+        "USD": "$",
+    }
+
+    def coupon_value(self, coupon: wire.MemberCouponResponse, currency: str) -> str:
+        """A coupon's value as the member's pages show it: "10 %", "50 kr" (in the store's
+        currency, by :attr:`currency_symbols`) or "Free shipping"; "" for another kind."""
+        amount = coupon.discount_value or Decimal(0)
+        if coupon.discount_type == wire.CouponDiscountType.Percentage:
+            return f"{_plain_amount(amount)} %"
+        if coupon.discount_type == wire.CouponDiscountType.Fixed:
+            symbol = self.currency_symbols.get(currency.upper(), currency)
+            return f"{_plain_amount(amount)} {symbol}".strip()
+        if coupon.discount_type == wire.CouponDiscountType.FreeShipping:
+            return str(_("Free shipping"))
+        return ""
 
     def adjust_transaction_payload(
         self, payload: dict[str, Any], order: Any, kind: str

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from django_diller.api import models as m
+from django_diller.contrib.oscar.adapter import OscarAdapter
 from django_diller.loyalty.connection import get_client
 from django_diller.models import ConsentRecord, MemberLink, Source
 from django_diller.sandbox.seed import SEED_MEMBER_ID
@@ -301,7 +302,7 @@ def test_coupon_values_as_shoppers_read_them(dtype, value, currency, shown):
     from datetime import UTC, datetime
     from decimal import Decimal
 
-    from django_diller.members.views.my_loyalty import coupon_value
+    from django_diller.adapter import DefaultAdapter
 
     coupon = m.MemberCouponResponse(
         code="C",
@@ -312,7 +313,7 @@ def test_coupon_values_as_shoppers_read_them(dtype, value, currency, shown):
         discount_type=dtype,
         discount_value=Decimal(value),
     )
-    assert coupon_value(coupon, currency) == shown
+    assert DefaultAdapter().coupon_value(coupon, currency) == shown
 
 
 def test_my_page_asks_diller_for_coupons_and_stamp_cards_of_the_linked_member(
@@ -323,3 +324,20 @@ def test_my_page_asks_diller_for_coupons_and_stamp_cards_of_the_linked_member(
         requests = sandbox.requests_for(operation)
         assert len(requests) == 1
         assert SEED_MEMBER_ID in requests[0].path
+
+
+class PlainValuesAdapter(OscarAdapter):
+    """A shop that writes coupon values its own way."""
+
+    def coupon_value(self, coupon, currency):
+        return f"worth {coupon.discount_value} {currency}"
+
+
+def test_the_shops_adapter_writes_the_coupon_values(shopper, demo_link, settings):
+    settings.DILLER = {
+        **settings.DILLER,
+        "ADAPTER": f"{__name__}.{PlainValuesAdapter.__qualname__}",
+    }
+    html = shopper.get(reverse("diller:me")).content.decode()
+    assert "<strong>worth 50 NOK</strong>" in html
+    assert "<strong>50 kr</strong>" not in html

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from ...adapter import get_adapter
 from ...api import models as wire
 from ...api.errors import DillerError
 from ...models import MemberLink
@@ -31,13 +31,6 @@ from .common import (
     without_diller,
 )
 
-CURRENCY_SYMBOLS = {"NOK": "kr", "SEK": "kr", "DKK": "kr", "ISK": "kr", "EUR": "€", "USD": "$"}
-
-
-def _amount(value: Decimal) -> str:
-    value = value.quantize(Decimal(1)) if value == value.to_integral_value() else value
-    return f"{value:.2f}" if value != value.to_integral_value() else f"{value:f}"
-
 
 @dataclass
 class CouponRow:
@@ -49,24 +42,13 @@ class CouponRow:
     only_selected_products: bool
 
 
-def coupon_value(coupon: wire.MemberCouponResponse, currency: str) -> str:
-    """The value as shoppers read it: "10 %", "50 kr" (store currency) or "Free shipping"."""
-    amount = coupon.discount_value or Decimal(0)
-    if coupon.discount_type == wire.CouponDiscountType.Percentage:
-        return f"{_amount(amount)} %"
-    if coupon.discount_type == wire.CouponDiscountType.Fixed:
-        return f"{_amount(amount)} {CURRENCY_SYMBOLS.get(currency.upper(), currency)}".strip()
-    if coupon.discount_type == wire.CouponDiscountType.FreeShipping:
-        return str(_("Free shipping"))
-    return ""
-
-
 def coupon_rows(coupons: list[wire.MemberCouponResponse], currency: str) -> list[CouponRow]:
+    adapter = get_adapter()
     return [
         CouponRow(
             title=c.title,
             description=c.description or "",
-            value=coupon_value(c, currency),
+            value=adapter.coupon_value(c, currency),
             valid_to=c.valid_to,
             uses_left=(
                 max(c.max_redemptions - (c.times_redeemed or 0), 0) if c.max_redemptions else None
