@@ -7,9 +7,12 @@ shop adds), built from the basket's loyalty snapshot: pricing never calls an out
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from ...adapter import get_adapter
@@ -52,17 +55,69 @@ def engine_lines(basket, offer) -> list[BasketLine]:
 NOMINAL_SHIPPING = Decimal("0.01")
 
 
+# Pricing, the templates and the checkout ask for a basket's snapshot several times in one
+# request. The answer is kept on the basket object (which lives as long as the request) and
+# taken again only while no snapshot or member link was saved or deleted in this process since.
+_changes = 0
+T = TypeVar("T")
+
+
+def _snapshot_or_link_changed(**kwargs: Any) -> None:
+    global _changes
+    _changes += 1
+
+
+for _model in (BasketLoyalty, MemberLink):
+    post_save.connect(_snapshot_or_link_changed, sender=_model, dispatch_uid=f"diller-{_model}")
+    post_delete.connect(_snapshot_or_link_changed, sender=_model, dispatch_uid=f"diller-{_model}")
+
+
+def _key(basket) -> tuple[int, int | None, int | None]:
+    return (_changes, basket.id, basket.owner_id)
+
+
+def _remembered(basket, name: str, find: Callable[[], T]) -> T:
+    """``find()``, once per basket object while nothing it depends on changed."""
+    key = _key(basket)
+    kept = getattr(basket, name, None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    found = find()
+    setattr(basket, name, (key, found))  # on the basket itself, through a lazy wrapper
+    return found
+
+
+def loyalty_row(basket) -> BasketLoyalty | None:
+    """The basket's snapshot, whoever it belongs to (None for a basket not saved yet)."""
+    if not basket.id:
+        return None
+    current = getattr(basket, "_diller_current_loyalty", None)
+    if current is not None and current[1] is not None and current[0] == _key(basket):
+        return current[1]  # the owner's snapshot, already read for pricing
+    return _remembered(
+        basket,
+        "_diller_loyalty_row",
+        lambda: BasketLoyalty.objects.filter(basket_id=basket.id).first(),
+    )
+
+
 def current_loyalty(basket) -> BasketLoyalty | None:
     """The basket's snapshot, if it still belongs to the member its owner is linked to now.
 
-    One query: it runs for the condition and the benefit on every request that prices a basket.
+    One query, and once a request: the condition, the benefits and the templates all ask.
     """
     if not basket.id or not basket.owner_id:
         return None
     still_linked = MemberLink.objects.filter(
         user_id=basket.owner_id, member_id=OuterRef("member_id"), store_id=OuterRef("store_id")
     )
-    return BasketLoyalty.objects.filter(basket_id=basket.id).filter(Exists(still_linked)).first()
+    return _remembered(
+        basket,
+        "_diller_current_loyalty",
+        lambda: BasketLoyalty.objects.filter(basket_id=basket.id)
+        .filter(Exists(still_linked))
+        .first(),
+    )
 
 
 def basket_sources(loyalty: BasketLoyalty) -> list[DiscountSource]:

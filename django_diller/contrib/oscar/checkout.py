@@ -30,7 +30,7 @@ from ...loyalty.reservations import CouponProblem, queue_reservation, recheck, r
 from ...loyalty.wallet import forget_wallet
 from ...models import BasketLoyalty, MemberLink
 from . import preview, triggers
-from .basket import basket_offers
+from .basket import basket_offers, loyalty_row
 from .forms import GuestConsentForm
 from .guard import guarded
 from .offers import PLAN_ATTRIBUTE
@@ -52,7 +52,7 @@ def _line_products(basket) -> dict[str, str]:
 
 def _thresholds(basket) -> dict[int, Decimal]:
     """The purchase amount of each of Diller's threshold stamp cards among the basket's offers."""
-    loyalty = BasketLoyalty.objects.filter(basket_id=basket.id).first() if basket.id else None
+    loyalty = loyalty_row(basket)
     if loyalty is None:
         return {}
     return {
@@ -175,7 +175,7 @@ class DillerCheckoutMixin:
         stop = self._stop_if_total_moved(request, plan, linked=member_id is not None)
         if stop is not None:
             return stop
-        loyalty = BasketLoyalty.objects.filter(basket_id=basket.id).first() if basket.id else None
+        loyalty = loyalty_row(basket)
         if plan is None or member_id is None or loyalty is None:
             return super().handle_place_order_submission(request)
         offers = basket_offers(basket, loyalty)

@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from oscar.templatetags.currency_filters import currency as format_currency
 
 from ...discounts import DiscountPlan
-from ...models import BasketLoyalty
-from .basket import basket_offers
+from .basket import basket_offers, loyalty_row
 
 FIELD = "diller_preview"
 SESSION_KEY = "diller_preview"
@@ -89,7 +88,7 @@ def take_snapshot(basket, order_total, plan: DiscountPlan | None) -> PreviewSnap
 def _titles(basket) -> tuple[dict[str, str], dict[int, str]]:
     """The coupon and stamp-card titles the shopper saw: of every discount source's offers, and
     of Diller's coupons in the basket's loyalty snapshot (unticked ones too)."""
-    loyalty = BasketLoyalty.objects.filter(basket_id=basket.id).first() if basket.id else None
+    loyalty = loyalty_row(basket)
     if loyalty is None:
         return {}, {}
     offers = basket_offers(basket, loyalty)

@@ -27,7 +27,8 @@ from oscar.core.loading import get_class
 from ...api import DillerError
 from ...loyalty.connection import current_store_id
 from ...loyalty.wallet import fetch_wallet, snapshot_for_basket
-from ...models import BasketLoyalty, MemberLink
+from ...models import MemberLink
+from .basket import loyalty_row
 from .coupon_cards import coupon_cards, refusal_notes, ticked_codes
 from .offers import PLAN_ATTRIBUTE
 
@@ -59,8 +60,8 @@ def _save_choices(request: HttpRequest, basket, link: MemberLink, next_url: str)
     Coming back shows the shopper why next to the coupon; a second "Continue" goes on (the
     coupon is no longer newly ticked), so the step never holds the shopper up twice.
     """
-    loyalty = BasketLoyalty.objects.filter(basket_id=basket.id, member_id=link.member_id).first()
-    if loyalty is None:
+    loyalty = loyalty_row(basket)
+    if loyalty is None or loyalty.member_id != link.member_id:
         return HttpResponseRedirect(next_url)
     before = ticked_codes(loyalty)
     codes = {c["code"]: bool(c.get("product_ids")) for c in loyalty.coupons}

@@ -9,7 +9,7 @@ from django import template
 
 from ....loyalty.connection import current_store_id
 from ....members.club import cached_points_rule, forget_member_summary, link_of
-from ....models import BasketLoyalty
+from ..basket import loyalty_row
 from ..loyalty_display import basket_points, order_loyalty, orders_loyalty
 from ..offers import PLAN_ATTRIBUTE
 
@@ -21,7 +21,7 @@ def diller_loyalty_summary(basket) -> dict:
     plan = getattr(basket, PLAN_ATTRIBUTE, None)
     if plan is None or not basket.id:
         return {"rows": [], "stamps": []}
-    loyalty = BasketLoyalty.objects.filter(basket_id=basket.id).first()
+    loyalty = loyalty_row(basket)
     titles = {c["code"]: c.get("title") or c["code"] for c in (loyalty.coupons if loyalty else [])}
     cards = {
         str(c.get("id")): c.get("title") or str(c.get("id"))

@@ -1,0 +1,58 @@
+"""A priced request reads the basket's loyalty snapshot once, and a change is seen at once."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from oscar.core.loading import get_model
+
+from django_diller.contrib.oscar.basket import current_loyalty, loyalty_row
+from django_diller.models import BasketLoyalty, MemberLink
+
+from .conftest import ESPRESSO
+
+Basket = get_model("basket", "Basket")
+
+
+def snapshot_queries(queries) -> int:
+    return sum('FROM "diller_basketloyalty"' in q["sql"] for q in queries)
+
+
+def test_the_snapshot_is_read_once_per_basket_until_it_or_the_link_changes(make_basket):
+    basket = Basket.objects.get(pk=make_basket({ESPRESSO: 1}, chosen=["PCT10"]).pk)
+    with CaptureQueriesContext(connection) as reads:
+        for _ in range(3):
+            assert current_loyalty(basket).chosen_codes == ["PCT10"]
+            assert loyalty_row(basket).chosen_codes == ["PCT10"]
+    assert snapshot_queries(reads.captured_queries) == 1  # the row is the owner's
+
+    row = loyalty_row(basket)
+    row.chosen_codes = []
+    row.save()
+    assert current_loyalty(basket).chosen_codes == []
+
+    BasketLoyalty.objects.filter(basket_id=basket.id).get().delete()
+    assert loyalty_row(basket) is None and current_loyalty(basket) is None
+
+
+def test_an_unlinked_member_s_snapshot_stops_counting_on_the_same_basket(make_basket, member):
+    basket = make_basket({ESPRESSO: 1}, chosen=["PCT10"])
+    assert current_loyalty(basket) is not None
+    link = MemberLink.objects.get(user=member)
+    link.member_id = "another-member"
+    link.save()
+    assert current_loyalty(basket) is None
+    assert loyalty_row(basket) is not None  # kept, but no longer the owner's
+
+
+def test_a_priced_page_reads_the_snapshot_once(member_client):
+    member_client.post(reverse("basket:add", kwargs={"pk": _espresso_pk()}), {"quantity": 2})
+    member_client.get(reverse("diller_oscar:coupons"))  # takes the wallet into a snapshot
+    with CaptureQueriesContext(connection) as page:
+        assert member_client.get(reverse("basket:summary")).status_code == 200
+    assert snapshot_queries(page.captured_queries) == 1
+
+
+def _espresso_pk() -> int:
+    from oscar.core.loading import get_model
+
+    return get_model("catalogue", "Product").objects.get(upc=ESPRESSO).pk
