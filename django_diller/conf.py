@@ -73,6 +73,10 @@ Keys (defaults in brackets):
     (see ``docs/customising.md``).
 ``WALLET_CACHE_SECONDS`` [120]
     How long a member's coupons and stamp cards fetched from Diller are reused.
+``PREFETCH_WALLET`` [True]
+    Fetch a member's coupons and stamp cards in a Celery task when they log in or add to the
+    basket, so that the checkout's coupon step finds them in the cache (no round trip to
+    Diller while the shopper waits).
 ``NON_ELIGIBLE_CACHE_SECONDS`` [900]
     How long Diller's non-eligible product list (gift cards and other goods that take no
     discount, stamp or points) is used before it is fetched again. Pricing never waits for
@@ -150,6 +154,7 @@ DEFAULTS: dict[str, Any] = {
     "SYSTEM_ID": "django-diller",
     "ADAPTER": None,
     "WALLET_CACHE_SECONDS": 120,
+    "PREFETCH_WALLET": True,
     "NON_ELIGIBLE_CACHE_SECONDS": 900,
     "RELEASE_ON_ORDER_STATUSES": ["Cancelled"],
     "SEND_ON_PAYMENT_EVENTS": ["Settled"],

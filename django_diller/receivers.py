@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from . import signals
+from .conf import app_settings
+from .loyalty.connection import current_store_id
 from .loyalty.kinds import Kind
 from .loyalty.reservations import queue_release
+from .loyalty.wallet import prefetch
 from .models import BasketLoyalty, MemberLink, OutboxEntry
 
 
@@ -15,6 +19,13 @@ from .models import BasketLoyalty, MemberLink, OutboxEntry
 def forget_basket_loyalty_of_unlinked_member(sender, instance: MemberLink, **kwargs) -> None:
     """A member who left (or was unlinked) takes their coupons and stamp cards off baskets."""
     BasketLoyalty.objects.filter(member_id=instance.member_id, store_id=instance.store_id).delete()
+
+
+@receiver(user_logged_in, dispatch_uid="diller-prefetch-wallet-on-login")
+def prefetch_wallet_of_member(sender, request, user, **kwargs) -> None:
+    """A member who logs in is likely to check out: have their coupons ready."""
+    if app_settings.PREFETCH_WALLET and (link := MemberLink.objects.of(user, current_store_id())):
+        prefetch(link.member_id)
 
 
 @receiver(signals.transaction_skipped, dispatch_uid="diller-release-skipped-purchase")

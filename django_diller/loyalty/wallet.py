@@ -1,17 +1,22 @@
 """A member's coupons and stamp cards ("wallet"): fetched together, cached briefly.
 
-The checkout's coupon step reads the wallet once (one round trip: both calls at the same time)
-and keeps a snapshot on the basket (:class:`~django_diller.models.BasketLoyalty`), which the
+The wallet is fetched ahead, in a Celery task, when a member logs in or fills the basket
+(:func:`prefetch`), so that the coupon step usually finds it in the cache: no round trip while
+the shopper waits. Cold, the step reads it once (one round trip: both calls at the same time).
+The step keeps a snapshot on the basket (:class:`~django_diller.models.BasketLoyalty`), which the
 basket's carrier offer reads on every request without calling Diller (through the discount
 sources built from it: :mod:`.sources`).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from ..api import models as wire
@@ -19,6 +24,8 @@ from ..conf import app_settings
 from ..models import BasketLoyalty
 from .concurrent import side_by_side
 from .connection import current_store_id, get_client
+
+logger = logging.getLogger("django_diller.wallet")
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,43 @@ def fetch_wallet(member_id: str, *, refresh: bool = False) -> Wallet:
     wallet = Wallet(coupons, cards, timezone.now())
     cache.set(key, wallet, int(app_settings.WALLET_CACHE_SECONDS))
     return wallet
+
+
+def is_cached(member_id: str) -> bool:
+    return cache.get(_cache_key(current_store_id() or "", member_id)) is not None
+
+
+# Baskets fill a line at a time: one prefetch per member in this long is enough.
+PREFETCH_QUIET_SECONDS = 30
+
+
+def prefetch(member_id: str) -> bool:
+    """Queue a fetch of the member's wallet into the cache (after the current transaction
+    commits), unless it is cached, prefetching is off (``DILLER['PREFETCH_WALLET']``) or one
+    was queued moments ago. Whether a fetch was queued. Never raises: it runs while a shopper
+    logs in or adds to the basket, which must not fail for it."""
+    if not app_settings.PREFETCH_WALLET:
+        return False
+    store_id = current_store_id() or ""
+    try:
+        if is_cached(member_id) or not cache.add(
+            f"diller:wallet-prefetch:{store_id}:{member_id}", 1, PREFETCH_QUIET_SECONDS
+        ):
+            return False
+    except Exception as exc:  # the cache is down: the coupon step fetches the wallet itself
+        logger.warning("diller wallet prefetch not queued: %s", type(exc).__name__)
+        return False
+    from .tasks import prefetch_wallet  # the tasks module imports this one
+
+    transaction.on_commit(lambda: _queue(prefetch_wallet, member_id))
+    return True
+
+
+def _queue(task: Any, member_id: str) -> None:
+    try:
+        task.delay(member_id)
+    except Exception as exc:  # the broker is down: the coupon step fetches the wallet itself
+        logger.warning("diller wallet prefetch not queued: %s", type(exc).__name__)
 
 
 def forget_wallet(member_id: str) -> None:

@@ -9,18 +9,28 @@ from __future__ import annotations
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from oscar.apps.basket.signals import basket_addition
 from oscar.apps.order.signals import order_placed, order_status_changed
 from oscar.core.loading import get_model
 
 from ...conf import app_settings
+from ...loyalty.connection import current_store_id
 from ...loyalty.reservations import queue_release
-from ...models import OrderLoyaltyItem
+from ...loyalty.wallet import prefetch
+from ...models import MemberLink, OrderLoyaltyItem
 from . import triggers
 from .guard import guarded
 
 PaymentEvent = get_model("order", "PaymentEvent")
 ShippingEvent = get_model("order", "ShippingEvent")
 PaymentTransaction = get_model("payment", "Transaction")
+
+
+@receiver(basket_addition, dispatch_uid="diller-prefetch-wallet-on-add")
+def prefetch_wallet_when_the_basket_fills(sender, product, user, request, **kwargs) -> None:
+    """The member's coupons and stamp cards, fetched ahead of the coupon step."""
+    if app_settings.PREFETCH_WALLET and (link := MemberLink.objects.of(user, current_store_id())):
+        prefetch(link.member_id)
 
 
 @receiver(order_status_changed, dispatch_uid="diller-release-on-status")
