@@ -3,6 +3,8 @@
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from django_diller.loyalty.connection import embedded_sandbox
@@ -33,6 +35,20 @@ def test_choosing_a_whole_purchase_coupon_changes_the_basket_total(member_client
     assert response.status_code == 302 and response["Location"] == "/checkout/preview/"
     basket_page = member_client.get(reverse("basket:summary"))
     assert basket_page.context["basket"].total_incl_tax == D("71.10")
+
+
+def test_continuing_with_nothing_newly_ticked_goes_on_without_pricing_again(member_client):
+    add_to_basket(member_client, EARL_GREY, 1)
+    member_client.get(reverse(STEP))
+    member_client.post(reverse(STEP), {"use": ["PCT10"], "next": "/checkout/preview/"})
+    with CaptureQueriesContext(connection) as again:
+        response = member_client.post(
+            reverse(STEP), {"use": ["PCT10"], "next": "/checkout/preview/"}
+        )
+    assert response.status_code == 302 and response["Location"] == "/checkout/preview/"
+    pricings = [q for q in again.captured_queries if 'FROM "offer_conditionaloffer"' in q["sql"]]
+    assert len(pricings) == 1  # Oscar's basket middleware's, not a second one of the step
+    assert BasketLoyalty.objects.get().chosen_codes == ["PCT10"]
 
 
 def test_codes_that_are_not_the_members_are_ignored(member_client):

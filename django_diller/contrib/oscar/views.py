@@ -72,8 +72,10 @@ def _save_choices(request: HttpRequest, basket, link: MemberLink, next_url: str)
         c for c, product in codes.items() if product and c not in picked
     )
     loyalty.save()
-    _reprice(request, basket)
     newly = ticked_codes(loyalty) - before
+    if not newly:  # nothing new to judge: the next page prices the basket anyway
+        return HttpResponseRedirect(next_url)
+    _reprice(request, basket)
     plan = getattr(basket, PLAN_ATTRIBUTE, None)
     notes = [n for code, n in refusal_notes(basket, plan, loyalty).items() if code in newly]
     if not notes:
