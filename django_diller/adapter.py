@@ -122,6 +122,10 @@ class DefaultAdapter:
         whole total is reported under "Unknown"."""
         return []
 
+    # The page the loyalty pages (``django_diller/base.html``) extend: a bare HTML5 page here,
+    # the shop's frame in a subclass (see docs/customising.md).
+    layout_template = "django_diller/layout.html"
+
     currency_symbols: dict[str, str] = {
         "NOK": "kr",
         "SEK": "kr",

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from importlib.util import find_spec
-from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
-from django.template.loader import get_template
 from django.utils.module_loading import import_string
 
 from .adapter import OSCAR_ADAPTER, DefaultAdapter, adapter_path
 from .conf import DEFAULTS, app_settings
-
-LAYOUT_TEMPLATE = "django_diller/layout.html"
 
 NUMERIC_KEYS = (
     "CONNECT_TIMEOUT",
@@ -231,29 +227,6 @@ def _check_adapter() -> list:
     return []
 
 
-def _check_oscar_layout() -> list:
-    """With the Oscar integration, the loyalty pages should wear the Oscar layout it ships: its
-    ``django_diller/layout.html`` must win over the core's neutral one, which it only does when
-    ``django_diller.contrib.oscar`` comes before ``django_diller`` in ``INSTALLED_APPS`` (or
-    the shop overrides the template itself)."""
-    if not apps.is_installed("django_diller.contrib.oscar"):
-        return []
-    try:
-        origin = get_template(LAYOUT_TEMPLATE).origin.name
-    except Exception:  # no template engine, or no loader finds it: nothing to compare
-        return []
-    core = Path(apps.get_app_config("diller").path, "templates", LAYOUT_TEMPLATE)
-    if Path(origin) != core:
-        return []
-    return [
-        Warning(
-            "The loyalty pages use the neutral layout instead of the Oscar one.",
-            hint="List 'django_diller.contrib.oscar' before 'django_diller' in INSTALLED_APPS.",
-            id="diller.W012",
-        )
-    ]
-
-
 def _check_sandbox() -> list:
     """The sandbox shows one-time codes and phone numbers: never with DEBUG off, unless test
     settings (which run with DEBUG off) say so."""
@@ -354,7 +327,6 @@ def check_diller_settings(app_configs=None, **kwargs) -> list:
         )
     problems += _check_transaction_settings()
     problems += _check_adapter()
-    problems += _check_oscar_layout()
     problems += _check_time_zone()
     problems += _check_sandbox()
     problems += _check_sandbox_installed()

@@ -41,6 +41,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter
 
 from .model import (
     DILLER,
@@ -69,12 +70,16 @@ HUNDRED = Decimal(100)
 
 
 class _LineState:
-    """A line during planning. Amounts in minor units."""
+    """A line during planning. Amounts in minor units; the line's ids and quantity are kept
+    beside it so the inner loops read one attribute, not two."""
 
-    __slots__ = ("free_units", "line", "price", "value_left")
+    __slots__ = ("free_units", "line", "line_id", "price", "product_id", "quantity", "value_left")
 
     def __init__(self, line: BasketLine, price: int, value_left: int, free_units: int) -> None:
         self.line = line
+        self.line_id = line.line_id
+        self.product_id = line.product_id
+        self.quantity = line.quantity
         self.price = price
         self.free_units = free_units  # units no discount has touched yet
         self.value_left = value_left  # what is still charged, minus loyalty discounts
@@ -93,35 +98,30 @@ class _Work:
     lines: list[_LineState]
     minor_unit: Decimal
     scale: int  # minor units per currency unit
+    # product id -> positions (in basket order) of its eligible lines
+    by_product: dict[str, list[int]]
+    eligible_goods: int  # the eligible lines' charge, in minor units
     discounts: list[LineDiscount] = field(default_factory=list)
     discounted: int = 0  # the discounts' total, in minor units
     discount_exponent: int = 0  # the exponent of the discounts' total as a Decimal sum
     refused: list[Refusal] = field(default_factory=list)
     coupon_amounts: dict[str, Decimal] = field(default_factory=dict)
     other_providers: dict[str, str] = field(default_factory=dict)  # see DiscountPlan
-    # product id -> positions (in basket order) of its eligible lines
-    by_product: dict[str, list[int]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        by_product = self.by_product
-        for position, state in enumerate(self.lines):
-            if state.line.eligible:
-                if (positions := by_product.get(state.line.product_id)) is None:
-                    by_product[state.line.product_id] = [position]
-                else:
-                    positions.append(position)
 
     def positions(self, product_ids: Iterable[str]) -> list[int]:
         """Positions of the eligible lines of these products, in basket order."""
         found: list[int] = []
+        by_product = self.by_product
         for product_id in product_ids:
-            found.extend(self.by_product.get(product_id, ()))
+            if (positions := by_product.get(product_id)) is not None:
+                found += positions
         found.sort()
         return found
 
     def matching(self, product_ids: frozenset[str]) -> list[_LineState]:
         """The eligible lines of these products (all eligible lines for none), in basket order."""
-        return [self.lines[p] for p in self.positions(product_ids or self.by_product)]
+        lines = self.lines
+        return [lines[p] for p in self.positions(product_ids or self.by_product)]
 
     def units(self, amount: Decimal) -> int:
         """A whole number of minor units as an int."""
@@ -171,25 +171,59 @@ def _in_minor_units(line: BasketLine, minor_unit: Decimal) -> BasketLine:
     return replace(line, unit_price=price, shop_discount=shop_discount)
 
 
-def _states(
-    lines: Iterable[BasketLine], minor_unit: Decimal, scale: int
-) -> tuple[list[BasketLine], list[_LineState]]:
-    """The lines in minor units (see ``_in_minor_units``), and their planning states."""
-    rounded, states = [], []
-    for line in lines:
-        price = line.unit_price.quantize(minor_unit, rounding=ROUND_HALF_UP)
-        if line.shop_discount or line.shop_units is not None or price != line.unit_price:
+@dataclass
+class _Basket:
+    """The lines in minor units (see ``_in_minor_units``), their planning states, the index of
+    the eligible ones by product, and the goods total (after shop discounts) as Decimal."""
+
+    lines: list[BasketLine]
+    states: list[_LineState]
+    by_product: dict[str, list[int]]
+    goods_total: Decimal
+    eligible_goods: int  # in minor units
+
+
+def _basket(lines: Iterable[BasketLine], minor_unit: Decimal, scale: int) -> _Basket:
+    """One pass over the lines. The goods total is summed in minor units and written with the
+    exponent a plain Decimal sum of the lines' charges has: the least of their prices' and
+    shop discounts' exponents (and 0)."""
+    rounded: list[BasketLine] = []
+    states: list[_LineState] = []
+    by_product: dict[str, list[int]] = {}
+    minor_exponent = _exponent(minor_unit)
+    lowest = 0  # the least exponent of the sum
+    goods = eligible_goods = 0
+    for position, line in enumerate(lines):
+        unit_price, shop_discount = line.unit_price, line.shop_discount
+        price = unit_price.quantize(minor_unit, ROUND_HALF_UP)
+        if shop_discount or line.shop_units is not None or price != unit_price:
             line = _in_minor_units(line, minor_unit)
-            units = int(line.unit_price * scale)
-            value = units * line.quantity - int(line.shop_discount * scale)
+            unit_price, shop_discount = line.unit_price, line.shop_discount
+            units = int(unit_price * scale)
+            value = units * line.quantity - int(shop_discount * scale)
             free_units = line.free_units
+            lowest = min(lowest, _exponent(unit_price), _exponent(shop_discount))
         else:  # the usual line: in whole minor units already, and no shop discount
             units = int(price * scale)
             value = units * line.quantity
             free_units = line.quantity if line.eligible else 0
+            if not unit_price.same_quantum(price):  # written with other places than 0.01
+                lowest = min(lowest, _exponent(unit_price))
+            elif lowest > minor_exponent:
+                lowest = minor_exponent
+            if not shop_discount.same_quantum(ZERO):
+                lowest = min(lowest, _exponent(shop_discount))
+        goods += value
+        if line.eligible:
+            eligible_goods += value
+            if (positions := by_product.get(line.product_id)) is None:
+                by_product[line.product_id] = [position]
+            else:
+                positions.append(position)
         rounded.append(line)
         states.append(_LineState(line, units, value, free_units))
-    return rounded, states
+    goods_total = _decimal(goods, minor_exponent, lowest)
+    return _Basket(rounded, states, by_product, goods_total, eligible_goods)
 
 
 def _validity(
@@ -298,18 +332,23 @@ def _card_outcome(card: StampCardOffer, units: int, freeable: int) -> tuple[int,
 
 
 def _dearest_free_units(
-    states: list[_LineState], capacity: dict[str, int], rewards: int
+    states: list[_LineState], capacity: list[int], rewards: int
 ) -> dict[str, int]:
-    """line id -> units made free: the dearest that may be free (ties: the first line id)."""
+    """line id -> units made free: the dearest that may be free (ties: the first line id).
+    ``capacity`` holds the units each of ``states`` may give free."""
     free_per_line: dict[str, int] = {}
     if rewards == 0:
         return free_per_line
-    for state in sorted(states, key=lambda s: (-s.price, s.line.line_id)):
+    candidates = [state for state, units in zip(states, capacity, strict=True) if units]
+    candidates.sort(key=_by_line_id)
+    candidates.sort(key=_by_price, reverse=True)  # stable: equal prices keep line id order
+    units_of = dict(zip(map(_by_line_id, states), capacity, strict=True))
+    for state in candidates:
+        take = min(rewards, units_of[state.line_id])
+        free_per_line[state.line_id] = take
+        rewards -= take
         if rewards == 0:
             break
-        if take := min(rewards, capacity[state.line.line_id]):
-            free_per_line[state.line.line_id] = take
-            rewards -= take
     return free_per_line
 
 
@@ -323,64 +362,71 @@ def _stamps_per_line(
     if unstamped_first:
         stamps[next(iter(free_per_line))] -= 1
     fillers = collected - sum(stamps.values())
-    others = [(s, s.line.quantity - free_per_line.get(s.line.line_id, 0)) for s in states]
-    if fillers < sum(count for _, count in others):
-        others.sort(key=lambda pair: (pair[0].price, pair[0].line.line_id))
-    for state, count in others:
-        if fillers == 0:
-            break
-        line_id = state.line.line_id
-        take = min(fillers, count)
-        stamps[line_id] = stamps.get(line_id, 0) + take
-        fillers -= take
+    if fillers <= 0:
+        return stamps
+    counts = {s.line_id: s.quantity for s in states}
+    for line_id, free in free_per_line.items():
+        counts[line_id] -= free
+    if fillers < sum(counts.values()):
+        cheapest = sorted(states, key=_by_line_id)
+        cheapest.sort(key=_by_price)  # stable: equal prices keep line id order
+        order: Iterable[str] = map(_by_line_id, cheapest)
+    else:
+        order = counts
+    for line_id in order:
+        if count := counts[line_id]:
+            take = fillers if fillers < count else count
+            stamps[line_id] = stamps.get(line_id, 0) + take
+            fillers -= take
+            if fillers == 0:
+                break
     return stamps
+
+
+_by_line_id = attrgetter("line_id")
+_by_price = attrgetter("price")
 
 
 def _apply_standard_card(
     card: StampCardOffer, work: _Work
 ) -> tuple[StampMovement, list[LineStamps]]:
     states = work.matching(card.product_ids) if card.product_ids else []
-    capacity: dict[str, int] = {}
-    units = 0
-    for state in states:
-        units += state.line.quantity
-        capacity[state.line.line_id] = _freeable(state)
-    collected, rewards, unstamped_first = _card_outcome(card, units, sum(capacity.values()))
+    capacity = [_freeable(state) for state in states]
+    units = sum(state.quantity for state in states)
+    collected, rewards, unstamped_first = _card_outcome(card, units, sum(capacity))
     free_per_line = _dearest_free_units(states, capacity, rewards)
     stamps_per_line = _stamps_per_line(states, free_per_line, collected, unstamped_first)
 
     line_stamps = []
+    card_id, required = card.card_id, card.required_stamps
+    reference = str(card_id)
     for state in states:
-        line_id = state.line.line_id
-        free = free_per_line.get(line_id, 0)
-        stamps = stamps_per_line.get(line_id, 0)
-        if free:
+        line_id = state.line_id
+        if line_id not in stamps_per_line:
+            continue
+        stamps = stamps_per_line[line_id]
+        if free := free_per_line.get(line_id, 0):
             state.free_units -= free
             state.value_left -= state.price * free
             amount = state.line.unit_price * free
             discount = LineDiscount(
                 line_id=line_id,
                 source="stamp_card",
-                reference=str(card.card_id),
+                reference=reference,
                 units=free,
                 amount=amount,
             )
             work.record(discount, state.price * free, _exponent(amount))
         if stamps or free:
-            line_stamps.append(
-                LineStamps(line_id, card.card_id, stamps, free * card.required_stamps)
-            )
-    deducted = rewards * card.required_stamps
-    return StampMovement(card.card_id, collected, deducted, rewards), line_stamps
+            line_stamps.append(LineStamps(line_id, card_id, stamps, free * required))
+    deducted = rewards * required
+    return StampMovement(card_id, collected, deducted, rewards), line_stamps
 
 
 def _threshold_stamps(cards: list[StampCardOffer], work: _Work) -> list[StampMovement]:
     """One stamp per threshold card the eligible goods reach after every discount. Only
     eligible lines count (a gift card earns nothing); loyalty discounts are only ever on them."""
-    eligible_goods = (
-        work.units(s.line.gross - s.line.shop_discount) for s in work.lines if s.line.eligible
-    )
-    paid_units = sum(eligible_goods) - work.discounted
+    paid_units = work.eligible_goods - work.discounted
     paid = work.money(paid_units)
     return [
         StampMovement(card.card_id, collected=1, deducted=0, rewards=0)
@@ -406,14 +452,14 @@ class _Placement:
         self.free: dict[str, int] = {}  # product id -> free value of its eligible lines
         self.used_up: set[str] = set()
         self.fixed: dict[Decimal, int] = {}  # a fixed coupon's value -> its minor units
-        free = self.free
-        for state in work.lines:
-            if state.line.eligible:
+        free, lines = self.free, work.lines
+        for product_id, positions in work.by_product.items():
+            total = 0
+            for position in positions:
+                state = lines[position]
                 value = state.price * state.free_units
-                if state.value_left < value:
-                    value = state.value_left
-                product_id = state.line.product_id
-                free[product_id] = free.get(product_id, 0) + value
+                total += value if value <= state.value_left else state.value_left
+            free[product_id] = total
 
     def _known(self, product_ids: frozenset[str]) -> list[str]:
         """The products that have eligible lines (all of them for none)."""
@@ -517,12 +563,12 @@ class _Placement:
             left = state.value_left = state.value_left - part
             append(
                 LineDiscount(
-                    state.line.line_id, "coupon", code, state.free_units, Decimal(part) * minor_unit
+                    state.line_id, "coupon", code, state.free_units, Decimal(part) * minor_unit
                 )
             )
             state.free_units = 0  # every unit that shares the coupon counts as discounted
             # what the line still had free, and has no more (0 unless it was overcharged)
-            taken[state.line.product_id] += weight - min(left, 0)
+            taken[state.product_id] += weight - left if left < 0 else weight
         work.discounted += units
         work.discount_exponent = min(work.discount_exponent, _exponent(minor_unit))
         for product_id, value in taken.items():
@@ -541,9 +587,15 @@ def plan_discounts(
 ) -> DiscountPlan:
     """The discounts Diller's rules give this basket (see the module docstring)."""
     scale = _scale(minor_unit)
-    lines, states = _states(lines, minor_unit, scale)
+    basket = _basket(lines, minor_unit, scale)
     shipping_charge = round_money(shipping_charge, minor_unit)
-    work = _Work(lines=states, minor_unit=minor_unit, scale=scale)
+    work = _Work(
+        lines=basket.states,
+        minor_unit=minor_unit,
+        scale=scale,
+        by_product=basket.by_product,
+        eligible_goods=basket.eligible_goods,
+    )
 
     # Stamp cards first: a free unit is a discounted unit that no coupon may touch again.
     movements: list[StampMovement] = []
@@ -588,7 +640,6 @@ def plan_discounts(
         else:
             work.refused.append(Refusal(coupon.code, RefusalReason.NOTHING_LEFT_TO_DISCOUNT))
 
-    goods_total = sum((line.gross - line.shop_discount for line in lines), ZERO)
     line_discount_total = _decimal(work.discounted, _exponent(minor_unit), work.discount_exponent)
     if threshold_cards:
         movements.extend(_threshold_stamps(threshold_cards, work))
@@ -605,7 +656,7 @@ def plan_discounts(
         stamp_movements=tuple(sorted(movements, key=lambda m: m.card_id)),
         line_stamps=tuple(line_stamps),
         refused=tuple(sorted(work.refused, key=lambda r: r.code)),
-        goods_total=goods_total,
+        goods_total=basket.goods_total,
         shipping_charge=shipping_charge,
         loyalty_discount=line_discount_total + shipping_discount,
         other_providers=work.other_providers,

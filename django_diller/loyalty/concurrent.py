@@ -1,9 +1,10 @@
 """Independent calls to an outside system, made side by side: the one thread helper.
 
 A page that needs a member's coupons and stamp cards pays one round trip instead of two. Each
-call runs in the caller's context (its deadline and whether a shopper waits travel with it),
-and the database connection a worker thread may have opened (a database token cache) is
-closed when its call ends.
+call knows what the caller's calls know (its deadline, whether a shopper waits: the context
+variables of :data:`.waiting.CARRIED`), but nothing else of the caller's context: a thread
+gets its own cache clients, as some cache backends need. The database connection a worker
+thread may have opened (a database token cache) is closed when its call ends.
 """
 
 from __future__ import annotations
@@ -15,13 +16,20 @@ from typing import Any, TypeVar
 
 from django.db import connections
 
+from .waiting import CARRIED
+
 T = TypeVar("T")
 MAX_THREADS = 8
 
 
-def _in_worker(context: contextvars.Context, call: Callable[[], T]) -> T:
+def _in_worker(carried: list[tuple[contextvars.ContextVar[Any], Any]], call: Callable[[], T]) -> T:
+    def run() -> T:
+        for variable, value in carried:
+            variable.set(value)
+        return call()
+
     try:
-        return context.run(call)
+        return contextvars.Context().run(run)
     finally:
         connections.close_all()
 
@@ -38,6 +46,7 @@ def side_by_side(*calls: Callable[[], Any], here: Callable[[], Any] | None = Non
     with ThreadPoolExecutor(
         max_workers=min(MAX_THREADS, len(calls)), thread_name_prefix="diller-call"
     ) as pool:
-        futures = [pool.submit(_in_worker, contextvars.copy_context(), call) for call in calls]
+        carried = [(variable, variable.get()) for variable in CARRIED]
+        futures = [pool.submit(_in_worker, carried, call) for call in calls]
         mine = [here()] if here is not None else []
         return mine + [future.result() for future in futures]

@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import close_old_connections
 from django.utils.translation import gettext as _
 
 from ..api import DillerError, DillerNotFound, DillerRefused, DillerValidationError
@@ -48,17 +47,6 @@ def _validate_one(client, member_id: str, code: str) -> CouponProblem | None:
         return CouponProblem(code, refusal.details)
     except DillerNotFound:  # the coupon (or member) is gone: not an outage
         return CouponProblem(code, _("The coupon no longer exists."))
-    finally:
-        close_old_connections()
-
-
-def invalid_coupons(member_id: str, codes: list[str]) -> list[CouponProblem]:
-    """The codes Diller no longer accepts for this member (all checked at the same time).
-
-    Raises ``DillerError`` when Diller cannot answer: the caller decides whether to go on
-    without loyalty discounts.
-    """
-    return recheck(member_id, codes, {}).coupon_problems
 
 
 @dataclass(frozen=True)
@@ -71,10 +59,7 @@ class Recheck:
 
 
 def _fresh_cards(client, member_id: str) -> dict[int, wire.MemberStampCard]:
-    try:
-        cards = client.get_member_stamp_cards(member_id)
-    finally:
-        close_old_connections()
+    cards = client.get_member_stamp_cards(member_id)
     return {card.id: card for card in cards if card.id is not None}
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from ..api import models as wire
-from ..phones import country_of_culture
 from .connection import current_store_id, get_client
 
 STORE_TTL = 5 * 60
@@ -40,7 +39,3 @@ def membership_levels(store_id: str | None = None) -> list[wire.StoreMembershipL
     levels = [wire.StoreMembershipLevelResponse.model_validate(item) for item in cached]
     return sorted(levels, key=lambda level: level.points or 0)
 
-
-def store_country(store_id: str | None = None) -> str | None:
-    """The store's country code (``NO`` for culture ``nb-NO``), or None."""
-    return country_of_culture(store_details(store_id).culture)

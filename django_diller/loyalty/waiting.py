@@ -27,6 +27,8 @@ _in_request: ContextVar[bool] = ContextVar("diller_in_request", default=False)
 _waiting: ContextVar[bool] = ContextVar("diller_waiting", default=False)
 _background: ContextVar[bool] = ContextVar("diller_background", default=False)
 _deadline: ContextVar[float | None] = ContextVar("diller_deadline", default=None)
+# What a call made on the caller's behalf in another thread must know (loyalty.concurrent).
+CARRIED: tuple[ContextVar, ...] = (_in_request, _waiting, _background, _deadline)
 
 
 def call_deadline(background: bool | None = None) -> float | None:

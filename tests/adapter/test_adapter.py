@@ -11,13 +11,14 @@ from types import SimpleNamespace
 
 import pytest
 from django import forms
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Engine
 from django.test import RequestFactory, override_settings
+from django.urls import reverse
 from django.utils import translation
 
 from django_diller import adapter as adapter_module
-from django_diller import checks
 from django_diller.adapter import DefaultAdapter, adapter_path, get_adapter
 from django_diller.contrib.oscar.adapter import OscarAdapter
 from django_diller.members.forms import MemberProfileForm
@@ -215,14 +216,6 @@ def test_an_oscar_shop_is_warned_when_its_adapter_is_not_an_oscar_adapter():
     assert "diller.W011" not in diller_ids(**REAL)
 
 
-def test_an_oscar_shop_is_warned_when_the_neutral_layout_wins(monkeypatch):
-    assert "diller.W012" not in diller_ids(**REAL)
-    neutral = CORE_TEMPLATES / checks.LAYOUT_TEMPLATE
-    found = SimpleNamespace(origin=SimpleNamespace(name=str(neutral)))
-    monkeypatch.setattr(checks, "get_template", lambda name: found)
-    assert "diller.W012" in diller_ids(**REAL)
-
-
 def test_the_neutral_layout_is_a_whole_page_with_the_loyalty_blocks():
     engine = Engine(dirs=[str(CORE_TEMPLATES)], libraries={"i18n": "django.templatetags.i18n"})
     with translation.override("en"):
@@ -235,8 +228,15 @@ def test_the_neutral_layout_is_a_whole_page_with_the_loyalty_blocks():
     assert 'class="alert alert-warning diller-problem"' in page
 
 
-def test_the_oscar_shop_shows_the_loyalty_pages_in_oscars_layout():
-    from django.template.loader import get_template
+def test_the_oscar_shop_shows_the_loyalty_pages_in_oscars_layout(client, db):
+    page = client.get(reverse("diller:club"))
+    used = [t.name for t in page.templates]
+    assert "django_diller/oscar/layout.html" in used and "oscar/layout.html" in used
+    assert "django_diller/layout.html" not in used
 
-    origin = Path(get_template("django_diller/layout.html").origin.name)
-    assert origin.parts[-5:-2] == ("contrib", "oscar", "templates")
+
+def test_a_plain_shop_shows_them_in_the_neutral_layout_whatever_the_app_order(client, db):
+    with override_settings(DILLER={**settings.DILLER, "ADAPTER": path_of(CountryAdapter)}):
+        page = client.get(reverse("diller:club"))
+    used = [t.name for t in page.templates]
+    assert "django_diller/layout.html" in used and "oscar/layout.html" not in used

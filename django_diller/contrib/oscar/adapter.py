@@ -16,7 +16,10 @@ from .non_eligible import is_marked
 
 class OscarAdapter(DefaultAdapter):
     """Oscar's products (variants and their parents), categories, stock records, payment
-    sources, address book and staff's non-eligible marks."""
+    sources, address book and staff's non-eligible marks; the loyalty pages in Oscar's
+    layout."""
+
+    layout_template = "django_diller/oscar/layout.html"
 
     def product_external_id(self, product: Any) -> str:
         """The UPC when there is one, otherwise the primary key; a variant without a UPC of its

@@ -8,12 +8,11 @@ without figures.
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from ..club import club_facts, link_of, warm_for_member
-from .common import account_links
+from .common import account_links, render_page
 
 
 @require_GET
@@ -29,4 +28,4 @@ def landing(request: HttpRequest) -> HttpResponse:
     }
     if not request.user.is_authenticated:
         context.update(account_links(reverse("diller:join")))
-    return render(request, "django_diller/club/landing.html", context)
+    return render_page(request, "django_diller/club/landing.html", context)

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from ...adapter import get_adapter
 from ...api import models as wire
 from ...api.errors import DillerError, DillerUnavailable, DillerValidationError
 from ...loyalty.store import store_details
@@ -29,6 +30,18 @@ UNAVAILABLE = _("The loyalty club can't be reached right now. Please try again i
 FAILED = _("Something went wrong with the loyalty club. Please try again in a few minutes.")
 
 TEMPLATES = "django_diller/members/"
+
+
+def render_page(
+    request: HttpRequest,
+    template_name: str,
+    context: dict[str, Any] | None = None,
+    status: int | None = None,
+) -> HttpResponse:
+    """A loyalty page in the shop's frame: the adapter's ``layout_template``, which
+    ``django_diller/base.html`` extends."""
+    context = {**(context or {}), "diller_layout": get_adapter().layout_template}
+    return render(request, template_name, context, status=status)
 
 
 def template(name: str) -> str:
@@ -85,7 +98,7 @@ def without_diller(
     form = None
     if request.method == "POST":
         form = form_class(request.POST, segments=(), store=None, user=request.user)
-    return render(request, template(page), {"form": form, "problem": problem_message(error)})
+    return render_page(request, template(page), {"form": form, "problem": problem_message(error)})
 
 
 def account_links(next_url: str) -> dict[str, str]:

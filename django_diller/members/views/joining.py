@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -43,6 +43,7 @@ from .common import (
     diller_problem,
     form_context,
     problem_message,
+    render_page,
     template,
     without_diller,
 )
@@ -92,7 +93,7 @@ def join(request: HttpRequest) -> HttpResponse:
     nobody whether a number belongs to the club.
     """
     if not request.user.is_authenticated:
-        return render(request, template("join_login"), account_links(request.get_full_path()))
+        return render_page(request, template("join_login"), account_links(request.get_full_path()))
     if link_of(request.user) is not None:
         return redirect("diller:me")
     try:
@@ -116,7 +117,7 @@ def join(request: HttpRequest) -> HttpResponse:
             diller_problem(form, error)
         else:
             return redirect("diller:join-verify")  # which says CODE_SENT
-    return render(request, template("join"), {"form": form, "store": store})
+    return render_page(request, template("join"), {"form": form, "store": store})
 
 
 def _kept_message(kept: list[str]) -> str:
@@ -197,7 +198,7 @@ def join_verify(request: HttpRequest) -> HttpResponse:
             )
             return redirect("diller:me-edit")
     context = {"form": form, "code_sent": CODE_SENT, "problem": problem}
-    return render(request, template("verify"), context)
+    return render_page(request, template("verify"), context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -220,11 +221,13 @@ def activate(request: HttpRequest) -> HttpResponse:
         found = activation(service, token, client_address=client_ip(request))
         segments, store = form_context()
     except RateLimited:
-        return render(request, template("activate"), {"form": None, "invalid": True}, status=429)
+        return render_page(
+            request, template("activate"), {"form": None, "invalid": True}, status=429
+        )
     except DillerError as error:
         return without_diller(request, "activate", ActivationForm, error)
     if found is None or found.used:
-        return render(request, template("activate"), {"form": None, "invalid": True})
+        return render_page(request, template("activate"), {"form": None, "invalid": True})
     if user is None and not found.for_guest:
         return redirect_to_login(request.get_full_path())
     form = ActivationForm(
@@ -244,14 +247,14 @@ def activate(request: HttpRequest) -> HttpResponse:
         except AlreadyLinked:
             form.add_error(None, ALREADY_LINKED)
         except (TokenUsed, LoginNeeded):
-            return render(request, template("activate"), {"form": None, "invalid": True})
+            return render_page(request, template("activate"), {"form": None, "invalid": True})
         except DillerError as error:
             diller_problem(form, error)
         else:
             if done is None:
-                return render(request, template("activate"), {"form": None, "invalid": True})
+                return render_page(request, template("activate"), {"form": None, "invalid": True})
             if user is None:
-                return render(request, template("activate"), {"form": None, "finished": True})
+                return render_page(request, template("activate"), {"form": None, "finished": True})
             messages.success(request, _("Welcome to the loyalty club!"))
             return redirect("diller:me")
-    return render(request, template("activate"), context)
+    return render_page(request, template("activate"), context)

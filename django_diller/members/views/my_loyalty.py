@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -27,6 +27,7 @@ from .common import (
     form_context,
     member_required,
     problem_message,
+    render_page,
     template,
     without_diller,
 )
@@ -97,7 +98,7 @@ def me(request: HttpRequest, link: MemberLink) -> HttpResponse:
     try:
         overview = loyalty_overview(MemberService(), link)
     except DillerError as error:
-        return render(request, template("me"), {"problem": problem_message(error)})
+        return render_page(request, template("me"), {"problem": problem_message(error)})
     remember_member(link, overview.member)  # the header shows these points: no second read
     context = {
         "member": overview.member,
@@ -105,7 +106,7 @@ def me(request: HttpRequest, link: MemberLink) -> HttpResponse:
         "coupons": coupon_rows(overview.coupons, overview.currency),
         "stamp_cards": stamp_card_rows(overview.stamp_cards),
     }
-    return render(request, template("me"), context)
+    return render_page(request, template("me"), context)
 
 
 @member_required
@@ -129,7 +130,7 @@ def me_edit(request: HttpRequest, link: MemberLink) -> HttpResponse:
         else:
             messages.success(request, _("Your details have been saved."))
             return redirect("diller:me")
-    return render(request, template("edit"), {"form": form, "store": store})
+    return render_page(request, template("edit"), {"form": form, "store": store})
 
 
 @member_required
@@ -146,4 +147,4 @@ def me_leave(request: HttpRequest, link: MemberLink) -> HttpResponse:
         else:
             messages.success(request, _("You have left the loyalty club."))
             return redirect("diller:join")
-    return render(request, template("leave"), {"problem": problem})
+    return render_page(request, template("leave"), {"problem": problem})
