@@ -162,10 +162,11 @@ def _in_minor_units(line: BasketLine, minor_unit: Decimal) -> BasketLine:
     """The line with its price and shop discount rounded half-up to the minor unit (and the
     shop discount at most the line's value), so that every amount the engine splits is made
     of whole minor units and every split adds up exactly."""
-    price = round_money(line.unit_price, minor_unit)
+    price = line.unit_price.quantize(minor_unit, ROUND_HALF_UP)  # as round_money does
     shop_discount = line.shop_discount
     if shop_discount:
-        shop_discount = min(round_money(shop_discount, minor_unit), price * line.quantity)
+        rounded = shop_discount.quantize(minor_unit, ROUND_HALF_UP)
+        shop_discount = min(rounded, price * line.quantity)
     if price == line.unit_price and shop_discount == line.shop_discount:
         return line
     return replace(line, unit_price=price, shop_discount=shop_discount)
@@ -173,10 +174,9 @@ def _in_minor_units(line: BasketLine, minor_unit: Decimal) -> BasketLine:
 
 @dataclass
 class _Basket:
-    """The lines in minor units (see ``_in_minor_units``), their planning states, the index of
+    """The planning states of the lines in minor units (see ``_in_minor_units``), the index of
     the eligible ones by product, and the goods total (after shop discounts) as Decimal."""
 
-    lines: list[BasketLine]
     states: list[_LineState]
     by_product: dict[str, list[int]]
     goods_total: Decimal
@@ -186,33 +186,38 @@ class _Basket:
 def _basket(lines: Iterable[BasketLine], minor_unit: Decimal, scale: int) -> _Basket:
     """One pass over the lines. The goods total is summed in minor units and written with the
     exponent a plain Decimal sum of the lines' charges has: the least of their prices' and
-    shop discounts' exponents (and 0)."""
-    rounded: list[BasketLine] = []
+    shop discounts' exponents (and 0). ``zeros`` gathers that exponent: a Decimal sum takes its
+    terms' least exponent, and zeros never run out of precision."""
     states: list[_LineState] = []
     by_product: dict[str, list[int]] = {}
-    minor_exponent = _exponent(minor_unit)
-    lowest = 0  # the least exponent of the sum
+    zeros = ZERO  # 0 written with the least exponent of the prices not in minor units
+    in_minor_units = False  # whether some price or shop discount has the minor unit's exponent
     goods = eligible_goods = 0
+    decimal_scale = Decimal(scale)
     for position, line in enumerate(lines):
         unit_price, shop_discount = line.unit_price, line.shop_discount
-        price = unit_price.quantize(minor_unit, ROUND_HALF_UP)
-        if shop_discount or line.shop_units is not None or price != unit_price:
+        scaled = unit_price * decimal_scale
+        units = int(scaled)
+        if shop_discount or line.shop_units is not None or units != scaled:
             line = _in_minor_units(line, minor_unit)
             unit_price, shop_discount = line.unit_price, line.shop_discount
-            units = int(unit_price * scale)
-            value = units * line.quantity - int(shop_discount * scale)
+            units = int(unit_price * decimal_scale)
+            value = units * line.quantity - int(shop_discount * decimal_scale)
             free_units = line.free_units
-            lowest = min(lowest, _exponent(unit_price), _exponent(shop_discount))
+            for amount in (unit_price, shop_discount):
+                if amount.same_quantum(minor_unit):
+                    in_minor_units = True
+                else:
+                    zeros += amount * 0
         else:  # the usual line: in whole minor units already, and no shop discount
-            units = int(price * scale)
             value = units * line.quantity
             free_units = line.quantity if line.eligible else 0
-            if not unit_price.same_quantum(price):  # written with other places than 0.01
-                lowest = min(lowest, _exponent(unit_price))
-            elif lowest > minor_exponent:
-                lowest = minor_exponent
+            if unit_price.same_quantum(minor_unit):
+                in_minor_units = True
+            else:  # the same amount written with other places (12.5, 12.500 for 12.50)
+                zeros += unit_price * 0
             if not shop_discount.same_quantum(ZERO):
-                lowest = min(lowest, _exponent(shop_discount))
+                zeros += shop_discount  # a zero written with places (0.00)
         goods += value
         if line.eligible:
             eligible_goods += value
@@ -220,10 +225,41 @@ def _basket(lines: Iterable[BasketLine], minor_unit: Decimal, scale: int) -> _Ba
                 by_product[line.product_id] = [position]
             else:
                 positions.append(position)
-        rounded.append(line)
         states.append(_LineState(line, units, value, free_units))
-    goods_total = _decimal(goods, minor_exponent, lowest)
-    return _Basket(rounded, states, by_product, goods_total, eligible_goods)
+    if in_minor_units:
+        zeros += minor_unit * 0
+    goods_total = _decimal(goods, _exponent(minor_unit), min(0, _exponent(zeros)))
+    return _Basket(states, by_product, goods_total, eligible_goods)
+
+
+# Records -------------------------------------------------------------------------------------
+# A plan has a record per discounted or stamped line. A frozen dataclass's __init__ sets each
+# field through object.__setattr__, which costs as much as the rest of a line's planning; these
+# fill the instance's dict directly, giving records equal to the ones the constructor makes.
+_new_record = object.__new__
+
+
+def _line_discount(
+    line_id: str, source: str, reference: str, units: int, amount: Decimal
+) -> LineDiscount:
+    record: LineDiscount = _new_record(LineDiscount)
+    fields = record.__dict__
+    fields["line_id"] = line_id
+    fields["source"] = source
+    fields["reference"] = reference
+    fields["units"] = units
+    fields["amount"] = amount
+    return record
+
+
+def _line_stamps(line_id: str, card_id: int, collected: int, deducted: int) -> LineStamps:
+    record: LineStamps = _new_record(LineStamps)
+    fields = record.__dict__
+    fields["line_id"] = line_id
+    fields["card_id"] = card_id
+    fields["collected"] = collected
+    fields["deducted"] = deducted
+    return record
 
 
 def _validity(
@@ -287,17 +323,6 @@ def _allocate(total: int, weights: Sequence[int], minor_unit: Decimal) -> list[i
 
 
 # Stamp cards ---------------------------------------------------------------------------------
-def _freeable(state: _LineState) -> int:
-    """Units of the line a stamp card may make free: untouched by any discount, paid for (a
-    zero-priced unit such as a free sample is no reward), and still charged in full."""
-    price, units = state.price, state.free_units
-    if price <= 0 or units <= 0:
-        return 0
-    if state.value_left >= price * units:
-        return units
-    return max(0, state.value_left // price)
-
-
 def _card_outcome(card: StampCardOffer, units: int, freeable: int) -> tuple[int, int, bool]:
     """(stamps collected, free units, whether the first free unit earned no stamp) for a card
     over ``units`` matching units of which ``freeable`` may be made free.
@@ -391,8 +416,18 @@ def _apply_standard_card(
     card: StampCardOffer, work: _Work
 ) -> tuple[StampMovement, list[LineStamps]]:
     states = work.matching(card.product_ids) if card.product_ids else []
-    capacity = [_freeable(state) for state in states]
-    units = sum(state.quantity for state in states)
+    # capacity: the units of each line the card may make free: untouched by any discount,
+    # paid for (a zero-priced unit such as a free sample is no reward), and still charged in full
+    capacity, units = [], 0
+    for state in states:
+        units += state.quantity
+        price, free = state.price, state.free_units
+        if price <= 0 or free <= 0:
+            capacity.append(0)
+        elif (left := state.value_left) >= price * free:
+            capacity.append(free)
+        else:
+            capacity.append(max(0, left // price))
     collected, rewards, unstamped_first = _card_outcome(card, units, sum(capacity))
     free_per_line = _dearest_free_units(states, capacity, rewards)
     stamps_per_line = _stamps_per_line(states, free_per_line, collected, unstamped_first)
@@ -409,16 +444,10 @@ def _apply_standard_card(
             state.free_units -= free
             state.value_left -= state.price * free
             amount = state.line.unit_price * free
-            discount = LineDiscount(
-                line_id=line_id,
-                source="stamp_card",
-                reference=reference,
-                units=free,
-                amount=amount,
-            )
+            discount = _line_discount(line_id, "stamp_card", reference, free, amount)
             work.record(discount, state.price * free, _exponent(amount))
         if stamps or free:
-            line_stamps.append(LineStamps(line_id, card_id, stamps, free * required))
+            line_stamps.append(_line_stamps(line_id, card_id, stamps, free * required))
     deducted = rewards * required
     return StampMovement(card_id, collected, deducted, rewards), line_stamps
 
@@ -490,12 +519,18 @@ class _Placement:
         for index, coupon in enumerate(pending):
             members.setdefault(coupon.product_ids, []).append(index)
         totals: dict[frozenset[str], int] = {}
+        # product id -> the product sets it is in; the whole purchase (the empty set) is in
+        # none of them, as every product is in it
         sets_of: dict[str, list[frozenset[str]]] = {}
         for products in members:
+            if not products:
+                totals[products] = sum(self.free.values())
+                continue
             known = self._known(products)
             totals[products] = sum(self.free[p] for p in known)
             for product_id in known:
                 sets_of.setdefault(product_id, []).append(products)
+        whole_purchase: frozenset[str] | None = frozenset() if frozenset() in members else None
         values = [self._worth(c, totals[c.product_ids]) for c in pending]
         heap = [(-value, index) for index, value in enumerate(values)]
         heapq.heapify(heap)
@@ -513,10 +548,14 @@ class _Placement:
                 return
             waiting[index] = False
             changed: set[frozenset[str]] = set()
-            for product_id, taken in self._apply(pending[index], values[index]).items():
+            taken_per_product = self._apply(pending[index], values[index])
+            for product_id, taken in taken_per_product.items():
                 for products in sets_of.get(product_id, ()):
                     totals[products] -= taken
                     changed.add(products)
+            if whole_purchase is not None and taken_per_product:
+                totals[whole_purchase] -= sum(taken_per_product.values())
+                changed.add(whole_purchase)
             for products in changed:
                 for other in members[products]:
                     if waiting[other]:
@@ -562,7 +601,7 @@ class _Placement:
         ):
             left = state.value_left = state.value_left - part
             append(
-                LineDiscount(
+                _line_discount(
                     state.line_id, "coupon", code, state.free_units, Decimal(part) * minor_unit
                 )
             )
