@@ -1,8 +1,9 @@
 """How many outbox transactions per second does one Celery worker send to Diller?
 
 Serves the Diller sandbox over HTTP with a fixed latency, starts a redis-server of its own and
-one Celery worker (``--pool prefork --concurrency N``, no beat) with the worker tests' settings,
-on a throwaway PostgreSQL database it creates and drops (``diller_bench``). For each concurrency
+one Celery worker (``--pool prefork --concurrency N``, no beat; ``--pool threads`` for Celery's
+thread pool) with the worker tests' settings, on a throwaway PostgreSQL database it creates and
+drops (``diller_bench``). For each concurrency
 it writes ``--rows`` ``send_transaction`` rows with ready payloads (so each row is one
 createTransaction call), queues their tasks at once and times until every row is ``sent``.
 The ceiling a worker can reach is concurrency / latency. RSS is the sum over the worker's
@@ -11,7 +12,8 @@ children share with the parent once per process. PSS (/proc/<pid>/smaps_rollup) 
 
     [WORKER_CONN_MAX_AGE=600 WORKER_DB_REUSE_MAX=1000] \
     .venv/bin/python benchmarks/outbox_throughput.py [--rows 1000] [--latency 0.02]
-        [--concurrency 1 4 8] [--database-url postgres://postgres@127.0.0.1:5432/diller_bench]
+        [--concurrency 1 4 8] [--pool prefork|threads]
+        [--database-url postgres://postgres@127.0.0.1:5432/diller_bench]
 
 Without the two variables the worker opens a database connection per task (Celery's default);
 with them it keeps one, as the README recommends.
@@ -145,6 +147,7 @@ def run(
     latency: float = 0.02,
     concurrencies: tuple[int, ...] = (1, 4, 8),
     database_url: str = DEFAULT_DATABASE_URL,
+    pool: str = "prefork",
 ) -> list[Result]:
     from django_diller.sandbox import Sandbox, running_server
     from tests.workers.harness import CeleryWorker, RedisServer
@@ -173,7 +176,9 @@ def run(
                 }
 
                 def worker_factory(concurrency: int) -> CeleryWorker:
-                    return CeleryWorker(Path(directory), env, concurrency=concurrency, beat=False)
+                    return CeleryWorker(
+                        Path(directory), env, concurrency=concurrency, pool=pool, beat=False
+                    )
 
                 for concurrency in concurrencies:
                     results.append(_one_run(sandbox, worker_factory, rows, concurrency, latency))
@@ -193,10 +198,11 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--pool", default="prefork", choices=["prefork", "threads"])
     args = parser.parse_args()
-    results = run(args.rows, args.latency, tuple(args.concurrency), args.database_url)
+    results = run(args.rows, args.latency, tuple(args.concurrency), args.database_url, args.pool)
     print(
-        f"{args.rows} rows, Diller latency {args.latency * 1000:.0f} ms,"
+        f"{args.rows} rows, {args.pool} pool, Diller latency {args.latency * 1000:.0f} ms,"
         f" CONN_MAX_AGE {results[0].conn_max_age:g},"
         f" CELERY_DB_REUSE_MAX {os.environ.get('WORKER_DB_REUSE_MAX', '0')}"
     )

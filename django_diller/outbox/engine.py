@@ -39,12 +39,11 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ..conf import app_settings
-from . import registry
+from . import leasing, registry
 from .models import OutboxEntry
 
 logger = logging.getLogger("django_diller.outbox")
@@ -172,21 +171,16 @@ def claim_due(limit: int = 50, entry_id: int | None = None) -> list[OutboxEntry]
     """Lease due rows to this worker: pending or failed ones whose time has come, and in-flight
     ones whose lease ran out. Rows another worker is claiming right now are skipped."""
     now = timezone.now()
-    with transaction.atomic():
-        due = _due(now)
-        if entry_id is not None:
-            due = due.filter(pk=entry_id)
-        locking = (
-            {"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}
-        )
-        rows = list(
-            due.order_by("next_attempt_at").select_for_update(of=("self",), **locking)[:limit]
-        )
-        ids = [row.pk for row in rows]
-        OutboxEntry.objects.filter(pk__in=ids).update(
-            state=OutboxEntry.State.IN_FLIGHT, leased_until=now + lease(), updated_at=now
-        )
-    return list(OutboxEntry.objects.filter(pk__in=ids).order_by("next_attempt_at"))
+    rows = leasing.lease(_claimable, limit=limit, entry_id=entry_id, now=now, until=now + lease())
+    return sorted(rows, key=lambda row: row.next_attempt_at)
+
+
+def _claimable(now: datetime, entry_id: int | None) -> QuerySet[OutboxEntry]:
+    """The due rows a claim takes first (of them the one with ``entry_id``, if given)."""
+    due = _due(now)
+    if entry_id is not None:
+        due = due.filter(pk=entry_id)
+    return due.order_by("next_attempt_at")
 
 
 def deliver(entry: OutboxEntry) -> OutboxEntry:
@@ -233,8 +227,8 @@ def deliver(entry: OutboxEntry) -> OutboxEntry:
         logger.warning("outbox entry %s: lease lost during the send; not recorded", entry.pk)
         entry.refresh_from_db()
         return entry
-    if handler is not None:
-        handler.announce(entry)
+    if (announcer := registry.announcer_for(entry.kind)) is not None:
+        announcer.announce(entry)
     return entry
 
 
@@ -266,26 +260,25 @@ def _check_dependency(entry: OutboxEntry) -> None:
     )
 
 
+# What an attempt changes on its row.
+OUTCOME_FIELDS = (
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "leased_until",
+    "last_error",
+    "response",
+    "sent_at",
+    "member_id",
+    "task_due_at",
+    "updated_at",
+)
+
+
 def _record(entry: OutboxEntry, lease_held: datetime | None) -> bool:
     """Save the outcome if the row is still ours (in flight under the lease we were given)."""
     entry.updated_at = timezone.now()
-    outcome = {
-        name: getattr(entry, name)
-        for name in (
-            "state",
-            "attempts",
-            "next_attempt_at",
-            "leased_until",
-            "last_error",
-            "response",
-            "sent_at",
-            "member_id",
-            "task_due_at",
-            "updated_at",
-        )
-    }
-    ours = OutboxEntry.objects.filter(pk=entry.pk, state=OutboxEntry.State.IN_FLIGHT)
-    return ours.filter(leased_until=lease_held).update(**outcome) == 1
+    return leasing.save_if_leased(entry, OUTCOME_FIELDS, lease_held)
 
 
 def _failed(entry: OutboxEntry, error: str, now: datetime, limit: int | None = None) -> None:

@@ -67,6 +67,22 @@ def handler_for(kind: str) -> Handler | None:
     return HANDLERS.get(kind)
 
 
+_UNKNOWN: list[Handler] = []
+
+
+def announce_unknown_kinds_with(handler: Handler) -> None:
+    """Who announces what happened to an entry of a kind no handler is registered for (it is
+    dead: staff must see it): a provider that writes entries names its handler, so that its
+    failure signal still fires for a kind it no longer registers."""
+    _UNKNOWN[:] = [handler]
+
+
+def announcer_for(kind: str) -> Handler | None:
+    """The handler that announces an entry's outcome: its kind's, else the one for unknown
+    kinds, if any."""
+    return HANDLERS.get(kind) or (_UNKNOWN[0] if _UNKNOWN else None)
+
+
 def label(kind: str) -> str:
     """What staff read for ``kind``."""
     handler = HANDLERS.get(kind)

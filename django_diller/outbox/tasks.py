@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ..conf import app_settings
 from . import engine as outbox
+from . import worker  # noqa: F401  (warms and freezes a worker's main process before it forks)
 from .models import OutboxEntry
 
 MAX_COUNTDOWN = timedelta(hours=1)  # longer waits are left to the sweep (broker visibility)

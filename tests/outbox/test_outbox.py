@@ -321,3 +321,25 @@ def test_the_delivery_task_queues_what_waited_for_an_entry_that_died(handler, mo
     monkeypatch.setattr(tasks.deliver_outbox_entry, "delay", queued.append)
     assert tasks.deliver_outbox_entry(first.pk) == OutboxEntry.State.DEAD
     assert queued == [second.pk]
+
+
+def test_an_entry_of_a_kind_nobody_sends_is_dead_and_says_so():
+    from django_diller import signals
+
+    failures = []
+
+    def heard(sender, entry, order_number, will_retry, **kwargs):
+        failures.append((entry.external_id, will_retry))
+
+    signals.transaction_failed.connect(heard)
+    try:
+        entry = outbox.enqueue(
+            "retired_kind", "100777", order_number="100777", store_id="demo-store"
+        )
+        outbox.deliver(outbox.claim_due(entry_id=entry.pk)[0])
+    finally:
+        signals.transaction_failed.disconnect(heard)
+    entry.refresh_from_db()
+    assert entry.state == OutboxEntry.State.DEAD
+    assert "no outbox handler" in entry.last_error
+    assert failures == [("100777", False)]

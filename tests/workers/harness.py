@@ -123,7 +123,9 @@ class RedisServer:
 
 
 class CeleryWorker:
-    """``celery -A example_shop worker --pool prefork -B`` in a process group of its own.
+    """``celery -A example_shop worker --pool prefork -B`` in a process group of its own
+    (``pool``: another of Celery's pools, e.g. ``threads``; ``WORKER_TEST_POOL`` sets the
+    default, to run the worker tests on that pool).
 
     ``env`` is passed to the worker (see ``tests/workers/worker_settings.py``). The log goes to
     ``log``; :meth:`kill` sends SIGKILL to the whole group (the pool's children and the embedded
@@ -136,6 +138,7 @@ class CeleryWorker:
         env: dict[str, str],
         *,
         concurrency: int = 4,
+        pool: str | None = None,
         beat: bool = True,
         settings: str = WORKER_SETTINGS,
         loglevel: str = "WARNING",
@@ -143,6 +146,7 @@ class CeleryWorker:
         self.directory = directory
         self.env = env
         self.concurrency = concurrency
+        self.pool = pool or os.environ.get("WORKER_TEST_POOL", "prefork")
         self.beat = beat
         self.settings = settings
         self.loglevel = loglevel
@@ -159,7 +163,7 @@ class CeleryWorker:
             "example_shop",
             "worker",
             "--pool",
-            "prefork",
+            self.pool,
             "--concurrency",
             str(self.concurrency),
             "--hostname",
