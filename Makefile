@@ -17,13 +17,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	DEMO_ADDR=$(DEMO_ADDR) bash example_shop/demo.sh
 
-# The concurrency tests need PostgreSQL: their own run, against TEST_DATABASE_URL (skipped on a
-# machine without PostgreSQL, never under CI=true). Then everything else, on SQLite.
+# The tests marked postgres (concurrency, workers, statements per delivery) have their own run,
+# against TEST_DATABASE_URL (skipped on a machine without PostgreSQL, never under CI=true).
+# Then everything else, on SQLite.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
-		DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -m postgres tests/concurrency tests/workers; \
+		DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -m postgres tests; \
 	else echo "PostgreSQL is not running: the concurrency tests are skipped"; fi
 	$(VENV)/bin/pytest -m "not postgres"
 	$(MAKE) benchmarks-smoke
