@@ -58,6 +58,8 @@ NOMINAL_SHIPPING = Decimal("0.01")
 # Pricing, the templates and the checkout ask for a basket's snapshot several times in one
 # request. The answer is kept on the basket object (which lives as long as the request) and
 # taken again only while no snapshot or member link was saved or deleted in this process since.
+# Only ``save()`` and ``delete()`` are seen: change these rows with them, never with
+# ``QuerySet.update()`` or ``bulk_create()``, or the same request may read a stale snapshot.
 _changes = 0
 T = TypeVar("T")
 
