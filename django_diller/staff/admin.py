@@ -1,8 +1,11 @@
-"""Admin lists of member links and consent records, and the member look-up page's URLs.
+"""Admin lists of member links, consent records and join invitations, and the member look-up
+page's URLs.
 
-Both lists are read-only: staff link members through the look-up page, and consent records
-are the shop's evidence (never changed nor deleted from the admin). Accounts are shown and
-searched by e-mail (:func:`~.accounts.account_label`), never by a generated username.
+The lists are read-only: staff link members through the look-up page, consent records are the
+shop's evidence (never changed nor deleted from the admin), and a join invitation is Diller's
+to finish. An invitation's phone is shown masked, and what the shopper typed not at all.
+Accounts are shown and searched by e-mail (:func:`~..accounts.account_label`), never by a
+generated username.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from ..accounts import account_label
-from ..models import ConsentRecord, MemberLink
+from ..models import ConsentRecord, JoinInvitation, MemberLink
 from . import views
 
 
@@ -122,6 +125,54 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
         return {}  # not even "delete selected"
 
 
+@admin.display(description=_("phone"))
+def masked_phone(obj: JoinInvitation) -> str:
+    """Enough for staff to tell invitations apart on the telephone, not the number."""
+    digits = obj.phone.strip()
+    return f"••• {digits[-2:]}" if len(digits) > 4 else "-"
+
+
+class JoinInvitationAdmin(ReadOnlyAdmin):
+    """Joins waiting for the phone's owner (from the join page or a guest's checkout): what
+    became of each, for staff answering "I never got the text"."""
+
+    list_display = (
+        "created_at",
+        "state",
+        "failure",
+        "order_number",
+        shop_account,
+        masked_phone,
+        "expires_at",
+        "finished_at",
+    )
+    list_filter = ("state", "failure", "created_at")
+    search_fields = ("=order_number", "user__email", "=member_id")
+    fields = (
+        "state",
+        "failure",
+        "detail",
+        "order_number",
+        shop_account,
+        masked_phone,
+        "member_id",
+        "store_id",
+        "consents",
+        "created_at",
+        "invited_at",
+        "expires_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+
+    def get_actions(self, request: HttpRequest):
+        return {}
+
+
 def register(site: admin.AdminSite) -> None:
     site.register(MemberLink, MemberLinkAdmin)
     site.register(ConsentRecord, ConsentRecordAdmin)
+    site.register(JoinInvitation, JoinInvitationAdmin)
