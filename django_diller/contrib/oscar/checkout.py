@@ -39,9 +39,12 @@ logger = logging.getLogger("django_diller.oscar")
 Applicator = get_class("offer.applicator", "Applicator")
 
 
-def _member_id(user) -> str | None:
-    link = MemberLink.objects.of(user, current_store_id())
-    return link.member_id if link else None
+def _member_id(request) -> str | None:
+    """The shopper's member id, looked up once per request (placing an order asks twice)."""
+    if not hasattr(request, "_diller_member_id"):
+        link = MemberLink.objects.of(request.user, current_store_id())
+        request._diller_member_id = link.member_id if link else None
+    return request._diller_member_id
 
 
 def _line_products(basket) -> dict[str, str]:
@@ -50,14 +53,13 @@ def _line_products(basket) -> dict[str, str]:
     return {str(line.pk): adapter.product_external_id(line.product) for line in basket.all_lines()}
 
 
-def _thresholds(basket) -> dict[int, Decimal]:
+def _thresholds(offers: GatheredOffers | None) -> dict[int, Decimal]:
     """The purchase amount of each of Diller's threshold stamp cards among the basket's offers."""
-    loyalty = loyalty_row(basket)
-    if loyalty is None:
+    if offers is None:
         return {}
     return {
         card.card_id: card.threshold_amount
-        for card in basket_offers(basket, loyalty).stamp_cards
+        for card in offers.stamp_cards
         if card.provider == DILLER
         and card.card_type == "threshold"
         and card.threshold_amount is not None
@@ -145,6 +147,7 @@ class DillerCheckoutMixin:
     """For the view that places the order (Oscar's ``PaymentDetailsView``)."""
 
     diller_guest_consents: dict[str, bool] | None = None
+    diller_offers: GatheredOffers | None = None  # gathered once while the order is placed
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -171,14 +174,14 @@ class DillerCheckoutMixin:
             }
         basket = request.basket
         plan = getattr(basket, PLAN_ATTRIBUTE, None)
-        member_id = _member_id(request.user)
+        member_id = _member_id(request)
         stop = self._stop_if_total_moved(request, plan, linked=member_id is not None)
         if stop is not None:
             return stop
         loyalty = loyalty_row(basket)
         if plan is None or member_id is None or loyalty is None:
             return super().handle_place_order_submission(request)
-        offers = basket_offers(basket, loyalty)
+        offers = self.diller_offers = basket_offers(basket, loyalty)
         reward_cards = _reward_cards(offers, plan)
         codes = _diller_codes(offers, plan)
         if not codes and not reward_cards:
@@ -273,7 +276,7 @@ class DillerCheckoutMixin:
     def handle_successful_order(self, order):
         basket = self.request.basket
         plan = getattr(basket, PLAN_ATTRIBUTE, None)
-        member_id = _member_id(self.request.user)
+        member_id = _member_id(self.request)
         if plan is not None and member_id and (plan.applied_codes or plan.stamp_movements):
             number = str(order.number)  # Oscar keeps the generated number as an int until reloaded
             shipping_discount = order.shipping_before_discounts_incl_tax - order.shipping_incl_tax
@@ -284,7 +287,7 @@ class DillerCheckoutMixin:
                     plan,
                     shipping_discount=shipping_discount,
                     line_products=_line_products(basket),
-                    thresholds=_thresholds(basket),
+                    thresholds=_thresholds(self._offers_of(basket)),
                 )
             except Exception:  # the order is placed: never fail it for loyalty bookkeeping
                 logger.exception("diller could not record the loyalty items of an order")
@@ -299,6 +302,12 @@ class DillerCheckoutMixin:
         if self.diller_guest_consents is not None:
             self._register_guest(order, **self.diller_guest_consents)
         return super().handle_successful_order(order)
+
+    def _offers_of(self, basket) -> GatheredOffers | None:
+        """The basket's offers, as the checks before placing the order gathered them."""
+        if self.diller_offers is None and (loyalty := loyalty_row(basket)) is not None:
+            self.diller_offers = basket_offers(basket, loyalty)
+        return self.diller_offers
 
     def _register_guest(self, order, join: bool, save_order_history: bool) -> None:
         """Record what the guest ticked. A ticked "join" invites the order's phone once the
@@ -326,7 +335,7 @@ class DillerPaymentMethodMixin:
     """For Oscar's ``PaymentMethodView``: members pass the coupon step on the way to payment."""
 
     def get_success_response(self):
-        if _member_id(self.request.user) is None:
+        if _member_id(self.request) is None:
             return super().get_success_response()
         target = reverse("diller_oscar:coupons")
         return HttpResponseRedirect(
