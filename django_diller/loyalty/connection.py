@@ -108,30 +108,26 @@ def connection() -> Connection:
     return Connection(str(base_url), str(client_id), str(secret), False)
 
 
-def current_store_id() -> str | None:
+def _chosen(field: str, setting: str, seed: str) -> str | None:
+    """Staff's choice on the set-up page, else the setting, else (sandbox) the seed's."""
     saved = StoreConfiguration.current()
-    if saved and saved.store_id:
-        return saved.store_id
-    if app_settings.STORE_ID:
-        return str(app_settings.STORE_ID)
+    if saved and getattr(saved, field):
+        return str(getattr(saved, field))
+    if value := getattr(app_settings, setting):
+        return str(value)
     if app_settings.SANDBOX:
-        from ..sandbox.seed import SEED_STORE_ID
+        from ..sandbox import seed as sandbox_seed
 
-        return SEED_STORE_ID
+        return str(getattr(sandbox_seed, seed))
     return None
+
+
+def current_store_id() -> str | None:
+    return _chosen("store_id", "STORE_ID", "SEED_STORE_ID")
 
 
 def current_department_id() -> str | None:
-    saved = StoreConfiguration.current()
-    if saved and saved.department_id:
-        return saved.department_id
-    if app_settings.DEPARTMENT_ID:
-        return str(app_settings.DEPARTMENT_ID)
-    if app_settings.SANDBOX:
-        from ..sandbox.seed import SEED_DEPARTMENT_ID
-
-        return SEED_DEPARTMENT_ID
-    return None
+    return _chosen("department_id", "DEPARTMENT_ID", "SEED_DEPARTMENT_ID")
 
 
 def time_zone_name() -> str:
