@@ -6,15 +6,16 @@ round trips each checkout step makes.
 The example shop (``example_shop.settings.test``: SQLite, here in a temporary file, the demo
 catalogue from ``load_demo_shop``) is driven through Django's test ``Client``, logged in as
 ``customer@example.com``: add 2 espressos, shipping address, shipping method ``standard``, the
-payment-method redirect, the coupon step (GET, then POST choosing ``PCT10``), payment details,
-preview, place order. The client runs in-process, so the wall time of each ``client.get/post``
-is the server time of that request. Every run starts from a new basket.
+payment-method redirect, payment details (where members see their coupons), the preview (the
+payment page's "Continue", a POST carrying the ticked ``PCT10``), place order. The client runs
+in-process, so the wall time of each ``client.get/post`` is the server time of that request.
+Every run starts from a new basket.
 
 Three configurations, ``--runs`` checkouts each after one unmeasured warm-up checkout, taking
 turns (one checkout of each, then again) so that drift falls on all three alike:
 
 * without the plugin: the plugin's two site offers (``diller-loyalty``, ``diller-free-shipping``)
-  suspended and the customer linked to no member, so the coupon step redirects straight on (the
+  suspended and the customer linked to no member, so the payment page shows no coupons (the
   plugin is still installed: this measures what a shopper who is not a member pays, which is
   what the shop costs without loyalty);
 * with the plugin, the embedded Diller sandbox answering at once (0 ms);
@@ -23,8 +24,8 @@ turns (one checkout of each, then again) so that drift falls on all three alike:
 Between runs the sandbox is reset to its seed and the member's cached wallet is forgotten. Adding
 to the basket queues the wallet's prefetch (``DILLER['PREFETCH_WALLET']``); a worker would fetch
 it while the shopper fills in the address, so the benchmark runs that task between the steps,
-untimed, and the coupon step finds the wallet in the cache. With ``--cold`` it does not: every
-coupon step fetches the wallet itself. The OAuth2 token stays cached, as it would in a running
+untimed, and the payment page finds the wallet in the cache. With ``--cold`` it does not: every
+payment page fetches the wallet itself. The OAuth2 token stays cached, as it would in a running
 shop. Celery is not eager here (broker ``memory://``): the reservations queued after
 the order commits are not run in the request, as a real shop runs them in a worker.
 
@@ -45,12 +46,10 @@ import argparse
 import io
 import itertools
 import os
-import re
 import statistics
 import sys
 import tempfile
 import time
-from html import unescape
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -67,8 +66,6 @@ STEPS = [
     "shipping address",
     "shipping method",
     "payment method",
-    "coupon step GET",
-    "coupon step POST",
     "payment details",
     "preview",
     "place order",
@@ -160,24 +157,17 @@ class Checkout:
         response = self._timed("payment method", "get", reverse("checkout:payment-method"))
         assert response.status_code == 302, response.status_code
         location = response["Location"]
-        coupons_url = reverse("diller_oscar:coupons")
-        if location.startswith(coupons_url):
-            step = self._timed("coupon step GET", "get", location)
-            if self.member:
-                assert step.status_code == 200, step.status_code
-                done = self._timed(
-                    "coupon step POST",
-                    "post",
-                    location,
-                    {"use": [COUPON], "next": next_url(step.content.decode())},
-                )
-                location = done["Location"]
-            else:
-                assert step.status_code == 302, step.status_code
-                location = step["Location"]
         assert location == reverse("checkout:payment-details"), location
-        self._timed("payment details", "get", location)
-        preview = self._timed("preview", "post", reverse("checkout:preview"))
+        details = self._timed("payment details", "get", location)
+        # Members see their coupons on the payment page; "Continue" carries the ticks to the
+        # preview (the same form for everyone, so both shops post the same fields).
+        assert (b'id="diller-coupon-choice"' in details.content) == self.member
+        preview = self._timed(
+            "preview",
+            "post",
+            reverse("checkout:preview"),
+            {"diller_coupon_choice": "1", "use": [COUPON]},
+        )
         assert preview.status_code == 200, preview.status_code
         placed = self._timed(
             "place order", "post", reverse("checkout:preview"), {"action": "place_order"}
@@ -196,12 +186,6 @@ class Checkout:
         items = OrderLoyaltyItem.objects.filter(order_number=order.number)
         used = set(items.values_list("reference", flat=True))
         assert (COUPON in used) if self.member else not used, (order.number, used)
-
-
-def next_url(html: str) -> str:
-    """The coupon step form's hidden ``next`` field (no test instrumentation for contexts)."""
-    found = re.search(r'name="next" value="([^"]*)"', html)
-    return unescape(found.group(1)) if found else ""
 
 
 def waves(calls: list, latency: float) -> int:

@@ -37,6 +37,7 @@ LIST_KEYS = (
     "RETURN_ON_SHIPPING_EVENTS",
     "RETURN_ON_REFUND_TRANSACTIONS",
 )
+COUPON_CHOICES = ("payment-details", "step")
 PARTIAL_RETURN_MODES = ("resend", "refund")
 # What the sandbox (and the contract it validates against) imports beyond the core: the
 # ``[sandbox]`` extra.
@@ -176,6 +177,15 @@ def _check_transaction_settings() -> list:
                 "DILLER['PARTIAL_RETURNS'] must be 'resend' or 'refund'.",
                 hint="'resend' cancels and sends what was kept; 'refund' uses the refund endpoint.",
                 id="diller.E007",
+            )
+        )
+    if app_settings.COUPON_CHOICE not in COUPON_CHOICES:
+        problems.append(
+            Error(
+                "DILLER['COUPON_CHOICE'] must be 'payment-details' or 'step'.",
+                hint="'payment-details' shows the coupons on the payment details page; "
+                "'step' on a page of their own.",
+                id="diller.E014",
             )
         )
     for key in ("OUTBOX_MAX_ATTEMPTS", "OUTBOX_NOT_FOUND_ATTEMPTS"):

@@ -77,6 +77,11 @@ Keys (defaults in brackets):
     Fetch a member's coupons and stamp cards in a Celery task when they log in or add to the
     basket, so that the checkout's coupon step finds them in the cache (no round trip to
     Diller while the shopper waits).
+``COUPON_CHOICE`` ["payment-details"]
+    Where an Oscar shop's members choose their coupons: ``"payment-details"``, on the payment
+    details page (its template includes ``django_diller/oscar/_coupon_choice.html`` in a form
+    that posts to the preview), or ``"step"``, on a page of its own between the payment method
+    and the payment details (``DillerPaymentMethodMixin`` leads members to it).
 ``NON_ELIGIBLE_CACHE_SECONDS`` [900]
     How long Diller's non-eligible product list (gift cards and other goods that take no
     discount, stamp or points) is used before it is fetched again. Pricing never waits for
@@ -155,6 +160,7 @@ DEFAULTS: dict[str, Any] = {
     "ADAPTER": None,
     "WALLET_CACHE_SECONDS": 120,
     "PREFETCH_WALLET": True,
+    "COUPON_CHOICE": "payment-details",
     "NON_ELIGIBLE_CACHE_SECONDS": 900,
     "RELEASE_ON_ORDER_STATUSES": ["Cancelled"],
     "SEND_ON_PAYMENT_EVENTS": ["Settled"],

@@ -96,24 +96,38 @@ def forget_wallet(member_id: str) -> None:
     cache.delete(_cache_key(current_store_id() or "", member_id))
 
 
-def snapshot_for_basket(basket_id: int, member_id: str, wallet: Wallet) -> BasketLoyalty:
-    """Keep the wallet on the basket, keeping the shopper's earlier choices that still apply."""
-    row, _created = BasketLoyalty.objects.get_or_create(
-        basket_id=basket_id,
-        defaults={
-            "store_id": current_store_id() or "",
-            "member_id": member_id,
-            "fetched_at": wallet.fetched_at,
-        },
-    )
+def snapshot_for_basket(
+    basket_id: int, member_id: str, wallet: Wallet, *, row: BasketLoyalty | None = None
+) -> BasketLoyalty:
+    """Keep the wallet on the basket, keeping the shopper's earlier choices that still apply.
+
+    ``row``: the basket's snapshot as already read, if any. An unchanged snapshot is not
+    written again.
+    """
+    if row is None or row.basket_id != basket_id:
+        row, _created = BasketLoyalty.objects.get_or_create(
+            basket_id=basket_id,
+            defaults={
+                "store_id": current_store_id() or "",
+                "member_id": member_id,
+                "fetched_at": wallet.fetched_at,
+            },
+        )
+    chosen, declined = row.chosen_codes, row.declined_codes
     if row.member_id != member_id:  # another member now owns the basket: start afresh
-        row.chosen_codes, row.declined_codes = [], []
+        chosen, declined = [], []
     codes = {c.code for c in wallet.coupons}
-    row.member_id = member_id
-    row.coupons = [c.model_dump(mode="json", exclude_none=True) for c in wallet.coupons]
-    row.stamp_cards = [c.model_dump(mode="json", exclude_none=True) for c in wallet.stamp_cards]
-    row.chosen_codes = [c for c in row.chosen_codes if c in codes]
-    row.declined_codes = [c for c in row.declined_codes if c in codes]
-    row.fetched_at = wallet.fetched_at
+    fresh = {
+        "member_id": member_id,
+        "coupons": [c.model_dump(mode="json", exclude_none=True) for c in wallet.coupons],
+        "stamp_cards": [c.model_dump(mode="json", exclude_none=True) for c in wallet.stamp_cards],
+        "chosen_codes": [c for c in chosen if c in codes],
+        "declined_codes": [c for c in declined if c in codes],
+        "fetched_at": wallet.fetched_at,
+    }
+    if row.pk and all(getattr(row, name) == value for name, value in fresh.items()):
+        return row
+    for name, value in fresh.items():
+        setattr(row, name, value)
     row.save()
     return row

@@ -26,7 +26,8 @@ def demo_reference(order_number: str) -> str:
 
 
 class PaymentMethodView(DillerPaymentMethodMixin, views.PaymentMethodView):
-    """Members pass the Diller coupon step on their way to payment."""
+    """With ``DILLER['COUPON_CHOICE'] = "step"``, members pass the coupon step on their way to
+    payment; by default they choose their coupons on the payment details page."""
 
 
 class PaymentDetailsView(DillerCheckoutMixin, views.PaymentDetailsView):

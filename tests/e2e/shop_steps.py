@@ -27,7 +27,6 @@ WAIT_S = 5.0
 
 SHIPPING_ADDRESS_URL = re.compile(r"/checkout/shipping-address/$")
 SHIPPING_METHOD_URL = re.compile(r"/checkout/shipping-method/$")
-COUPON_STEP_URL = re.compile(r"/loyalty/checkout/coupons/\?next=")
 PAYMENT_URL = re.compile(r"/checkout/payment-details/$")
 PREVIEW_URL = re.compile(r"/checkout/preview/$")
 THANK_YOU_URL = re.compile(r"/checkout/thank-you/$")
@@ -97,27 +96,25 @@ def choose_standard_delivery(page) -> None:
     standard_delivery(page).get_by_role("button", name="Select option").click()
 
 
-def to_coupon_step(page, shop: str) -> None:
-    """A member with a filled basket: from the basket through address and delivery to the
-    coupon step, which members pass between the shipping method and payment."""
+def to_payment(page, shop: str) -> None:
+    """A shopper with a filled basket: from the basket through address and delivery to the
+    payment page, where members choose their coupons."""
     page.goto(f"{shop}/checkout/")
     page.wait_for_url(SHIPPING_ADDRESS_URL)
     fill_shipping_address(page)
     choose_standard_delivery(page)
-    page.wait_for_url(COUPON_STEP_URL)
-
-
-def continue_from_coupon_step(page, *ticked: str) -> None:
-    """Tick the coupons named (whole-purchase coupons must be ticked) and go on to payment."""
-    step = page.locator("#diller-coupon-step")
-    for name in ticked:
-        step.get_by_role("checkbox", name=name).check()
-    step.get_by_role("button", name="Continue").click()
     page.wait_for_url(PAYMENT_URL)
 
 
+def tick_coupons(page, *ticked: str) -> None:
+    """Tick the coupons named on the payment page (whole-purchase coupons must be ticked)."""
+    choice = page.locator("#diller-coupon-choice")
+    for name in ticked:
+        choice.get_by_role("checkbox", name=name).check()
+
+
 def to_preview(page) -> None:
-    """From the (demo) payment page to the order preview."""
+    """From the (demo) payment page to the order preview ("Continue" carries the coupons)."""
     page.wait_for_url(PAYMENT_URL)
     page.locator("#view_preview").click()
     page.wait_for_url(PREVIEW_URL)

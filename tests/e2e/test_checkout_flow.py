@@ -1,6 +1,6 @@
-"""A member's loyalty checkout in a real browser: basket, address, delivery, coupon step, payment,
-preview, place order; then the reservations and the transaction in the embedded Diller sandbox
-and the database.
+"""A member's loyalty checkout in a real browser: basket, address, delivery, payment with the
+coupon choice, preview, place order; then the reservations and the transaction in the embedded
+Diller sandbox and the database.
 
 The live server runs in a thread of this process, so the sandbox the pages talk to is the one
 ``embedded_sandbox()`` returns here. The reservation and the transaction are sent by outbox
@@ -18,18 +18,18 @@ from django_diller.sandbox.seed import SEED_MEMBER_ID
 
 from .conftest import CUSTOMER, log_in, screenshot
 from .shop_steps import (
-    COUPON_STEP_URL,
     EARL_GREY,
     ESPRESSO,
+    PAYMENT_URL,
     SHIPPING_ADDRESS_URL,
     add_to_basket,
     choose_standard_delivery,
-    continue_from_coupon_step,
     fill_shipping_address,
     link_customer_to_demo_member,
     place_order,
     sandbox_store,
     standard_delivery,
+    tick_coupons,
     to_preview,
     wait_for,
 )
@@ -55,10 +55,10 @@ def test_a_member_checks_out_with_a_ticked_coupon_an_automatic_one_and_a_stamp_c
     expect(standard_delivery(page)).to_contain_text("NOK49.00")
     choose_standard_delivery(page)
 
-    # Members pass the coupon step between the shipping method and payment.
-    page.wait_for_url(COUPON_STEP_URL)
-    step = page.locator("#diller-coupon-step")
-    expect(page.get_by_role("heading", name="Your loyalty coupons")).to_be_visible()
+    # Members choose their coupons on the payment page.
+    page.wait_for_url(PAYMENT_URL)
+    step = page.locator("#diller-coupon-choice")
+    expect(step.get_by_role("heading", name="Use on the whole purchase?")).to_be_visible()
     coffee = step.get_by_role("checkbox", name=re.compile(r"20 % off coffee"))
     expect(coffee).to_be_checked()  # product coupons apply by themselves
     purchase = step.get_by_role("checkbox", name=re.compile(r"10 % off your purchase"))
@@ -66,10 +66,10 @@ def test_a_member_checks_out_with_a_ticked_coupon_an_automatic_one_and_a_stamp_c
     expect(step).to_contain_text("8 of 10 stamps")
     # Before ticking: 151.20 of espresso and the full 79.00 of tea (shipping not included).
     expect(step.locator("#diller-basket-total")).to_contain_text("NOK230.20")
-    screenshot(page, "coupon-step")
-
-    continue_from_coupon_step(page, "10 % off your purchase")
     expect(page.locator("#demo-payment-note")).to_contain_text("Demo payment: no card is charged")
+    screenshot(page, "payment-coupons")
+
+    tick_coupons(page, "10 % off your purchase")
     to_preview(page)
 
     expect(

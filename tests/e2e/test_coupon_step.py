@@ -1,6 +1,7 @@
-"""The coupon step in a real browser: inside Oscar's checkout layout with its step bar, coupons
-as cards, and a ticked coupon that gives nothing explained on the step and in the basket. The
-plugin's carrier offers stay off Oscar's public offer pages."""
+"""The coupon choice in a real browser: on the payment page, inside Oscar's checkout layout with
+its step bar, coupons as cards, and a ticked coupon that gives nothing explained beside it and in
+the basket; the coupon step, the page the basket links to. The plugin's carrier offers stay off
+Oscar's public offer pages."""
 
 import re
 
@@ -8,13 +9,16 @@ from playwright.sync_api import expect
 
 from .conftest import CUSTOMER, log_in, screenshot
 from .shop_steps import (
-    COUPON_STEP_URL,
     EARL_GREY,
     ESPRESSO,
+    PAYMENT_URL,
+    PREVIEW_URL,
     add_to_basket,
     link_customer_to_demo_member,
-    to_coupon_step,
+    to_payment,
 )
+
+COUPON_STEP_URL = re.compile(r"/loyalty/checkout/coupons/\?next=")
 
 
 def card(page, title: str):
@@ -23,20 +27,20 @@ def card(page, title: str):
     return page.locator(".diller-coupon-card", has=title_label)
 
 
-def test_the_step_shows_coupon_cards_in_the_checkout_and_says_why_a_ticked_one_gives_nothing(
+def test_the_payment_page_shows_coupon_cards_and_says_why_a_ticked_one_gives_nothing(
     page, shop
 ):
     link_customer_to_demo_member()
     log_in(page, shop, *CUSTOMER)
     add_to_basket(page, shop, ESPRESSO, 2)
     add_to_basket(page, shop, EARL_GREY, 1)
-    to_coupon_step(page, shop)
+    to_payment(page, shop)
 
-    # Oscar's checkout layout and step bar: the coupons are part of the payment step.
+    # Oscar's checkout layout and step bar: the coupons are chosen on the payment step.
     nav = page.locator("nav.nav-checkout")
     expect(nav.locator("li.step3.active")).to_contain_text("3. Payment")
     expect(nav.get_by_role("link", name="1. Shipping address")).to_be_visible()
-    expect(page.locator(".sub-header h1")).to_have_text("Your loyalty coupons")
+    expect(page.locator(".sub-header h1")).to_have_text("Payment")
 
     coffee = card(page, "20 % off coffee")
     expect(coffee.locator(".diller-coupon-value")).to_have_text("20\u00a0%")
@@ -57,11 +61,12 @@ def test_the_step_shows_coupon_cards_in_the_checkout_and_says_why_a_ticked_one_g
     )
 
     # Both whole-purchase coupons ticked: 50 kr off is worth more on the tea, so 10 % gives
-    # nothing (the espresso is free or 20 % off already). The step comes back and says why.
+    # nothing (the espresso is free or 20 % off already). The payment page comes back and says
+    # why.
     page.get_by_role("checkbox", name="50 kr off").check()
     page.get_by_role("checkbox", name="10 % off your purchase").check()
-    page.locator("#diller-coupon-step").get_by_role("button", name="Continue").click()
-    page.wait_for_url(COUPON_STEP_URL)
+    page.locator("#view_preview").click()
+    page.wait_for_url(PAYMENT_URL)
     expect(page.locator(".alert-warning")).to_contain_text(
         "“10 % off your purchase” gives nothing on this order"
     )
@@ -74,9 +79,9 @@ def test_the_step_shows_coupon_cards_in_the_checkout_and_says_why_a_ticked_one_g
     expect(card(page, "50 kr off")).to_contain_text("Used on this order")
     # 151.20 of espresso and 79.00 - 50.00 of tea.
     expect(page.locator("#diller-basket-total")).to_contain_text("NOK180.20")
-    screenshot(page, "coupon-step")
+    screenshot(page, "coupon-choice")
 
-    # The basket says it too, with the way back to the step.
+    # The basket says it too, with the way to change them: the coupon step.
     page.goto(f"{shop}/basket/")
     notes = page.locator("#diller-coupon-notes")
     expect(notes).to_contain_text("This loyalty coupon gives nothing on this basket:")
@@ -87,12 +92,18 @@ def test_the_step_shows_coupon_cards_in_the_checkout_and_says_why_a_ticked_one_g
     expect(notes).not_to_contain_text("30 kr off bakery")  # never the shopper's choice
     screenshot(page, "basket-coupon-notes")
 
-    # Continuing a second time goes on to payment with the choice as it is.
     notes.get_by_role("link", name="Change your coupons").click()
     page.wait_for_url(COUPON_STEP_URL)
+    expect(page.locator(".sub-header h1")).to_have_text("Your loyalty coupons")
+    screenshot(page, "coupon-step")
     page.locator("#diller-coupon-step").get_by_role("button", name="Continue").click()
     page.wait_for_url(re.compile(r"/basket/$"))
     expect(page.locator("#diller-coupon-notes")).to_contain_text("10 % off your purchase")
+
+    # Continuing from the payment page a second time goes on with the choice as it is.
+    to_payment(page, shop)
+    page.locator("#view_preview").click()
+    page.wait_for_url(PREVIEW_URL)
 
 
 def test_the_carrier_offers_are_not_on_the_shops_offer_pages(page, shop):

@@ -20,11 +20,11 @@ from .shop_steps import (
     EARL_GREY,
     ESPRESSO,
     add_to_basket,
-    continue_from_coupon_step,
     link_customer_to_demo_member,
     place_order,
     sandbox_store,
-    to_coupon_step,
+    tick_coupons,
+    to_payment,
     to_preview,
 )
 
@@ -79,8 +79,8 @@ def test_a_member_sees_points_in_the_account_the_basket_and_after_the_order(page
 
     # Check out with a whole-purchase coupon; the coffee coupon and stamp card apply by
     # themselves.
-    to_coupon_step(page, shop)
-    continue_from_coupon_step(page, "10 % off your purchase")
+    to_payment(page, shop)
+    tick_coupons(page, "10 % off your purchase")
     to_preview(page)
     number = place_order(page)
 

@@ -21,10 +21,10 @@ from .shop_steps import (
     EARL_GREY,
     ESPRESSO,
     add_to_basket,
-    continue_from_coupon_step,
     link_customer_to_demo_member,
     place_order,
-    to_coupon_step,
+    tick_coupons,
+    to_payment,
     to_preview,
     wait_for,
 )
@@ -44,8 +44,8 @@ def place_member_order(page, shop) -> str:
     log_in(page, shop, *CUSTOMER)
     add_to_basket(page, shop, ESPRESSO, 2)
     add_to_basket(page, shop, EARL_GREY, 1)
-    to_coupon_step(page, shop)
-    continue_from_coupon_step(page, "10 % off your purchase")
+    to_payment(page, shop)
+    tick_coupons(page, "10 % off your purchase")
     to_preview(page)
     number = place_order(page)
     page.context.clear_cookies()  # log the customer out

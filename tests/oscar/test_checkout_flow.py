@@ -1,5 +1,5 @@
-"""A member's checkout through the shop's pages: coupon step, check before placing, record and
-reserve after."""
+"""A member's checkout through the shop's pages: the coupon choice, the check before placing,
+record and reserve after."""
 
 from datetime import timedelta
 from decimal import Decimal as D
@@ -30,16 +30,13 @@ def to_preview(client):
     client.post(reverse("checkout:shipping-address"), ADDRESS)
     client.post(reverse("checkout:shipping-method"), {"method_code": "standard"})
     response = client.get(reverse("checkout:payment-method"))
-    # Members pass the coupon step on the way to payment.
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("diller_oscar:coupons"))
-    step = client.get(response["Location"])
-    assert step.status_code == 200 and b"20 % off coffee" in step.content
-    done = client.post(
-        response["Location"], {"use": ["PCT20COFFEE"], "next": step.context["next_url"]}
+    assert response["Location"] == reverse("checkout:payment-details")
+    # Members choose their coupons on the payment details page; "Continue" carries the ticks.
+    details = client.get(reverse("checkout:payment-details"))
+    assert details.status_code == 200 and b"20 % off coffee" in details.content
+    return client.post(
+        reverse("checkout:preview"), {"diller_coupon_choice": "1", "use": ["PCT20COFFEE"]}
     )
-    assert done["Location"] == reverse("checkout:payment-details")
-    return client.post(reverse("checkout:preview"))
 
 
 def place_order(client):
@@ -165,10 +162,8 @@ def test_a_single_use_coupon_held_by_an_earlier_order_is_refused(client, member,
         client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": 1})
         client.post(reverse("checkout:shipping-address"), ADDRESS)
         client.post(reverse("checkout:shipping-method"), {"method_code": "standard"})
-        step = client.get(reverse("checkout:payment-method"))["Location"]
-        client.get(step)
-        client.post(step, {"use": ["ONCE100"]})
-        client.post(reverse("checkout:preview"))
+        client.get(reverse("checkout:payment-details"))
+        client.post(reverse("checkout:preview"), {"diller_coupon_choice": "1", "use": ["ONCE100"]})
         return place_order(client)
 
     assert order_with_once100()["Location"] == reverse("checkout:thank-you")

@@ -36,7 +36,8 @@ def choose(client, *codes, next_url="/checkout/payment-details/"):
 
 
 def cards(page):
-    return {c.code: c for c in page.context["product_coupons"] + page.context["purchase_coupons"]}
+    choice = page.context["choice"]
+    return {c.code: c for c in choice.product_coupons + choice.purchase_coupons}
 
 
 def card_html(html: str, code: str) -> str:
@@ -277,7 +278,7 @@ def test_with_the_carrier_offer_suspended_the_step_says_coupons_cannot_be_used_n
     ConditionalOffer.objects.get(slug=LOYALTY_SLUG).suspend()
     add_to_basket(member_client, ESPRESSO)
     page = step(member_client)
-    assert page.context["coupons_paused"]
+    assert page.context["choice"].paused
     assert "Loyalty coupons can't be used on orders right now." in page.content.decode()
 
 

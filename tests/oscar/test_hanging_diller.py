@@ -100,10 +100,10 @@ def test_with_the_breaker_open_the_checkout_does_not_wait_and_says_so(shopper):
 
     shopper.post(reverse("checkout:shipping-address"), ADDRESS)
     shopper.post(reverse("checkout:shipping-method"), {"method_code": "standard"})
-    step = shopper.get(reverse("checkout:payment-method"))["Location"]
-    response, seconds = timed(lambda: shopper.get(step))
-    assert response.status_code == 302  # the coupon step goes on without the member's coupons
-    assert any("can't be fetched right now" in m for m in messages_of(response))
+    details = shopper.get(reverse("checkout:payment-method"))["Location"]
+    response, seconds = timed(lambda: shopper.get(details))
+    assert response.status_code == 200  # the payment page, without the member's coupons
+    assert "can't be fetched right now" in response.content.decode()
     assert seconds < 1.0  # far less than the deadline: nobody waited for Diller
     shopper.post(reverse("checkout:preview"))
     response, seconds = timed(lambda: place_order(shopper))

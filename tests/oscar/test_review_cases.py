@@ -25,11 +25,10 @@ def checkout(client, upc, quantity, use=()):
     client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": quantity})
     client.post(reverse("checkout:shipping-address"), DEMO_SHIPPING_ADDRESS)
     client.post(reverse("checkout:shipping-method"), {"method_code": "standard"})
-    step = client.get(reverse("checkout:payment-method"))["Location"]
-    page = client.get(step)
-    chosen = list(use) + [c.code for c in page.context["product_coupons"]]
-    client.post(step, {"use": chosen})
-    client.post(reverse("checkout:preview"))
+    details = client.get(reverse("checkout:payment-method"))["Location"]
+    page = client.get(details)
+    chosen = list(use) + [c.code for c in page.context["diller_coupon_choice"].product_coupons]
+    client.post(reverse("checkout:preview"), {"diller_coupon_choice": "1", "use": chosen})
     return client.post(reverse("checkout:preview"), {"action": "place_order"})
 
 

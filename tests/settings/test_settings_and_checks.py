@@ -96,12 +96,18 @@ def test_a_shops_own_adapter_passes():
         ({"ADAPTER": "django_diller.adapter.NoSuchAdapter"}, "diller.E008"),
         ({"ADAPTER": "django_diller.conf.DillerSettings"}, "diller.E008"),
         ({"ADAPTER": "django_diller.adapter.get_adapter"}, "diller.E008"),
+        ({"COUPON_CHOICE": "basket"}, "diller.E014"),
     ],
 )
 def test_each_problem_has_its_own_check_id(change, expected, monkeypatch):
     for name in ("BASE_URL", "CLIENT_ID", "CLIENT_SECRET", "STORE_ID", "DEPARTMENT_ID"):
         monkeypatch.delenv(f"DILLER_{name}", raising=False)
     assert expected in diller_ids(**{**REAL, **change})
+
+
+@pytest.mark.parametrize("choice", ["payment-details", "step"])
+def test_both_places_to_choose_coupons_pass(choice):
+    assert diller_ids(**{**REAL, "COUPON_CHOICE": choice}) == []
 
 
 def test_plain_http_is_accepted_for_a_local_sandbox():

@@ -116,9 +116,9 @@ def current_loyalty(basket) -> BasketLoyalty | None:
     return _remembered(
         basket,
         "_diller_current_loyalty",
-        lambda: BasketLoyalty.objects.filter(basket_id=basket.id)
-        .filter(Exists(still_linked))
-        .first(),
+        lambda: (
+            BasketLoyalty.objects.filter(basket_id=basket.id).filter(Exists(still_linked)).first()
+        ),
     )
 
 

@@ -2,8 +2,10 @@
 reserve them once it is.
 
 Put :class:`DillerCheckoutMixin` before Oscar's ``PaymentDetailsView`` in the shop's forked
-checkout views; :class:`DillerPaymentMethodMixin` before ``PaymentMethodView`` routes the
-checkout through the coupon step.
+checkout views. With ``DILLER['COUPON_CHOICE'] = "payment-details"`` (the default) it also shows
+a member's coupons on the payment details page and keeps the ticks that page posts to the
+preview; with ``"step"``, :class:`DillerPaymentMethodMixin` before ``PaymentMethodView`` routes
+members through the coupon step instead.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from oscar.core.loading import get_class
+from oscar.core.loading import get_class, get_model
 from oscar.templatetags.currency_filters import currency as format_currency
 
 from ...adapter import get_adapter
 from ...api import DillerError
+from ...conf import app_settings
 from ...discounts.model import DILLER
 from ...discounts.sources import GatheredOffers
 from ...loyalty import claims
@@ -29,7 +33,7 @@ from ...loyalty.connection import current_store_id
 from ...loyalty.reservations import CouponProblem, queue_reservation, recheck, record_order_items
 from ...loyalty.wallet import forget_wallet
 from ...models import BasketLoyalty, MemberLink
-from . import preview, triggers
+from . import coupon_choice, preview, triggers
 from .basket import basket_offers, loyalty_row
 from .forms import GuestConsentForm
 from .guard import guarded
@@ -37,6 +41,7 @@ from .offers import PLAN_ATTRIBUTE
 
 logger = logging.getLogger("django_diller.oscar")
 Applicator = get_class("offer.applicator", "Applicator")
+Basket = get_model("basket", "Basket")
 
 
 def _member_id(request) -> str | None:
@@ -143,14 +148,101 @@ def _claim_stamp_rewards(
     return taken
 
 
+_warned_without_choice = False
+
+
+def _unpriced(request) -> bool:
+    """Whether Oscar has not loaded (and priced) the request's basket yet."""
+    basket = getattr(request, "basket", None)
+    return isinstance(basket, SimpleLazyObject) and basket._wrapped is empty
+
+
+def _open_basket_id(request) -> int | None:
+    """The id of the signed-in shopper's one open basket, without loading or pricing it (None
+    when there is not exactly one: Oscar merges them as it loads the basket)."""
+    if not request.user.is_authenticated:
+        return None
+    ids = list(Basket.open.filter(owner=request.user).values_list("id", flat=True)[:2])
+    return ids[0] if len(ids) == 1 else None
+
+
+def _choosing(request) -> bool:
+    """A submission of the payment details page that carries the coupon choice."""
+    return bool(request.POST.get(coupon_choice.MARKER)) and (
+        request.POST.get("action", "") != "place_order"
+    )
+
+
+def _picked(request) -> set[str]:
+    return set(request.POST.getlist("use"))
+
+
+def _warn_without_choice(response) -> None:
+    """Say once per process when the payment details page has coupons to show but its template
+    does not include the choice: the member could not choose them."""
+    global _warned_without_choice
+    if _warned_without_choice or b'id="diller-coupon-choice"' in response.content:
+        return
+    _warned_without_choice = True
+    logger.warning(
+        "diller: the payment details template does not include "
+        "django_diller/oscar/_coupon_choice.html, so members cannot choose their coupons; "
+        "include it in a form that posts to checkout:preview, or set "
+        "DILLER['COUPON_CHOICE'] = 'step'"
+    )
+
+
 class DillerCheckoutMixin:
     """For the view that places the order (Oscar's ``PaymentDetailsView``)."""
 
     diller_guest_consents: dict[str, bool] | None = None
     diller_offers: GatheredOffers | None = None  # gathered once while the order is placed
 
+    # Set by dispatch() when it kept the member's wallet or ticks before Oscar priced the
+    # basket, so that the basket is priced once, with them.
+    diller_wallet: object | None = None
+    diller_wallet_kept = False
+    diller_newly_ticked: set[str] | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if _unpriced(request) and app_settings.COUPON_CHOICE == "payment-details":
+            if request.method == "GET" and not getattr(self, "preview", False):
+                self._keep_wallet_before_pricing(request)
+            elif (
+                request.method == "POST" and getattr(self, "preview", False) and _choosing(request)
+            ):
+                self.diller_newly_ticked = self._keep_ticks_before_pricing(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def _previewing(self) -> bool:
+        return bool(getattr(self, "preview", False))
+
+    def _keep_wallet_before_pricing(self, request) -> None:
+        member_id = _member_id(request)
+        basket_id = _open_basket_id(request)
+        if member_id is None or basket_id is None:
+            return
+        self.diller_wallet, _changed = coupon_choice.keep_wallet(basket_id, member_id)
+        self.diller_wallet_kept = True
+
+    def _keep_ticks_before_pricing(self, request) -> set[str] | None:
+        """The newly ticked codes, kept before the basket is priced (None: not done here)."""
+        member_id = _member_id(request)
+        basket_id = _open_basket_id(request)
+        if member_id is None or basket_id is None:
+            return None
+        loyalty = BasketLoyalty.objects.filter(basket_id=basket_id, member_id=member_id).first()
+        if loyalty is None:
+            return set()
+        _changed, newly = coupon_choice.keep_ticks(loyalty, _picked(request))
+        return newly
+
     def get_context_data(self, **kwargs):
+        # Before Oscar's context: choosing may price the basket again, and the totals follow.
+        choice = self._coupon_choice()
         context = super().get_context_data(**kwargs)
+        if choice is not None:
+            context["diller_coupon_choice"] = choice
         if not self.request.user.is_authenticated:
             context.setdefault("diller_guest_consent_form", GuestConsentForm())
         order_total = context.get("order_total")
@@ -163,6 +255,51 @@ class DillerCheckoutMixin:
             context["diller_preview_token"] = token
             preview.remember(self.request.session, token)
         return context
+
+    def _coupon_choice(self) -> coupon_choice.CouponChoice | None:
+        """The member's coupons for the payment details page (not the preview), if it shows
+        them."""
+        if getattr(self, "preview", False) or app_settings.COUPON_CHOICE != "payment-details":
+            return None
+        basket = self.request.basket
+        member_id = _member_id(self.request)
+        if member_id is None or not basket.id or basket.is_empty:
+            return None
+        if self.diller_wallet_kept:  # the basket was priced with the wallet kept on it
+            return coupon_choice.choice_for(basket, self.diller_wallet)
+        return coupon_choice.prepare(self.request, basket, member_id)
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        choice = context.get("diller_coupon_choice")
+        if choice is not None and not choice.empty:
+            response.add_post_render_callback(_warn_without_choice)
+        return response
+
+    def post(self, request, *args, **kwargs):
+        if getattr(self, "preview", False) and _choosing(request):
+            return self._keep_coupon_choice(request)
+        return super().post(request, *args, **kwargs)
+
+    def _keep_coupon_choice(self, request):
+        """The payment details page's "Continue" with the coupon ticks: keep them and show the
+        preview in the same request. A newly ticked coupon that gives nothing brings the
+        shopper back to the payment details page once, with the reason beside it."""
+        basket = request.basket
+        member_id = _member_id(request)
+        loyalty = loyalty_row(basket) if member_id else None
+        if loyalty is None or loyalty.member_id != member_id:
+            return self.render_preview(request)
+        newly = self.diller_newly_ticked
+        if newly is None:  # the basket was priced before the ticks were kept: again, with them
+            changed, newly = coupon_choice.keep_ticks(loyalty, _picked(request))
+            if changed:
+                coupon_choice.reprice(request, basket)
+        warning = coupon_choice.refusal_warning(request, basket, loyalty, newly) if newly else None
+        if warning is not None:
+            messages.warning(request, warning)
+            return HttpResponseRedirect(reverse("checkout:payment-details"))
+        return self.render_preview(request)
 
     def handle_place_order_submission(self, request):
         if not request.user.is_authenticated:
@@ -332,10 +469,11 @@ class DillerCheckoutMixin:
 
 
 class DillerPaymentMethodMixin:
-    """For Oscar's ``PaymentMethodView``: members pass the coupon step on the way to payment."""
+    """For Oscar's ``PaymentMethodView``: with ``DILLER['COUPON_CHOICE'] = "step"``, members
+    pass the coupon step on the way to payment."""
 
     def get_success_response(self):
-        if _member_id(self.request) is None:
+        if app_settings.COUPON_CHOICE != "step" or _member_id(self.request) is None:
             return super().get_success_response()
         target = reverse("diller_oscar:coupons")
         return HttpResponseRedirect(

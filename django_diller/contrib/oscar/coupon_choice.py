@@ -1,0 +1,139 @@
+"""Choosing the member's coupons for a basket: on the payment details page, or on a step of its
+own (:mod:`.views`).
+
+Both show the same cards (:func:`prepare`) and keep the ticks the same way (:func:`keep_ticks`).
+On the payment details page the choice rides along the shopper's "Continue" to the preview, so
+choosing costs the shopper no request of its own (see :class:`.checkout.DillerCheckoutMixin`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from oscar.core.loading import get_class
+
+from ...api import DillerError
+from ...api import models as wire
+from ...loyalty.wallet import fetch_wallet, snapshot_for_basket
+from ...models import BasketLoyalty
+from .basket import loyalty_row
+from .coupon_cards import CouponCard, coupon_cards, refusal_notes, ticked_codes
+from .offers import PLAN_ATTRIBUTE
+
+logger = logging.getLogger("django_diller.oscar")
+Applicator = get_class("offer.applicator", "Applicator")
+
+# The hidden field that marks a submission as carrying the coupon choice.
+MARKER = "diller_coupon_choice"
+
+
+@dataclass(frozen=True)
+class CouponChoice:
+    """What the choice shows: the cards in two groups, the stamp cards, and whether coupons can
+    be used now. ``unavailable``: Diller could not be reached, so there is nothing to choose."""
+
+    currency: str = ""  # the basket's, for the coupons' amounts
+    basket_total: Decimal | None = None  # with the coupons as ticked now, before shipping
+    product_coupons: list[CouponCard] = field(default_factory=list)
+    purchase_coupons: list[CouponCard] = field(default_factory=list)
+    stamp_cards: list[wire.MemberStampCardResponse] = field(default_factory=list)
+    paused: bool = False
+    unavailable: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.product_coupons or self.purchase_coupons or self.stamp_cards)
+
+
+def reprice(request, basket) -> None:
+    basket.reset_offer_applications()
+    Applicator().apply(basket, request.user, request)
+
+
+def _snapshot_state(row: BasketLoyalty | None) -> tuple | None:
+    if row is None:
+        return None
+    return (row.member_id, row.coupons, row.stamp_cards, row.chosen_codes, row.declined_codes)
+
+
+def keep_wallet(basket_id: int, member_id: str, row: BasketLoyalty | None = None):
+    """The member's wallet kept on the basket: (the wallet or None when Diller could not be
+    reached, whether the snapshot changed).
+
+    The wallet comes from the cache (it was prefetched when the shopper logged in or filled
+    the basket) or from Diller.
+    """
+    try:
+        wallet = fetch_wallet(member_id)
+    except DillerError as exc:
+        logger.warning("diller coupon choice without loyalty: %s", exc)
+        return None, False
+    if row is None:
+        row = BasketLoyalty.objects.filter(basket_id=basket_id).first()
+    before = _snapshot_state(row)
+    loyalty = snapshot_for_basket(basket_id, member_id, wallet, row=row)
+    return wallet, _snapshot_state(loyalty) != before
+
+
+def choice_for(basket, wallet) -> CouponChoice:
+    """The cards of the priced basket's snapshot (``wallet`` None: Diller was not reached)."""
+    loyalty = loyalty_row(basket)
+    if wallet is None or loyalty is None:
+        return CouponChoice(currency=basket.currency, unavailable=wallet is None)
+    plan = getattr(basket, PLAN_ATTRIBUTE, None)
+    cards = coupon_cards(basket, plan, loyalty)
+    return CouponChoice(
+        currency=basket.currency,
+        basket_total=basket.total_incl_tax,
+        product_coupons=[c for c in cards if c.product_coupon],
+        purchase_coupons=[c for c in cards if not c.product_coupon],
+        stamp_cards=list(wallet.stamp_cards),
+        # No plan: the carrier offers are suspended (or failed), so no coupon applies now.
+        paused=plan is None and bool(cards),
+    )
+
+
+def prepare(request, basket, member_id: str) -> CouponChoice:
+    """The member's coupons for a basket Oscar has priced already: the wallet kept on it, and
+    the basket priced again only when that changed the snapshot."""
+    wallet, changed = keep_wallet(basket.id, member_id, loyalty_row(basket))
+    if changed:
+        reprice(request, basket)
+    return choice_for(basket, wallet)
+
+
+def keep_ticks(loyalty: BasketLoyalty, picked: set[str]) -> tuple[bool, set[str]]:
+    """Keep what the shopper ticked; (whether anything changed, the newly ticked codes).
+
+    Only codes of the member's own snapshot count: nothing else from the browser.
+    """
+    before = ticked_codes(loyalty)
+    codes = {c["code"]: bool(c.get("product_ids")) for c in loyalty.coupons}
+    chosen = sorted(c for c, product in codes.items() if not product and c in picked)
+    declined = sorted(c for c, product in codes.items() if product and c not in picked)
+    if (chosen, declined) == (sorted(loyalty.chosen_codes), sorted(loyalty.declined_codes)):
+        return False, set()
+    loyalty.chosen_codes, loyalty.declined_codes = chosen, declined
+    loyalty.save(update_fields=["chosen_codes", "declined_codes"])
+    return True, ticked_codes(loyalty) - before
+
+
+def refusal_warning(request, basket, loyalty: BasketLoyalty, newly: set[str]) -> str | None:
+    """The warning for newly ticked coupons that give nothing on the priced basket, if any."""
+    plan = getattr(basket, PLAN_ATTRIBUTE, None)
+    notes = [n for code, n in refusal_notes(basket, plan, loyalty).items() if code in newly]
+    if not notes:
+        return None
+    titles = get_text_list([f"“{n.title}”" for n in notes], _("and"))
+    return ngettext(
+        "%(titles)s gives nothing on this order: the reason is shown with the coupon. "
+        "Untick it, or continue as it is.",
+        "%(titles)s give nothing on this order: the reasons are shown with the coupons. "
+        "Untick them, or continue as they are.",
+        len(notes),
+    ) % {"titles": titles}
