@@ -29,15 +29,25 @@ def claim(
     held = CouponClaim.objects.filter(
         store_id=store_id, member_id=member_id, code=code, basket_id=basket_id
     )
-    if held.exists():
+    if held.exists():  # this basket holds one already (the order is being placed again)
         return True
-    CouponClaim.objects.filter(
+    if _take_a_slot(store_id, member_id, code, first_use, last_use, basket_id):
+        return True
+    # Claims of baskets that never became orders free their slots after a while.
+    stale = CouponClaim.objects.filter(
         store_id=store_id,
         member_id=member_id,
         code=code,
         order_number="",
         claimed_at__lt=timezone.now() - timedelta(minutes=CLAIM_MINUTES),
-    ).delete()
+    ).delete()[0]
+    return bool(stale) and _take_a_slot(store_id, member_id, code, first_use, last_use, basket_id)
+
+
+def _take_a_slot(
+    store_id: str, member_id: str, code: str, first_use: int, last_use: int, basket_id: int
+) -> bool:
+    """Hold the first free use among ``first_use``..``last_use``; False when none is free."""
     for slot in range(max(1, first_use), last_use + 1):
         try:
             with transaction.atomic():  # a savepoint: a taken slot does not spoil the order

@@ -139,44 +139,58 @@ def record_order_items(
     if plan.shipping_coupon:
         taken = plan.shipping_discount if shipping_discount is None else shipping_discount
         amounts[plan.shipping_coupon] = amounts.get(plan.shipping_coupon, 0) + taken
-    for code, amount in amounts.items():
-        if plan.provider_of(code) != DILLER:
-            continue
-        OrderLoyaltyItem.objects.update_or_create(
+    items = [
+        OrderLoyaltyItem(
             order_number=order_number,
             kind=OrderLoyaltyItem.Kind.COUPON,
             reference=code,
-            defaults={
-                "store_id": store_id,
-                "member_id": member_id,
-                "amount": amount,
-                "lines": _touched_lines(plan, line_products, "coupon", code),
-            },
+            store_id=store_id,
+            member_id=member_id,
+            amount=amount,
+            lines=_touched_lines(plan, line_products, "coupon", code),
         )
+        for code, amount in amounts.items()
+        if plan.provider_of(code) == DILLER
+    ]
     card_amounts: dict[str, object] = {}
     for discount in plan.line_discounts:
         if discount.source == "stamp_card":
             card_amounts[discount.reference] = (
                 card_amounts.get(discount.reference, 0) + discount.amount
             )
-    for movement in plan.stamp_movements:
-        reference = str(movement.card_id)
-        if plan.provider_of(reference) != DILLER:
-            continue
-        OrderLoyaltyItem.objects.update_or_create(
+    items += [
+        OrderLoyaltyItem(
             order_number=order_number,
             kind=OrderLoyaltyItem.Kind.STAMP_CARD,
-            reference=reference,
-            defaults={
-                "store_id": store_id,
-                "member_id": member_id,
-                "amount": card_amounts.get(reference, 0),
-                "stamps_collected": movement.collected,
-                "stamps_deducted": movement.deducted,
-                "threshold_amount": (thresholds or {}).get(movement.card_id),
-                "lines": _touched_lines(plan, line_products, "stamp_card", reference),
-            },
+            reference=str(movement.card_id),
+            store_id=store_id,
+            member_id=member_id,
+            amount=card_amounts.get(str(movement.card_id), 0),
+            stamps_collected=movement.collected,
+            stamps_deducted=movement.deducted,
+            threshold_amount=(thresholds or {}).get(movement.card_id),
+            lines=_touched_lines(plan, line_products, "stamp_card", str(movement.card_id)),
         )
+        for movement in plan.stamp_movements
+        if plan.provider_of(str(movement.card_id)) == DILLER
+    ]
+    # One statement for them all; recorded again (the same order), they are brought up to
+    # date and keep their reservation state.
+    OrderLoyaltyItem.objects.bulk_create(
+        items,
+        update_conflicts=True,
+        unique_fields=["order_number", "kind", "reference"],
+        update_fields=[
+            "store_id",
+            "member_id",
+            "amount",
+            "stamps_collected",
+            "stamps_deducted",
+            "threshold_amount",
+            "lines",
+            "updated_at",
+        ],
+    )
 
 
 def queue_reservation(order_number: str, member_id: str) -> OutboxEntry:

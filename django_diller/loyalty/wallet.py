@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..api import models as wire
@@ -96,23 +96,39 @@ def forget_wallet(member_id: str) -> None:
     cache.delete(_cache_key(current_store_id() or "", member_id))
 
 
+def _new_snapshot(basket_id: int, defaults: dict) -> BasketLoyalty | None:
+    """The basket's first snapshot, or None when another request wrote one meanwhile."""
+    try:
+        with transaction.atomic():
+            return BasketLoyalty.objects.create(basket_id=basket_id, **defaults)
+    except IntegrityError:
+        return None
+
+
 def snapshot_for_basket(
-    basket_id: int, member_id: str, wallet: Wallet, *, row: BasketLoyalty | None = None
+    basket_id: int,
+    member_id: str,
+    wallet: Wallet,
+    *,
+    row: BasketLoyalty | None = None,
+    looked_up: bool = False,
 ) -> BasketLoyalty:
     """Keep the wallet on the basket, keeping the shopper's earlier choices that still apply.
 
-    ``row``: the basket's snapshot as already read, if any. An unchanged snapshot is not
-    written again.
+    ``row``: the basket's snapshot as already read, if any (``looked_up``: read, and there was
+    none). An unchanged snapshot is not written again.
     """
     if row is None or row.basket_id != basket_id:
-        row, _created = BasketLoyalty.objects.get_or_create(
-            basket_id=basket_id,
-            defaults={
-                "store_id": current_store_id() or "",
-                "member_id": member_id,
-                "fetched_at": wallet.fetched_at,
-            },
-        )
+        defaults = {
+            "store_id": current_store_id() or "",
+            "member_id": member_id,
+            "fetched_at": wallet.fetched_at,
+        }
+        row = _new_snapshot(basket_id, defaults) if looked_up and row is None else None
+        if row is None:
+            row, _created = BasketLoyalty.objects.get_or_create(
+                basket_id=basket_id, defaults=defaults
+            )
     chosen, declined = row.chosen_codes, row.declined_codes
     if row.member_id != member_id:  # another member now owns the basket: start afresh
         chosen, declined = [], []

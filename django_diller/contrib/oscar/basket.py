@@ -11,7 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db.models import Exists, OuterRef
+from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -110,16 +110,27 @@ def current_loyalty(basket) -> BasketLoyalty | None:
     """
     if not basket.id or not basket.owner_id:
         return None
-    still_linked = MemberLink.objects.filter(
-        user_id=basket.owner_id, member_id=OuterRef("member_id"), store_id=OuterRef("store_id")
-    )
     return _remembered(
-        basket,
-        "_diller_current_loyalty",
-        lambda: (
-            BasketLoyalty.objects.filter(basket_id=basket.id).filter(Exists(still_linked)).first()
-        ),
+        basket, "_diller_current_loyalty", lambda: _linked_snapshot(basket.id, basket.owner_id)
     )
+
+
+def _linked_snapshot(basket_id: int, owner_id: int) -> BasketLoyalty | None:
+    """The snapshot of ``basket_id`` whose member ``owner_id`` is linked to in its store.
+
+    Every priced page runs this; written as SQL because building the same query with the ORM
+    (a filter with an ``Exists`` subquery) costs about ten times as long as running it.
+    """
+    quote = connection.ops.quote_name
+    snapshots, links = quote(BasketLoyalty._meta.db_table), quote(MemberLink._meta.db_table)
+    # The tables' own names, quoted; the values are parameters.
+    sql = (
+        f"SELECT s.* FROM {snapshots} s WHERE s.basket_id = %s AND EXISTS ("  # noqa: S608
+        f"SELECT 1 FROM {links} l WHERE l.user_id = %s AND l.member_id = s.member_id "
+        "AND l.store_id = s.store_id)"
+    )
+    found = list(BasketLoyalty.objects.raw(sql, [basket_id, owner_id]))
+    return found[0] if found else None
 
 
 def basket_sources(loyalty: BasketLoyalty) -> list[DiscountSource]:

@@ -76,7 +76,7 @@ def keep_wallet(basket_id: int, member_id: str, row: BasketLoyalty | None = None
     if row is None:
         row = BasketLoyalty.objects.filter(basket_id=basket_id).first()
     before = _snapshot_state(row)
-    loyalty = snapshot_for_basket(basket_id, member_id, wallet, row=row)
+    loyalty = snapshot_for_basket(basket_id, member_id, wallet, row=row, looked_up=True)
     return wallet, _snapshot_state(loyalty) != before
 
 
