@@ -10,4 +10,8 @@ class DillerConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, receivers  # noqa: F401  (registers checks and receivers)
+        from .dintero import delivery  # noqa: F401  (Dintero's outbox handlers)
+        from .dintero.checks import register_checks as register_dintero_checks
         from .loyalty import reservations, transactions  # noqa: F401  (outbox handlers)
+
+        register_dintero_checks()

@@ -12,6 +12,7 @@ PY=.venv/bin/python
 ADDR="${DEMO_ADDR:-127.0.0.1:8000}"
 export DEMO_ADDR="$ADDR"  # the dev settings point the sandbox's texted links at it
 SANDBOX_PORT="${DILLER_SANDBOX_PORT:-8765}"
+DINTERO_SANDBOX_PORT="${DINTERO_SANDBOX_PORT:-8766}"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-example_shop.settings.dev}"
 
 pids=()
@@ -54,6 +55,20 @@ while time.monotonic() < deadline:
         time.sleep(0.2)
 sys.exit("The Diller sandbox did not start.")
 ' "$SANDBOX_PORT"
+  fi
+  if [[ -z "${DINTERO_BASE_URL:-}" ]]; then
+    # Dintero's receipts emulator over HTTP too, shared by the web process and the worker.
+    "$PY" -m django_diller.dintero.sandbox --port "$DINTERO_SANDBOX_PORT" --quiet &
+    pids+=($!)
+    export DINTERO_BASE_URL="http://127.0.0.1:${DINTERO_SANDBOX_PORT}/v1"
+    eval "$("$PY" -c '
+from django_diller.dintero.sandbox import (
+    SANDBOX_ACCOUNT_ID, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET,
+)
+print(f"export DINTERO_ACCOUNT_ID={SANDBOX_ACCOUNT_ID}")
+print(f"export DINTERO_CLIENT_ID={SANDBOX_CLIENT_ID}")
+print(f"export DINTERO_CLIENT_SECRET={SANDBOX_CLIENT_SECRET}")
+')"
   fi
   .venv/bin/celery -A example_shop worker --beat --loglevel=info &
   pids+=($!)

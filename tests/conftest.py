@@ -12,10 +12,13 @@ def _fresh_caches_and_clients():
     """
     from django.core.cache import caches
 
+    from django_diller.dintero import connection as dintero_connection
     from django_diller.loyalty import connection
 
     for cache in caches.all():
         cache.clear()
     connection.reset()
+    dintero_connection.reset()
     yield
     connection.reset()
+    dintero_connection.reset()

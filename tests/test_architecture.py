@@ -32,6 +32,18 @@ WEB |= {"receivers", "apps", "checks"}
 # provider's shop-side services; layer 4 the web; layer 5 the Oscar integration.
 LAYER_1 = {"api", "discounts", "openapi"}
 LAYER_3 = {"core", "outbox", "loyalty", "adapter", "members", "staff"}
+# Dintero's receipts, a provider of its own: its client, contract and receipt mapping are pure
+# (layer 1), its emulator layer 2, and its shop-side services (settings, connection, outbox
+# handlers) layer 3.
+DINTERO_PARTS = {"api", "openapi", "receipts", "sandbox"}
+DINTERO_1 = {"dintero.api", "dintero.openapi", "dintero.receipts"}
+DINTERO = DINTERO_1 | {"dintero.sandbox", "dintero"}
+# Coupontools' vouchers, in the same shape: client, contract and the parsing of codes and values
+# (layer 1), the emulator (layer 2), the shop-side services (layer 3).
+COUPONTOOLS_PARTS = {"api", "openapi", "vouchers", "sandbox"}
+COUPONTOOLS_1 = {"coupontools.api", "coupontools.openapi", "coupontools.vouchers"}
+COUPONTOOLS = COUPONTOOLS_1 | {"coupontools.sandbox", "coupontools"}
+PROVIDER_PARTS = {"dintero": DINTERO_PARTS, "coupontools": COUPONTOOLS_PARTS}
 MAY_IMPORT: dict[str, set[str]] = {
     "root": set(),
     "api": {"root"},
@@ -48,12 +60,26 @@ MAY_IMPORT: dict[str, set[str]] = {
     "adapter": {"root", "api", "discounts", "core", "loyalty"},
     "members": {"root", "api", "discounts", "core", "outbox", "loyalty", "adapter"},
     "staff": {"root", "api", "core", "outbox", "loyalty", "adapter"},
-    "web": {"root", "sandbox", "web"} | LAYER_1 | LAYER_3,
-    "contrib.oscar": {"root", "sandbox", "web"} | LAYER_1 | LAYER_3,
+    # The Dintero client reuses the Diller client's provider-neutral token store and retries.
+    "dintero.api": {"root", "api"},
+    "dintero.openapi": {"root"},
+    "dintero.receipts": {"root"},
+    # The emulator reuses the Diller sandbox's provider-neutral parts (codec, router, faults).
+    "dintero.sandbox": {"root", "sandbox", "dintero.api", "dintero.openapi"},
+    "dintero": {"root", "api", "core", "outbox"} | DINTERO - {"dintero"},
+    "coupontools.api": {"root", "api"},
+    "coupontools.openapi": {"root"},
+    "coupontools.vouchers": {"root"},
+    "coupontools.sandbox": {"root", "sandbox", "coupontools.api", "coupontools.openapi"},
+    "coupontools": {"root", "api", "discounts", "core", "outbox"} | COUPONTOOLS - {"coupontools"},
+    "web": {"root", "sandbox", "web"} | LAYER_1 | LAYER_3 | DINTERO | COUPONTOOLS,
+    "contrib.oscar": {"root", "sandbox", "web"} | LAYER_1 | LAYER_3 | DINTERO | COUPONTOOLS,
 }
 # Packages that import neither Django nor Oscar (nor Celery), wherever they are installed.
 PURE = {"api": {"django", "oscar", "celery"}, "discounts": {"django", "oscar", "celery"}}
 PURE |= {"openapi": {"django", "oscar", "celery"}, "sandbox": {"django", "oscar", "celery"}}
+PURE |= {unit: {"django", "oscar", "celery"} for unit in DINTERO - {"dintero"}}
+PURE |= {unit: {"django", "oscar", "celery"} for unit in COUPONTOOLS - {"coupontools"}}
 
 # (importing module, imported unit): why this edge against the layers is right.
 EXCEPTIONS: dict[tuple[str, str], str] = {
@@ -84,6 +110,8 @@ def unit_of(module: str) -> str:
     if len(parts) == 1:
         return "root"
     top = parts[1]
+    if top in PROVIDER_PARTS:
+        return f"{top}.{parts[2]}" if len(parts) > 2 and parts[2] in PROVIDER_PARTS[top] else top
     if top == "contrib":
         return "contrib.oscar"
     if top in CORE:

@@ -6,7 +6,7 @@
 """
 
 from .auth import AccessToken, MemoryTokenStore, TokenStore
-from .client import AsyncDillerClient, ClientConfig, DillerClient, Timeouts
+from .client import AsyncDillerClient, ClientConfig, DillerClient
 from .errors import (
     DillerAuthError,
     DillerError,
@@ -21,6 +21,7 @@ from .errors import (
 from .methods import DillerOperations
 from .operations import OPERATIONS, Operation
 from .retry import NO_RETRY, RetryPolicy
+from .sending import Timeouts
 
 __all__ = [
     "NO_RETRY",

@@ -24,6 +24,7 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth2Client
 
 from .errors import DillerAuthError, DillerUnavailable
+from .provider import DILLER, Provider
 from .retry import RETRYABLE_STATUSES, parse_retry_after
 
 logger = logging.getLogger("django_diller.api")
@@ -171,14 +172,30 @@ def _auth_failure(exc: Exception) -> Exception:
     )
 
 
-class _TokenProviderBase:
-    def __init__(self, settings: TokenSettings, store: TokenStore, timeout: httpx2.Timeout):
-        self.settings = settings
-        self.store = store
-        self.timeout = timeout
-        self.key = token_cache_key(settings.base_url, settings.client_id)
-        self.lock_key = self.key + ":lock"
-        self.fetch_count = 0  # tokens this provider fetched itself
+class SharingSettings(Protocol):
+    """What sharing a token between processes needs of a provider's token settings."""
+
+    @property
+    def refresh_margin(self) -> float: ...  # fetch a new token this long before expiry
+
+    @property
+    def lock_ttl(self) -> float: ...
+
+    @property
+    def lock_wait(self) -> float: ...
+
+    @property
+    def poll_interval(self) -> float: ...
+
+
+class SharedToken:
+    """A token kept in a :class:`TokenStore` under :attr:`key`, fetched by one process at a
+    time: every provider's token provider is one (Diller's, Dintero's)."""
+
+    settings: SharingSettings
+    store: TokenStore
+    key: str
+    lock_key: str
 
     def _usable(self, stale: str | None) -> str | None:
         token = self.store.get(self.key)
@@ -189,6 +206,46 @@ class _TokenProviderBase:
         ):
             return token.value
         return None
+
+    def _shared(
+        self,
+        stale: str | None,
+        fetch: Callable[[], str],
+        wait: float,
+        sleep: Callable[[float], None],
+        provider: Provider[Any],
+    ) -> str:
+        """A usable token (not ``stale``, one just refused): the store's, or one ``fetch``
+        gets while holding the store's lock. Another process's fetch is waited for up to
+        ``wait`` seconds (polling with ``sleep``), then this one fetches without the lock."""
+        if token := self._usable(stale):
+            return token
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if owner := self.store.try_lock(self.lock_key, self.settings.lock_ttl):
+                try:
+                    return self._usable(stale) or fetch()
+                finally:
+                    self.store.unlock(self.lock_key, owner)
+            sleep(self.settings.poll_interval)
+            if token := self._usable(stale):
+                return token
+        provider.logger.warning(
+            f"{provider.key} token lock not released in time; fetching without it"
+        )
+        return fetch()
+
+
+class _TokenProviderBase(SharedToken):
+    settings: TokenSettings
+
+    def __init__(self, settings: TokenSettings, store: TokenStore, timeout: httpx2.Timeout):
+        self.settings = settings
+        self.store = store
+        self.timeout = timeout
+        self.key = token_cache_key(settings.base_url, settings.client_id)
+        self.lock_key = self.key + ":lock"
+        self.fetch_count = 0  # tokens this provider fetched itself
 
     def _client_kwargs(self) -> dict[str, Any]:
         return {
@@ -221,20 +278,7 @@ class TokenProvider(_TokenProviderBase):
 
     def get(self, stale: str | None = None) -> str:
         """A usable token; ``stale`` is one Diller just refused, so it is not handed out again."""
-        if token := self._usable(stale):
-            return token
-        deadline = time.monotonic() + self.settings.lock_wait
-        while time.monotonic() < deadline:
-            if owner := self.store.try_lock(self.lock_key, self.settings.lock_ttl):
-                try:
-                    return self._usable(stale) or self._fetch()
-                finally:
-                    self.store.unlock(self.lock_key, owner)
-            self.sleep(self.settings.poll_interval)
-            if token := self._usable(stale):
-                return token
-        logger.warning("diller token lock not released in time; fetching without it")
-        return self._fetch()
+        return self._shared(stale, self._fetch, self.settings.lock_wait, self.sleep, DILLER)
 
     def _fetch(self) -> str:
         started = time.monotonic()

@@ -1,15 +1,16 @@
 """The transport-independent half of a call: building the request, judging the answer.
 
 Both clients (sync and async) use these, so retries, error mapping and parsing behave the same
-whichever one a shop uses.
+whichever one a shop uses. Building the request, the retries (:class:`Attempts`, told whose
+errors to raise by a :class:`~django_diller.api.provider.Provider`) and reading a field's path
+know no provider: Dintero's client uses them too; :func:`interpret` is Diller's.
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -31,9 +32,8 @@ from .errors import (
 )
 from .models import TIME_ZONE_CONTEXT
 from .operations import Operation
+from .provider import DILLER, Provider
 from .retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
-
-logger = logging.getLogger("django_diller.api")
 
 # Errors raised before any byte of the request left this machine: always safe to retry.
 NEVER_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
@@ -81,24 +81,40 @@ def prepare(
     path_params: Mapping[str, Any],
     query: Mapping[str, Any] | None = None,
     body: Any = None,
+    *,
+    encode: Callable[[Any], bytes] = wire.dumps,
 ) -> PreparedCall:
-    """Fill the path template (values URL-quoted), drop empty query values, encode the body."""
+    """Fill the path template (values URL-quoted), drop empty query values, encode the body
+    (with ``encode``: Diller's wire encoding unless told).
+
+    A missing path parameter is a ``ValueError`` that names the operation, not the path: the
+    values already in it (a member id) stay out of the message.
+    """
     url_path = operation.path
     for name, value in path_params.items():
         url_path = url_path.replace("{" + name + "}", _path_segment(name, value))
     if "{" in url_path:
-        raise ValueError(f"{operation.operation_id}: missing path parameter in {url_path}")
+        raise ValueError(f"{operation.operation_id}: a path parameter is missing")
     params = {k: _query_value(v) for k, v in (query or {}).items() if v is not None}
-    content = None if body is None else wire.dumps(body)
+    content = None if body is None else encode(body)
     return PreparedCall(operation, url_path, params, content)
 
 
 class Attempts:
-    """Decides, after each attempt of one call, whether and when to try again."""
+    """Decides, after each attempt of one call, whether and when to try again.
 
-    def __init__(self, operation: Operation, policy: RetryPolicy):
+    Only idempotent operations are tried again after a 5xx or a lost answer; every operation
+    is tried again when the request certainly did not reach the provider (no connection, a
+    429, the token endpoint down). The policy bounds the attempts and the time. ``provider``:
+    whose errors are raised and on whose logger the attempts are logged.
+    """
+
+    def __init__(
+        self, operation: Operation, policy: RetryPolicy, provider: Provider[Any] = DILLER
+    ) -> None:
         self.operation = operation
         self.policy = policy
+        self.provider = provider
         self.started = time.monotonic()
         self.attempt = 0
         self.attempt_started = self.started
@@ -125,21 +141,22 @@ class Attempts:
         """Seconds to wait before retrying, or None when this response is the answer."""
         op = self.operation
         status = response.status_code
-        logger.info(
-            "diller %s %s -> %s in %.0f ms",
+        key = self.provider.key
+        self.provider.logger.info(
+            f"{key} %s %s -> %s in %.0f ms",
             op.method,
             op.path,
             status,
             self._elapsed_ms(),
-            extra={"diller_operation": op.operation_id, "diller_status": status},
+            extra={f"{key}_operation": op.operation_id, f"{key}_status": status},
         )
         # A 429 refuses the request unprocessed, so even non-idempotent calls may repeat it.
         if status not in RETRYABLE_STATUSES or not (op.idempotent or status == 429):
             return None
         delay = self._retry_delay(parse_retry_after(response.headers.get("Retry-After")))
         if delay is not None:
-            logger.warning(
-                "diller %s: HTTP %s, retry %d in %.2f s",
+            self.provider.logger.warning(
+                f"{key} %s: HTTP %s, retry %d in %.2f s",
                 op.operation_id,
                 status,
                 self.attempt,
@@ -147,16 +164,17 @@ class Attempts:
             )
         return delay
 
-    def after_token_failure(self, exc: DillerUnavailable) -> float:
-        """Seconds to wait after the token endpoint failed; raises when no retry is left.
+    def after_token_failure(self, exc: Exception) -> float:
+        """Seconds to wait after the token endpoint failed (``exc``, the provider's
+        "unavailable" error, with its ``retry_after``); raises it when no retry is left.
 
         No API request went out, so this is safe to retry for every operation.
         """
-        delay = self._retry_delay(exc.retry_after)
+        delay = self._retry_delay(getattr(exc, "retry_after", None))
         if delay is None:
             raise exc
-        logger.warning(
-            "diller %s: token endpoint unavailable, retry %d in %.2f s",
+        self.provider.logger.warning(
+            f"{self.provider.key} %s: token endpoint unavailable, retry %d in %.2f s",
             self.operation.operation_id,
             self.attempt,
             delay,
@@ -167,43 +185,47 @@ class Attempts:
         """Seconds to wait before retrying; raises the typed error when no retry is allowed."""
         op = self.operation
         never_sent = isinstance(exc, NEVER_SENT)
-        logger.info(
-            "diller %s %s -> %s after %.0f ms",
+        provider = self.provider
+        provider.logger.info(
+            f"{provider.key} %s %s -> %s after %.0f ms",
             op.method,
             op.path,
             type(exc).__name__,
             self._elapsed_ms(),
-            extra={"diller_operation": op.operation_id, "diller_status": None},
+            extra={f"{provider.key}_operation": op.operation_id, f"{provider.key}_status": None},
         )
         if not never_sent:
             self.lost_answer = True
         if never_sent or op.idempotent:
             delay = self._retry_delay(None)
             if delay is not None:
-                logger.warning(
-                    "diller %s: %s, retry %d in %.2f s",
+                provider.logger.warning(
+                    f"{provider.key} %s: %s, retry %d in %.2f s",
                     op.operation_id,
                     type(exc).__name__,
                     self.attempt,
                     delay,
                 )
                 return delay
+        name = type(exc).__name__
         if never_sent:
-            raise DillerUnavailable(
-                f"Diller could not be reached ({type(exc).__name__})", operation=op.operation_id
+            raise provider.unavailable(
+                f"{provider.name} could not be reached ({name})", operation=op.operation_id
             ) from None
-        raise DillerTimeout(
-            f"no answer from Diller ({type(exc).__name__}); the request may have been processed",
+        raise provider.timeout(
+            f"no answer from {provider.name} ({name}); the request may have been processed",
             operation=op.operation_id,
         ) from None
 
 
 @functools.cache
-def _adapter(response_type: Any) -> TypeAdapter[Any]:
+def type_adapter(response_type: Any) -> TypeAdapter[Any]:
+    """A (cached) pydantic adapter for an operation's answer type."""
     return TypeAdapter(response_type)
 
 
-def _dotted(loc: tuple[int | str, ...]) -> str:
+def dotted(loc: tuple[int | str, ...]) -> str:
+    """A validation error's location as ``details[0].quantity``."""
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -252,12 +274,12 @@ def interpret(
             return None
         data = _decode(operation, response)
         try:
-            result = _adapter(operation.response).validate_python(
+            result = type_adapter(operation.response).validate_python(
                 data, context={TIME_ZONE_CONTEXT: time_zone}
             )
         except ValidationError as exc:
             first = exc.errors()[0]
-            field = _dotted(tuple(first["loc"]))
+            field = dotted(tuple(first["loc"]))
             raise DillerResponseError(
                 f"Diller's answer has an invalid '{field}': {first['msg']}",
                 field=field,

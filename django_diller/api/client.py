@@ -37,16 +37,9 @@ from .deadline import TokensWithin, limit_request, too_late
 from .errors import DillerAuthError, DillerError, DillerUnavailable
 from .methods import DillerOperations
 from .operations import OPERATIONS
+from .provider import DILLER
 from .retry import Deadline, DeadlinePassed, RetryPolicy
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    connect: float = 3.0
-    read: float = 10.0
-
-    def for_httpx(self) -> httpx2.Timeout:
-        return httpx2.Timeout(connect=self.connect, read=self.read, write=self.read, pool=self.read)
+from .sending import Sender, Timeouts, http_options
 
 
 @dataclass(frozen=True)
@@ -81,21 +74,19 @@ logs.install()
 
 
 def _http_kwargs(config: ClientConfig) -> dict[str, Any]:
-    return {
-        "base_url": config.base_url.rstrip("/"),
-        "timeout": config.timeouts.for_httpx(),
-        "headers": {"User-Agent": USER_AGENT},
-        "follow_redirects": False,
-    }
+    return http_options(config.base_url, config.timeouts, USER_AGENT)
 
 
-class DillerClient(DillerOperations):
+class DillerClient(Sender, DillerOperations):
     """Synchronous Diller client, for views, tasks and commands. Thread-safe.
 
-    ``breaker``: see :meth:`with_deadline`; every answer from Diller is reported to it.
+    ``breaker``: every answer from Diller is reported to it. For calls with a deadline
+    (:meth:`with_deadline`, calls someone waits for), an open breaker refuses the call at once
+    (``CircuitOpen``), and their failures count towards opening it.
     """
 
-    deadline: float | None = None
+    provider = DILLER
+    token_unavailable = TokenUnavailable
 
     def __init__(
         self,
@@ -123,51 +114,29 @@ class DillerClient(DillerOperations):
         other.store_id = store_id
         return other
 
-    def with_deadline(self, seconds: float | None) -> DillerClient:
-        """The same client for calls someone waits for (None: calls nobody waits for).
-
-        Each call then takes at most ``seconds`` in all, retries and the token fetch
-        included, and raises ``DillerTimeout`` or ``DillerUnavailable`` when they are up; the
-        circuit breaker, when open, refuses it at once (``CircuitOpen``), and its failures
-        count towards opening it.
-        """
-        other = object.__new__(DillerClient)
-        other.__dict__.update(self.__dict__)
-        other.deadline = seconds
-        return other
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> DillerClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def _request(self, call: PreparedCall, token: str, deadline: Deadline | None) -> httpx2.Request:
-        request = call.build_request(self._http, token)
-        if deadline is not None:
-            deadline.check()
-            limit_request(request, self._http.timeout, deadline)
-        return request
-
-    def _send_once(self, call: PreparedCall, deadline: Deadline | None = None) -> httpx2.Response:
+    def _token(self, deadline: Deadline | None, stale: str | None = None) -> str:
         tokens = self.tokens if deadline is None else TokensWithin(self.tokens, deadline)
-        token = tokens.get()
-        response = self._http.send(self._request(call, token, deadline))
-        if response.status_code != 401:
-            return response
-        # The token expired early or was revoked: fetch a new one once, then give up.
-        token = tokens.get(stale=token)
-        response = self._http.send(self._request(call, token, deadline))
-        if response.status_code == 401:
-            raise DillerAuthError(
-                "Diller refused a freshly fetched token",
-                operation=call.operation.operation_id,
-                status=401,
-            )
-        return response
+        return tokens.get(stale)
+
+    def _token_refused(self, call: PreparedCall) -> DillerAuthError:
+        return DillerAuthError(
+            "Diller refused a freshly fetched token",
+            operation=call.operation.operation_id,
+            status=401,
+        )
+
+    def _answer(self, call: PreparedCall, response: httpx2.Response, attempts: Attempts) -> Any:
+        return interpret(
+            call.operation,
+            response,
+            retried=attempts.lost_answer,
+            time_zone=self.config.time_zone,
+        )
+
+    def _pause(
+        self, delay: float, deadline: Deadline | None, call: PreparedCall, attempts: Attempts
+    ) -> None:
+        time.sleep(delay)
 
     def _call(
         self,
@@ -181,7 +150,7 @@ class DillerClient(DillerOperations):
         guard = self.breaker if deadline is not None else None
         probe = guard.admit(operation_id) if guard is not None else False
         try:
-            result = self._attempts(call, deadline)
+            result = self._attempts(call, deadline, self.config.retry)
         except DillerUnavailable:
             if guard is not None:
                 guard.failed(probe=probe)
@@ -193,34 +162,6 @@ class DillerClient(DillerOperations):
         if self.breaker is not None:
             self.breaker.succeeded()
         return result
-
-    def _attempts(self, call: PreparedCall, deadline: Deadline | None) -> Any:
-        policy = self.config.retry if deadline is None else deadline.bound(self.config.retry)
-        attempts = Attempts(call.operation, policy)
-        while True:
-            attempts.begin()
-            try:
-                response = self._send_once(call, deadline)
-            except TokenUnavailable as exc:
-                delay = attempts.after_token_failure(exc)
-            except httpx2.TransportError as exc:
-                delay = attempts.after_error(exc)
-            except DeadlinePassed:
-                if deadline is None:  # only a deadline raises it
-                    raise
-                operation_id = call.operation.operation_id
-                raise too_late(operation_id, deadline, lost_answer=attempts.lost_answer) from None
-            else:
-                retry_in = attempts.after_response(response)
-                if retry_in is None:
-                    return interpret(
-                        call.operation,
-                        response,
-                        retried=attempts.lost_answer,
-                        time_zone=self.config.time_zone,
-                    )
-                delay = retry_in
-            time.sleep(delay)
 
 
 class AsyncDillerClient(DillerOperations):
@@ -353,7 +294,9 @@ class AsyncDillerClient(DillerOperations):
                 if deadline is None:  # only a deadline raises it
                     raise
                 operation_id = call.operation.operation_id
-                raise too_late(operation_id, deadline, lost_answer=attempts.lost_answer) from None
+                raise too_late(
+                    operation_id, deadline, lost_answer=attempts.lost_answer, provider=DILLER
+                ) from None
             else:
                 retry_in = attempts.after_response(response)
                 if retry_in is None:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx2
 
 from .auth import TokenProvider
-from .errors import DillerTimeout, DillerUnavailable
+from .provider import Provider, Unavailable
 from .retry import Deadline
 
 # The least timeout a step is given: a deadline already passed still yields a timeout error
@@ -48,16 +48,22 @@ def limit_request(
     request.extensions["trace"] = atighten if asynchronous else tighten
 
 
-def too_late(operation_id: str, deadline: Deadline, *, lost_answer: bool) -> DillerUnavailable:
-    """The error for a call whose deadline passed between its steps."""
+def too_late(
+    operation_id: str,
+    deadline: Deadline,
+    *,
+    lost_answer: bool,
+    provider: Provider[Unavailable],
+) -> Unavailable:
+    """The error for a call whose deadline passed between its steps (``provider``'s)."""
     if lost_answer:
-        return DillerTimeout(
-            f"no answer from Diller within {deadline.seconds:g} s; the request may have been "
-            "processed",
+        return provider.timeout(
+            f"no answer from {provider.name} within {deadline.seconds:g} s; the request may "
+            "have been processed",
             operation=operation_id,
         )
-    return DillerUnavailable(
-        f"Diller did not answer within {deadline.seconds:g} s", operation=operation_id
+    return provider.unavailable(
+        f"{provider.name} did not answer within {deadline.seconds:g} s", operation=operation_id
     )
 
 

@@ -93,6 +93,22 @@ def watched_counts(current: str | None = None) -> list[dict[str, Any]]:
     ]
 
 
+SECRET_KEYS = ("token", "secret", "password")
+
+
+def masked(value: object) -> object:
+    """``value`` with what a key names as a token, secret or password hidden: an answer may hold
+    one (a receipt's token, which opens the receipt), and staff need not read it."""
+    if isinstance(value, dict):
+        return {
+            key: "•••" if any(word in str(key).lower() for word in SECRET_KEYS) else masked(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    return value
+
+
 def pretty_json(value: object) -> str:
     """JSON as an escaped, indented ``<pre>`` block; a dash when there is none."""
     if value in (None, {}, []):
@@ -240,7 +256,7 @@ class OutboxEntryAdmin(ModelAdmin):
 
     @admin.display(description=_("Diller's answer"))
     def response_json(self, entry: OutboxEntry) -> str:
-        return pretty_json(entry.response)
+        return pretty_json(masked(entry.response))
 
     @admin.display(description=_("payload as sent"))
     def payload_json(self, entry: OutboxEntry) -> str:

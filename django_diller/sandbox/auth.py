@@ -26,7 +26,12 @@ class TokenAnswer:
     headers: dict[str, str]
 
 
-def _basic_credentials(header: str | None) -> tuple[str, str] | None:
+def basic_credentials(header: str | None, *, form_encoded: bool = True) -> tuple[str, str] | None:
+    """The client id and secret of an HTTP Basic ``Authorization`` header, or None.
+
+    ``form_encoded``: both parts were form-urlencoded before base64, as RFC 6749 2.3.1 has it
+    for an OAuth server (Diller's); without it they are taken as they are (Dintero's).
+    """
     if not header or not header.lower().startswith("basic "):
         return None
     try:
@@ -36,7 +41,8 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     client_id, sep, client_secret = decoded.partition(":")
     if not sep:
         return None
-    # RFC 6749 2.3.1: both parts are form-urlencoded before base64.
+    if not form_encoded:
+        return client_id, client_secret
     return unquote_plus(client_id), unquote_plus(client_secret)
 
 
@@ -57,7 +63,7 @@ class TokenIssuer:
     def grant(self, headers: Mapping[str, str], body: bytes, now: datetime) -> TokenAnswer:
         """Answer a token request like an OAuth server (RFC 6749 error bodies, not problems)."""
         form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-        credentials = _basic_credentials(headers.get("authorization"))
+        credentials = basic_credentials(headers.get("authorization"))
         if credentials is None and "client_id" in form:
             credentials = (form.get("client_id", ""), form.get("client_secret", ""))
         if credentials is None or not self._client_ok(*credentials):

@@ -1,4 +1,6 @@
-"""A real HTTP server around a :class:`Sandbox` (stdlib ``ThreadingHTTPServer``).
+"""A real HTTP server around a :class:`Sandbox` (stdlib ``ThreadingHTTPServer``), or any other
+:class:`~django_diller.sandbox.emulator.BaseSandbox`: a subclass of :class:`SandboxHTTPServer`
+names its thread and logger (Dintero's sandbox has one).
 
 Faults are carried out on the wire: latency and timeouts sleep before answering (a timeout fault
 hangs ``Faults.timeout_seconds``, longer than any sensible client read timeout, then answers),
@@ -6,7 +8,8 @@ and a dropped connection closes the socket without writing a response, so client
 ``RemoteProtocolError``. A hang holds the connection, silent, until the client gives up (or
 ``Faults.timeout_seconds`` pass), then closes it: the client's own read timeout ends the wait.
 A :class:`SandboxContractError` cannot reach the client from here: it is kept in
-``server.contract_errors``, logged, and answered as a 500 problem.
+``server.contract_errors``, logged, and answered as a 500 in the provider's error shape
+(:meth:`~django_diller.sandbox.emulator.BaseSandbox.contract_failure`; Diller's: problem details).
 """
 
 from __future__ import annotations
@@ -20,9 +23,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import codec
-from .app import Exchange, Sandbox, SandboxResponse
-from .problems import PROBLEM_CONTENT_TYPE, ApiProblem, SandboxContractError
+from .emulator import BaseSandbox, Exchange, SandboxResponse
+from .problems import SandboxContractError
 
 logger = logging.getLogger("django_diller.sandbox")
 
@@ -30,8 +32,13 @@ logger = logging.getLogger("django_diller.sandbox")
 class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    thread_name = "diller-sandbox"  # the background thread of :func:`running_server`
+    logger = logger
+    contract_error_line = "Sandbox contract error: %s"
 
-    def __init__(self, sandbox: Sandbox, host: str, port: int, *, verbose: bool = False) -> None:
+    def __init__(
+        self, sandbox: BaseSandbox, host: str, port: int, *, verbose: bool = False
+    ) -> None:
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), _Handler)
@@ -69,7 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -89,15 +96,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
         except SandboxContractError as exc:
             self.server.contract_errors.append(exc)
-            logger.error("Sandbox contract error: %s", exc)
-            problem = ApiProblem(500, f"Sandbox contract error: {exc}")
-            exchange = Exchange(
-                SandboxResponse(
-                    500,
-                    {"Content-Type": PROBLEM_CONTENT_TYPE},
-                    codec.dumps(problem.payload(path)),
-                )
-            )
+            self.server.logger.error(self.server.contract_error_line, exc)
+            exchange = Exchange(self.server.sandbox.contract_failure(exc, path))
         stopping = self.server.stopping
         if exchange.fault == "hang":
             self._hold(self.server.sandbox.faults.timeout_seconds)
@@ -135,7 +135,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         if self.server.verbose:
-            # Request lines carry ?phone= and ?email= searches: log the path only.
+            # Request lines carry ?phone= and ?email= searches (Diller's), receipt tokens
+            # (Dintero's): log the path only.
             args = tuple(
                 arg.split("?", 1)[0] + (" …" if "?" in arg else "") if isinstance(arg, str) else arg
                 for arg in args
@@ -144,21 +145,31 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def make_server(
-    sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False
+    sandbox: BaseSandbox,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    verbose: bool = False,
+    server_class: type[SandboxHTTPServer] = SandboxHTTPServer,
 ) -> SandboxHTTPServer:
-    return SandboxHTTPServer(sandbox, host, port, verbose=verbose)
+    return server_class(sandbox, host, port, verbose=verbose)
 
 
 @contextmanager
 def running_server(
-    sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False
+    sandbox: BaseSandbox,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    verbose: bool = False,
+    server_class: type[SandboxHTTPServer] = SandboxHTTPServer,
 ) -> Iterator[str]:
     """Serve ``sandbox`` on a background thread; yields the base URL (``http://host:port``)."""
-    server = make_server(sandbox, host, port, verbose=verbose)
+    server = make_server(sandbox, host, port, verbose=verbose, server_class=server_class)
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.05},
-        name="diller-sandbox",
+        name=server.thread_name,
         daemon=True,
     )
     thread.start()
@@ -170,15 +181,16 @@ def running_server(
 
 
 def serve_forever(
-    sandbox: Sandbox,
+    sandbox: BaseSandbox,
     host: str = "127.0.0.1",
     port: int = 8765,
     *,
     ready: Callable[[str], None] | None = None,
     verbose: bool = True,
+    server_class: type[SandboxHTTPServer] = SandboxHTTPServer,
 ) -> None:
     """Serve in the foreground until interrupted (Ctrl-C raises KeyboardInterrupt here)."""
-    server = make_server(sandbox, host, port, verbose=verbose)
+    server = make_server(sandbox, host, port, verbose=verbose, server_class=server_class)
     try:
         if ready is not None:
             ready(server.url)

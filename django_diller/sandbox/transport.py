@@ -1,4 +1,6 @@
-"""httpx2 transports that answer from a :class:`Sandbox` in-process (no sockets).
+"""httpx2 transports that answer from a sandbox in-process (no sockets): Diller's
+:class:`~django_diller.sandbox.app.Sandbox`, or any other
+:class:`~django_diller.sandbox.emulator.BaseSandbox`.
 
 ``httpx2.Client(transport=SandboxTransport(sb), base_url="https://sandbox.diller.invalid")``.
 Injected latency sleeps (``time.sleep`` / ``asyncio.sleep``); a timeout fault raises
@@ -16,12 +18,12 @@ import time
 
 import httpx2
 
-from .app import Exchange, Sandbox
+from .emulator import BaseSandbox, Exchange
 
 NO_ANSWER_IN_TIME = "sandbox fault: no answer within the read timeout"
 
 
-def _call(sandbox: Sandbox, request: httpx2.Request, body: bytes) -> Exchange:
+def _call(sandbox: BaseSandbox, request: httpx2.Request, body: bytes) -> Exchange:
     url = request.url
     return sandbox.process(
         request.method,
@@ -63,7 +65,7 @@ def _response(exchange: Exchange, request: httpx2.Request) -> httpx2.Response:
 
 
 class SandboxTransport(httpx2.BaseTransport):
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: BaseSandbox) -> None:
         self.sandbox = sandbox
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -77,7 +79,7 @@ class SandboxTransport(httpx2.BaseTransport):
 
 
 class AsyncSandboxTransport(httpx2.AsyncBaseTransport):
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: BaseSandbox) -> None:
         self.sandbox = sandbox
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:

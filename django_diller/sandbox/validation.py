@@ -4,7 +4,13 @@ Validators are compiled once per process (:func:`contract`). Path and query para
 text and are coerced by their schema type (``boolean``: ``true``/``false``; ``integer``: digits)
 before validation. Request bodies may carry fields the contract does not know (the real API
 ignores them); everything else must match. Numbers are Decimals here, so ``float``/``double``
-accept any non-boolean number, and ``date-time`` means RFC 3339 with a time zone.
+accept any non-boolean number, ``date-time`` means RFC 3339 with a time zone and ``date`` an ISO
+date.
+
+:class:`Contract` knows no provider: a subclass names the error answer any operation may give
+(:attr:`Contract.error_answer`) and the error a request that breaks the contract raises
+(:meth:`Contract.invalid`); Dintero's sandbox has one. Parameters, bodies and responses given as
+a local ``$ref`` are followed.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -39,13 +46,26 @@ def _is_date_time(instance: object) -> bool:
     return not isinstance(instance, str) or is_rfc3339(instance)
 
 
+def _is_date(instance: object) -> bool:
+    if not isinstance(instance, str):
+        return True
+    try:
+        date.fromisoformat(instance)
+    except ValueError:
+        return False
+    return len(instance) == 10
+
+
 def _format_checker() -> FormatChecker:
+    """The formats a value can be checked for; the others (``uuid``, ``uri``, ISO codes) are
+    descriptions, as the documents use them."""
     checker = FormatChecker(formats=())
     checker.checks("int32")(is_int32)
     checker.checks("int64")(is_int64)
     checker.checks("float")(_is_number_format)
     checker.checks("double")(_is_number_format)
     checker.checks("date-time")(_is_date_time)
+    checker.checks("date")(_is_date)
     return checker
 
 
@@ -63,6 +83,7 @@ class OperationContract:
     operation_id: str
     parameters: list[Parameter]
     body: OAS30Validator | None
+    body_required: bool
     responses: dict[str, tuple[str | None, OAS30Validator | None]] = field(default_factory=dict)
 
     def response_for(self, status: int) -> tuple[str | None, OAS30Validator | None] | None:
@@ -117,52 +138,80 @@ def collect_errors(
 class Contract:
     """Compiled validators for every operation in the spec."""
 
+    # The answer any operation may give for an error, even one whose contract lists no error
+    # response (Diller's updateDependents): problem details, checked against ApiError.
+    error_answer = ("application/problem+json", "#/components/schemas/ApiError")
+
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
         self.components = spec.get("components", {})
         self.format_checker = _format_checker()
         self.operations: dict[str, OperationContract] = {}
-        # Problem details may answer any operation, even one whose contract lists no error
-        # response (updateDependents): they are checked against ApiError.
-        self.problem = (
-            "application/problem+json",
-            self._validator({"$ref": "#/components/schemas/ApiError"}),
-        )
+        media_type, schema = self.error_answer
+        self.error = (media_type, self._validator({"$ref": schema}))
         for item in spec["paths"].values():
             shared = item.get("parameters", [])
             for method, operation in item.items():
                 if method in HTTP_METHODS:
                     self.operations[operation["operationId"]] = self._compile(operation, shared)
 
+    def invalid(self, errors: dict[str, list[str]]) -> Exception:
+        """The 400 for a request that breaks the contract (``errors``: field -> messages)."""
+        return ApiProblem(400, summary(errors), errors=errors)
+
+    def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        """``node`` with its local ``$ref`` (if any) followed."""
+        seen = 0
+        while "$ref" in node:
+            ref = node["$ref"]
+            if not ref.startswith("#/") or seen > 10:
+                raise ValueError(f"cannot follow {ref!r}")
+            target: Any = self.spec
+            for part in ref[2:].split("/"):
+                target = target[part]
+            node = target
+            seen += 1
+        return node
+
     def _validator(self, schema: dict[str, Any]) -> OAS30Validator:
         root = {"allOf": [schema], "components": self.components}
         return OAS30Validator(root, format_checker=self.format_checker)
 
     def _compile(self, operation: dict[str, Any], shared: list[dict]) -> OperationContract:
-        parameters = [
-            Parameter(
-                name=p["name"],
-                location=p["in"],
-                required=bool(p.get("required")),
-                schema=p.get("schema", {}),
-                validator=self._validator(p.get("schema", {})),
-            )
-            for p in [*shared, *operation.get("parameters", [])]
-            if p["in"] in ("path", "query")
-        ]
+        parameters = []
+        for raw in [*shared, *operation.get("parameters", [])]:
+            param = self.resolve(raw)
+            if param["in"] in ("path", "query"):
+                schema = param.get("schema", {})
+                parameters.append(
+                    Parameter(
+                        param["name"],
+                        param["in"],
+                        bool(param.get("required")),
+                        schema,
+                        self._validator(schema),
+                    )
+                )
         body = None
-        content = operation.get("requestBody", {}).get("content", {})
+        request_body = self.resolve(operation.get("requestBody", {}))
+        content = request_body.get("content", {})
         if "application/json" in content:
             body = self._validator(content["application/json"].get("schema", {}))
         responses: dict[str, tuple[str | None, OAS30Validator | None]] = {}
-        for status, response in operation.get("responses", {}).items():
-            media = response.get("content") or {}
+        for status, raw in operation.get("responses", {}).items():
+            media = self.resolve(raw).get("content") or {}
             if not media:
                 responses[str(status)] = (None, None)
                 continue
             media_type, spec = next(iter(media.items()))
             responses[str(status)] = (media_type, self._validator(spec.get("schema", {})))
-        return OperationContract(operation["operationId"], parameters, body, responses)
+        return OperationContract(
+            operation["operationId"],
+            parameters,
+            body,
+            bool(request_body.get("required")),
+            responses,
+        )
 
     # requests -----------------------------------------------------------------------------
 
@@ -174,7 +223,10 @@ class Contract:
         *,
         validate: bool = True,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Coerce (and validate) path and query parameters; raises a 400 :class:`ApiProblem`."""
+        """Coerce (and validate) path and query parameters; raises :meth:`invalid`.
+
+        Query parameters the operation does not name are dropped.
+        """
         op = self.operations[operation_id]
         errors: dict[str, list[str]] = {}
         out: dict[str, dict[str, Any]] = {"path": {}, "query": {}}
@@ -199,16 +251,20 @@ class Contract:
                     continue
             out[param.location][param.name] = value
         if errors:
-            raise ApiProblem(400, _summary(errors), errors=errors)
+            raise self.invalid(errors)
         return out["path"], out["query"]
 
     def body(self, operation_id: str, body: Any) -> None:
         op = self.operations[operation_id]
-        if op.body is None or body is None:
+        if op.body is None:
+            return
+        if body is None:
+            if op.body_required:
+                raise self.invalid({"body": ["A JSON body is required."]})
             return
         errors = collect_errors(op.body, body)
         if errors:
-            raise ApiProblem(400, _summary(errors), errors=errors)
+            raise self.invalid(errors)
 
     # responses ----------------------------------------------------------------------------
 
@@ -219,7 +275,7 @@ class Contract:
         op = self.operations[operation_id]
         expected = op.response_for(status)
         if expected is None and status >= 400:
-            expected = self.problem
+            expected = self.error
         if expected is None:
             raise SandboxContractError(f"{operation_id}: status {status} is not in the contract")
         media_type, validator = expected
@@ -261,7 +317,8 @@ def _coerce(raw: str, schema: dict[str, Any]) -> Any:
     return raw
 
 
-def _summary(errors: dict[str, list[str]]) -> str:
+def summary(errors: dict[str, list[str]]) -> str:
+    """One line naming each field at fault and what is wrong with it."""
     return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
 
 

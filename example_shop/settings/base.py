@@ -304,6 +304,31 @@ def diller_settings(*, sandbox_by_default: bool) -> dict:
 
 DILLER = diller_settings(sandbox_by_default=DEBUG)
 
+# --- Dintero receipts ------------------------------------------------------------------------
+
+
+def dintero_settings(*, sandbox_by_default: bool) -> dict:
+    """The ``DINTERO`` dict: the account on ``DINTERO_BASE_URL`` and its credentials.
+
+    Without ``DINTERO_BASE_URL``, and only if ``sandbox_by_default`` (pass ``DEBUG``), the
+    embedded Dintero emulator instead. Receipts are off until one of them is configured.
+    """
+    base_url = env("DINTERO_BASE_URL")
+    sandbox = sandbox_by_default and not base_url
+    return {
+        "BASE_URL": base_url,
+        "ACCOUNT_ID": None if sandbox else env("DINTERO_ACCOUNT_ID"),
+        "CLIENT_ID": None if sandbox else env("DINTERO_CLIENT_ID"),
+        "CLIENT_SECRET": None if sandbox else env("DINTERO_CLIENT_SECRET"),
+        "SANDBOX": sandbox,
+        "STORE_NAME": "Kaffebrenneriet Demo",
+        # Guests find their receipt from the thank-you page for a month.
+        "TOKEN_EXPIRE_DAYS": 30,
+    }
+
+
+DINTERO = dintero_settings(sandbox_by_default=DEBUG)
+
 # --- Logging ---------------------------------------------------------------------------------
 
 LOGGING = {

@@ -55,6 +55,9 @@ DILLER = {
     "SANDBOX_WITHOUT_DEBUG": True,
 }
 
+# Dintero receipts are off in tests unless a test turns them on (override_settings).
+DINTERO: dict = {}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -16,12 +16,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-# Modules that legitimately need an extra: the Oscar integration ([oscar]), the emulator and
-# its contract ([sandbox]) and the command that serves the emulator.
+# Modules that legitimately need an extra: the Oscar integration ([oscar]), the emulators and
+# their contracts ([sandbox]) and the command that serves the emulator.
 NEEDS_AN_EXTRA = (
     "django_diller.contrib",
     "django_diller.sandbox",
     "django_diller.openapi",
+    "django_diller.dintero.sandbox",
+    "django_diller.dintero.openapi",
+    "django_diller.coupontools.sandbox",
+    "django_diller.coupontools.openapi",
     "django_diller.management.commands.diller_sandbox",
 )
 

@@ -13,7 +13,10 @@ class DillerOscarConfig(AppConfig):
         # Signal receivers (orders; non-eligible marks) and payload builders.
         from . import non_eligible, payloads, receivers  # noqa: F401
         from .carrier import ensure_carrier_offers_after_migrate, hide_carrier_offers
+        from .dintero_triggers import connect as connect_dintero_receipts
 
         post_migrate.connect(ensure_carrier_offers_after_migrate, sender=self)
         # The carrier offers stay off Oscar's offer pages and out of its offer wizard.
         hide_carrier_offers()
+        # Dintero receipts: on the same payment and return triggers as Diller's transactions.
+        connect_dintero_receipts()

@@ -10,7 +10,11 @@ For one order it gathers, from the shop's own records only (the page never calls
   :func:`~.loyalty_display.points_in_answer`), else why there is none yet;
 * every outbox entry of the order (reserve, send, cancel, return, release) with its state,
   Diller's answer and, for staff who may view outbox entries, a link to its admin page;
-* what a transaction was sent without (``loyalty_dropped`` in an entry's answer).
+* what a transaction was sent without (``loyalty_dropped`` in an entry's answer);
+* beside them, when Dintero is on or the order has receipts there, the order's Dintero entries
+  (its receipt, the receipts of its returns, naming the customer later: kinds of
+  :mod:`django_diller.dintero.kinds`) with their state and Dintero's id of the receipt (never
+  the receipt token the answer may keep).
 
 Rendered by ``{% load diller_dashboard %}{% diller_dashboard_order_loyalty order %}``.
 """
@@ -26,11 +30,14 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ...dintero.conf import enabled as dintero_enabled
+from ...dintero.kinds import Kind as DinteroKind
 from ...loyalty.kinds import Kind
 from ...models import MemberLink, OrderLoyaltyItem, OutboxEntry
 from .loyalty_display import answer_details, points_in_answer, product_titles, touched_products
 
 State = OutboxEntry.State
+DINTERO_KINDS = frozenset(kind.value for kind in DinteroKind)
 
 # Bootstrap 4 badge classes (Oscar's dashboard) for the outbox entries' states.
 STATE_BADGES = {
@@ -94,7 +101,7 @@ class EntryRow:
     badge: str
     attempts: int
     source: str
-    answer: str  # Diller's words (``details``), "" when none
+    answer: str  # Diller's words (``details``); for a Dintero entry, its receipt's id there
     received_before: bool
     last_error: str
     updated_at: datetime
@@ -109,11 +116,13 @@ class DashboardLoyalty:
     member_id: str
     member_url: str  # the staff member look-up page, "" without permission
     items: tuple[ItemRow, ...]
-    entries: tuple[EntryRow, ...]
+    entries: tuple[EntryRow, ...]  # Diller's
     points: Decimal | None
     points_state: str
     dropped: tuple[str, ...]
     outbox_url: str  # the admin's outbox list searched for the order, "" without permission
+    receipts: tuple[EntryRow, ...] = ()  # Dintero's
+    receipts_on: bool = False  # Dintero is on, or the order has entries for it
 
     @property
     def points_text(self) -> str:
@@ -125,8 +134,13 @@ class DashboardLoyalty:
         sends = [entry for entry in self.entries if entry.kind == Kind.SEND_TRANSACTION]
         return sends[-1] if sends else None
 
+    @property
+    def receipt(self) -> EntryRow | None:
+        """The entry that sends the order's receipt to Dintero."""
+        return next((entry for entry in self.receipts if entry.kind == DinteroKind.RECEIPT), None)
+
     def __bool__(self) -> bool:
-        return bool(self.items or self.entries)
+        return bool(self.items or self.entries or self.receipts)
 
 
 def dropped_in(answer: Any) -> list[str]:
@@ -174,6 +188,9 @@ def _item_row(item: OrderLoyaltyItem, titles: dict[str, list[str]]) -> ItemRow:
 
 def _entry_row(entry: OutboxEntry, can_view: bool) -> EntryRow:
     answer = entry.response if isinstance(entry.response, dict) else {}
+    # A Dintero entry says the receipt's id there (never the receipt token kept beside it).
+    dintero = entry.kind in DINTERO_KINDS
+    said = str(answer.get("id") or "") if dintero else answer_details(answer)
     return EntryRow(
         pk=entry.pk,
         kind=entry.kind,
@@ -184,7 +201,7 @@ def _entry_row(entry: OutboxEntry, can_view: bool) -> EntryRow:
         badge=STATE_BADGES.get(entry.state, "badge-secondary"),
         attempts=entry.attempts,
         source=entry.source,
-        answer=answer_details(answer),
+        answer=said,
         received_before=bool(answer.get("received_before")),
         last_error=entry.last_error,
         updated_at=entry.updated_at,
@@ -218,20 +235,22 @@ def order_dashboard_loyalty(order, user: Any = None) -> DashboardLoyalty:
     them. Three queries (items, entries, lines), whatever the order holds."""
     number = str(order.number)
     items = list(OrderLoyaltyItem.objects.filter(order_number=number).order_by("kind", "pk"))
-    entries = list(OutboxEntry.objects.filter(order_number=number).order_by("created_at", "pk"))
+    every = list(OutboxEntry.objects.filter(order_number=number).order_by("created_at", "pk"))
+    entries = [entry for entry in every if entry.kind not in DINTERO_KINDS]
+    receipts = [entry for entry in every if entry.kind in DINTERO_KINDS]
     can_view = can_view_outbox(user)
     titles: dict[str, list[str]] = {}
     if any(item.lines for item in items):
         titles = product_titles(order.lines.select_related("product", "product__parent"))
     points, points_state = _points(entries)
     dropped = tuple(note for entry in entries for note in dropped_in(entry.response))
-    members = [row.member_id for row in [*items, *entries] if row.member_id]
+    members = [row.member_id for row in [*items, *entries, *receipts] if row.member_id]
     member_id = members[0] if members else ""
     member_url = ""
     if member_id and can_look_up_members(user):
         member_url = reverse("admin:diller_member_detail", args=[member_id])
     outbox_url = ""
-    if can_view and entries:
+    if can_view and every:
         outbox_url = f"{reverse('admin:diller_outboxentry_changelist')}?{urlencode({'q': number})}"
     return DashboardLoyalty(
         order_number=number,
@@ -244,4 +263,6 @@ def order_dashboard_loyalty(order, user: Any = None) -> DashboardLoyalty:
         points_state=points_state,
         dropped=dropped,
         outbox_url=outbox_url,
+        receipts=tuple(_entry_row(entry, can_view) for entry in receipts),
+        receipts_on=bool(receipts) or dintero_enabled(),
     )

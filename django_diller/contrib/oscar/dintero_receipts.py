@@ -28,7 +28,7 @@ from ...dintero.queueing import RETURNED
 from ...dintero.receipts import ReceiptOrder, StoreInfo, receipt
 from ...models import OutboxEntry
 from ...outbox.engine import Skip
-from .receipt_facts import receipt_customer, receipt_order
+from .receipt_facts import MEMBER, receipt_customer, receipt_order
 from .returns import returned_by
 
 Order = get_model("order", "Order")
@@ -80,9 +80,17 @@ def _order(entry: OutboxEntry):
     return order
 
 
+def _named(entry: OutboxEntry, customer_id: str | None) -> None:
+    """Staff find the entry by the member it names (when receipts name members)."""
+    if customer_id and dintero_settings.CUSTOMER_ID == MEMBER:
+        entry.member_id = customer_id[:100]
+
+
 @builder(Kind.RECEIPT)
 def build_receipt(entry: OutboxEntry) -> dict[str, Any]:
-    return receipt_for_order(_order(entry), store_id=entry.store_id or None)
+    body = receipt_for_order(_order(entry), store_id=entry.store_id or None)
+    _named(entry, body.get("customer_id"))
+    return body
 
 
 # --- returns -----------------------------------------------------------------------------------
@@ -173,6 +181,7 @@ def build_return(entry: OutboxEntry) -> dict[str, Any]:
         at=entry.created_at or timezone.now(),
         return_of=whole.receipt_id,
     )
+    _named(entry, part.customer.customer_id if part.customer else None)
     return receipt(part)
 
 
@@ -184,4 +193,5 @@ def build_attach(entry: OutboxEntry) -> dict[str, Any]:
     customer = receipt_customer(_order(entry), identify_by=str(dintero_settings.CUSTOMER_ID))
     if customer is None:
         raise Skip("The buyer is not named: not a member, or no consent to keep purchase history.")
+    _named(entry, customer.customer_id)
     return {"customer_id": customer.customer_id}

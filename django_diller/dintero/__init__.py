@@ -1,0 +1,1 @@
+"""Dintero receipts provider."""
