@@ -34,11 +34,11 @@ from typing import Any
 from ..outbox import registry
 from ..outbox.engine import Skip
 from ..outbox.models import OutboxEntry
+from . import my_receipts
 from .api import DinteroError, DinteroNotFound, DinteroUnavailable
 from .api import models as wire
 from .conf import dintero_settings
 from .connection import NotConfigured, get_client
-from . import my_receipts
 from .kinds import Kind
 from .tokens import ANSWER_KEY, token_of
 
