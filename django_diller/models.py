@@ -269,11 +269,15 @@ class UsedActivationToken(models.Model):
 
 
 class BasketLoyalty(models.Model):
-    """What a basket may use: the member's coupons and stamp cards, and the shopper's choices.
+    """What a basket may use: the member's coupons and stamp cards, the shopper's choices, and
+    what other discount providers keep for it.
 
-    Written by the coupon step (which fetches from Diller) and read by the basket's carrier
+    Written by the coupon choice (which fetches from Diller) and read by the basket's carrier
     offer, which runs on every request and must never call Diller itself. ``coupons`` and
-    ``stamp_cards`` hold Diller's wire form as fetched.
+    ``stamp_cards`` hold Diller's wire form as fetched. ``providers`` holds, by provider name,
+    what another provider's discount source reads (a voucher the shopper entered, say). A
+    guest's basket has a row too when another provider gave it something: its ``member_id`` is
+    empty.
     """
 
     basket_id = models.PositiveBigIntegerField(_("basket id"), unique=True)
@@ -288,6 +292,12 @@ class BasketLoyalty(models.Model):
         _("declined coupons"),
         default=list,
         help_text=_("Product coupons the shopper chose not to use."),
+    )
+    providers = models.JSONField(
+        _("other providers"),
+        default=dict,
+        blank=True,
+        help_text=_("What other discount providers keep for the basket, by provider."),
     )
     fetched_at = models.DateTimeField(_("fetched at"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -13,6 +13,7 @@ ADDR="${DEMO_ADDR:-127.0.0.1:8000}"
 export DEMO_ADDR="$ADDR"  # the dev settings point the sandbox's texted links at it
 SANDBOX_PORT="${DILLER_SANDBOX_PORT:-8765}"
 DINTERO_SANDBOX_PORT="${DINTERO_SANDBOX_PORT:-8766}"
+COUPONTOOLS_SANDBOX_PORT="${COUPONTOOLS_SANDBOX_PORT:-8767}"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-example_shop.settings.dev}"
 
 pids=()
@@ -68,6 +69,17 @@ from django_diller.dintero.sandbox import (
 print(f"export DINTERO_ACCOUNT_ID={SANDBOX_ACCOUNT_ID}")
 print(f"export DINTERO_CLIENT_ID={SANDBOX_CLIENT_ID}")
 print(f"export DINTERO_CLIENT_SECRET={SANDBOX_CLIENT_SECRET}")
+')"
+  fi
+  if [[ -z "${COUPONTOOLS_BASE_URL:-}" ]]; then
+    # Coupontools' emulator over HTTP too: the web process and the worker lock one voucher.
+    "$PY" -m django_diller.coupontools.sandbox --port "$COUPONTOOLS_SANDBOX_PORT" --quiet &
+    pids+=($!)
+    export COUPONTOOLS_BASE_URL="http://127.0.0.1:${COUPONTOOLS_SANDBOX_PORT}"
+    eval "$("$PY" -c '
+from django_diller.coupontools.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+print(f"export COUPONTOOLS_CLIENT_ID={SANDBOX_CLIENT_ID}")
+print(f"export COUPONTOOLS_CLIENT_SECRET={SANDBOX_CLIENT_SECRET}")
 ')"
   fi
   .venv/bin/celery -A example_shop worker --beat --loglevel=info &

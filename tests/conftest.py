@@ -12,6 +12,7 @@ def _fresh_caches_and_clients():
     """
     from django.core.cache import caches
 
+    from django_diller.coupontools import connection as coupontools_connection
     from django_diller.dintero import connection as dintero_connection
     from django_diller.loyalty import connection
 
@@ -19,6 +20,8 @@ def _fresh_caches_and_clients():
         cache.clear()
     connection.reset()
     dintero_connection.reset()
+    coupontools_connection.reset()
     yield
     connection.reset()
     dintero_connection.reset()
+    coupontools_connection.reset()

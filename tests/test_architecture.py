@@ -62,13 +62,13 @@ MAY_IMPORT: dict[str, set[str]] = {
     "staff": {"root", "api", "core", "outbox", "loyalty", "adapter"},
     # The Dintero client reuses the Diller client's provider-neutral token store and retries.
     "dintero.api": {"root", "api"},
-    "dintero.openapi": {"root"},
+    "dintero.openapi": {"root", "openapi"},
     "dintero.receipts": {"root"},
     # The emulator reuses the Diller sandbox's provider-neutral parts (codec, router, faults).
     "dintero.sandbox": {"root", "sandbox", "dintero.api", "dintero.openapi"},
     "dintero": {"root", "api", "core", "outbox"} | DINTERO - {"dintero"},
     "coupontools.api": {"root", "api"},
-    "coupontools.openapi": {"root"},
+    "coupontools.openapi": {"root", "openapi"},
     "coupontools.vouchers": {"root"},
     "coupontools.sandbox": {"root", "sandbox", "coupontools.api", "coupontools.openapi"},
     "coupontools": {"root", "api", "discounts", "core", "outbox"} | COUPONTOOLS - {"coupontools"},

@@ -70,5 +70,10 @@ def attach_to_order(basket_id: int, order_number: str) -> None:
     )
 
 
-def release_for_order(order_number: str) -> None:
-    CouponClaim.objects.filter(order_number=str(order_number)).delete()
+def release_for_order(order_number: str, store_id: str | None = None) -> None:
+    """End the order's claims (of one store's coupons only, when ``store_id`` is given: another
+    provider's claims on the same order are that provider's to end)."""
+    held = CouponClaim.objects.filter(order_number=str(order_number))
+    if store_id is not None:
+        held = held.filter(store_id=store_id)
+    held.delete()

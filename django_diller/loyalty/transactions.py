@@ -265,7 +265,7 @@ def _not_at_diller(
 
 def _purchase_settled(entry: OutboxEntry) -> None:
     """Diller ends the reservations a transaction uses; the local claims end with them."""
-    claims.release_for_order(entry.order_number)
+    claims.release_for_order(entry.order_number, entry.store_id)
     OrderLoyaltyItem.objects.filter(
         order_number=entry.order_number,
         reservation__in=[

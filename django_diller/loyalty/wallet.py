@@ -134,6 +134,7 @@ def snapshot_for_basket(
         chosen, declined = [], []
     codes = {c.code for c in wallet.coupons}
     fresh = {
+        "store_id": current_store_id() or "",
         "member_id": member_id,
         "coupons": [c.model_dump(mode="json", exclude_none=True) for c in wallet.coupons],
         "stamp_cards": [c.model_dump(mode="json", exclude_none=True) for c in wallet.stamp_cards],

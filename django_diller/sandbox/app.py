@@ -216,10 +216,9 @@ class Sandbox(BaseSandbox):
         try:
             match = self.router.resolve(method, path)
             operation_id = match.operation_id
-            override = self._take_override(operation_id)
-            if override is not None:
-                self._record(operation_id, method, path, query, None, override, now, None)
-                return Exchange(override, 0.0, None)
+            overridden = self._overridden(operation_id, method, path, query, now)
+            if overridden is not None:
+                return overridden
             fault = self.faults.draw(operation_id)
             if fault == "hang":
                 return self._hang(operation_id, method, path, query, now)

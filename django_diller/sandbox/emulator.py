@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qsl
 
 from . import codec
-from .faults import FaultKind, Faults
+from .faults import ERROR_STATUSES, TOKEN_OPERATION, ErrorStatusFaults, FaultKind, Faults
 from .problems import SandboxContractError
 from .routing import Router
 from .validation import Contract
@@ -199,6 +199,17 @@ class BaseSandbox:
         with self._log_lock:
             queue = self._overrides.get(operation_id)
             return queue.pop(0) if queue else None
+
+    def _overridden(
+        self, operation_id: str, method: str, path: str, query: dict[str, str], now: datetime
+    ) -> Exchange | None:
+        """The answer :meth:`override_response` queued for ``operation_id``, logged; None when
+        there is none."""
+        override = self._take_override(operation_id)
+        if override is None:
+            return None
+        self._record(operation_id, method, path, query, None, override, now, None)
+        return Exchange(override, 0.0, None)
 
     def _fresh_state(self) -> Any:
         raise NotImplementedError
@@ -392,11 +403,77 @@ class BaseSandbox:
             self.requests.append(entry)
 
 
+class ErrorStatusSandbox(BaseSandbox):
+    """A sandbox whose injected errors answer a chosen status (``faults.error_status``), and
+    that can fail the next calls on demand (:meth:`fail_next`): Dintero's and Coupontools'.
+
+    A subclass passes an :class:`~django_diller.sandbox.faults.ErrorStatusFaults` and draws a
+    call's fault with :meth:`_draw_fault`.
+    """
+
+    faults: ErrorStatusFaults
+
+    def __init__(
+        self,
+        *,
+        seed: bool,
+        validate_requests: bool,
+        validate_responses: bool,
+        clock: Callable[[], datetime] | None,
+        faults: ErrorStatusFaults,
+        contract: Contract,
+    ) -> None:
+        super().__init__(
+            seed=seed,
+            validate_requests=validate_requests,
+            validate_responses=validate_responses,
+            clock=clock,
+            faults=faults,
+            contract=contract,
+        )
+        self._failures: tuple[int, int] = (0, 503)  # (calls left, status) for fail_next
+
+    def fail_next(self, count: int, status: int = 503) -> None:
+        """Answer the next ``count`` calls (the token endpoint aside) with ``status`` in the
+        provider's error shape, unprocessed; then work again. Independent of the fault rates;
+        :meth:`reset` cancels it."""
+        if status not in ERROR_STATUSES:
+            raise ValueError(f"status must be one of {ERROR_STATUSES}")
+        with self._log_lock:
+            self._failures = (max(0, count), status)
+
+    def reset(self) -> None:
+        super().reset()
+        with self._log_lock:
+            self._failures = (0, 503)
+
+    def _take_failure(self, operation_id: str) -> int | None:
+        """The status to fail this call with, if :meth:`fail_next` has calls left."""
+        if operation_id == TOKEN_OPERATION:
+            return None
+        with self._log_lock:
+            left, status = self._failures
+            if left <= 0:
+                return None
+            self._failures = (left - 1, status)
+            return status
+
+    def _draw_fault(self, operation_id: str) -> tuple[FaultKind | None, int | None]:
+        """This call's fault, and the status of a :meth:`fail_next` failure (None when the
+        fault was drawn from the rates): pass both to :meth:`_raise_for_fault`."""
+        failure = self._take_failure(operation_id)
+        return ("error" if failure is not None else self.faults.draw(operation_id)), failure
+
+    def _fault_status(self) -> int:
+        return self.faults.error_status
+
+
 __all__ = [
     "ADMIN_PREFIX",
     "JSON_CONTENT_TYPE",
     "NO_ANSWER",
     "BaseSandbox",
+    "ErrorStatusSandbox",
     "Exchange",
     "RecordedRequest",
     "SandboxConnectionDropped",

@@ -27,6 +27,8 @@ from typing import Literal
 
 FaultKind = Literal["error", "rate_limit", "timeout", "drop", "hang"]
 TOKEN_OPERATION = "token"  # noqa: S105  (an operation name)
+# The statuses an ``error`` fault may answer with where the status is chosen (ErrorStatusFaults).
+ERROR_STATUSES = (500, 502, 503, 504)
 
 
 @dataclass
@@ -106,3 +108,16 @@ class Faults:
                 value = set(value)  # type: ignore[call-overload]
             setattr(self, name, value)
         self._injected = 0
+
+
+@dataclass
+class ErrorStatusFaults(Faults):
+    """:class:`Faults` whose ``error`` fault answers ``error_status`` (one of
+    :data:`ERROR_STATUSES`, 503 unless told) rather than always 503: Dintero's and Coupontools'."""
+
+    error_status: int = 503
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "error_status" and value not in ERROR_STATUSES:
+            raise ValueError(f"error_status must be one of {ERROR_STATUSES}")
+        super().__setattr__(name, value)

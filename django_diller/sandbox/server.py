@@ -20,8 +20,9 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 from .emulator import BaseSandbox, Exchange, SandboxResponse
 from .problems import SandboxContractError
@@ -35,6 +36,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     thread_name = "diller-sandbox"  # the background thread of :func:`running_server`
     logger = logger
     contract_error_line = "Sandbox contract error: %s"
+    default_port = 8765  # where :meth:`serve` listens unless told
 
     def __init__(
         self, sandbox: BaseSandbox, host: str, port: int, *, verbose: bool = False
@@ -59,6 +61,58 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.stopping.set()  # wakes handlers sleeping on latency or a timeout fault
         self.shutdown()
         self.server_close()
+
+    # A provider's server module offers these as its make_server, running_server and
+    # serve_forever (the functions below, with the server class fixed).
+
+    @classmethod
+    def make(
+        cls, sandbox: BaseSandbox, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False
+    ) -> Self:
+        return cls(sandbox, host, port, verbose=verbose)
+
+    @classmethod
+    @contextmanager
+    def running(
+        cls, sandbox: BaseSandbox, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False
+    ) -> Iterator[str]:
+        """Serve ``sandbox`` on a background thread; yields the base URL (``http://host:port``)."""
+        server = cls.make(sandbox, host, port, verbose=verbose)
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=server.thread_name,
+            daemon=True,
+        )
+        thread.start()
+        try:
+            yield server.url
+        finally:
+            server.stop()
+            thread.join(timeout=5)
+
+    @classmethod
+    def serve(
+        cls,
+        sandbox: BaseSandbox,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        *,
+        ready: Callable[[str], None] | None = None,
+        verbose: bool = True,
+    ) -> None:
+        """Serve in the foreground until interrupted (Ctrl-C raises KeyboardInterrupt here);
+        on :attr:`default_port` unless ``port`` is given."""
+        server = cls.make(
+            sandbox, host, cls.default_port if port is None else port, verbose=verbose
+        )
+        try:
+            if ready is not None:
+                ready(server.url)
+            server.serve_forever(poll_interval=0.2)
+        finally:
+            server.stopping.set()
+            server.server_close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -152,10 +206,9 @@ def make_server(
     verbose: bool = False,
     server_class: type[SandboxHTTPServer] = SandboxHTTPServer,
 ) -> SandboxHTTPServer:
-    return server_class(sandbox, host, port, verbose=verbose)
+    return server_class.make(sandbox, host, port, verbose=verbose)
 
 
-@contextmanager
 def running_server(
     sandbox: BaseSandbox,
     host: str = "127.0.0.1",
@@ -163,21 +216,9 @@ def running_server(
     *,
     verbose: bool = False,
     server_class: type[SandboxHTTPServer] = SandboxHTTPServer,
-) -> Iterator[str]:
+) -> AbstractContextManager[str]:
     """Serve ``sandbox`` on a background thread; yields the base URL (``http://host:port``)."""
-    server = make_server(sandbox, host, port, verbose=verbose, server_class=server_class)
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.05},
-        name=server.thread_name,
-        daemon=True,
-    )
-    thread.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
-        thread.join(timeout=5)
+    return server_class.running(sandbox, host, port, verbose=verbose)
 
 
 def serve_forever(
@@ -190,11 +231,4 @@ def serve_forever(
     server_class: type[SandboxHTTPServer] = SandboxHTTPServer,
 ) -> None:
     """Serve in the foreground until interrupted (Ctrl-C raises KeyboardInterrupt here)."""
-    server = make_server(sandbox, host, port, verbose=verbose, server_class=server_class)
-    try:
-        if ready is not None:
-            ready(server.url)
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.stopping.set()
-        server.server_close()
+    server_class.serve(sandbox, host, port, ready=ready, verbose=verbose)

@@ -118,6 +118,8 @@ INSTALLED_APPS = [
     # (the loyalty pages in Oscar's layout) win over the core's neutral ones.
     "django_diller.contrib.oscar",
     "django_diller",
+    # Coupontools vouchers, a provider beside Diller.
+    "django_diller.coupontools",
     # The demo shop itself (load_demo_shop, the thumbnailer, templates).
     "example_shop.shop.apps.DemoShopConfig",
 ]
@@ -244,6 +246,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "django_diller.contrib.oscar.tasks.check_guest_invitations",
         "schedule": 300.0,
     },
+    # Coupontools vouchers of orders whose payment was never taken: unlocked again.
+    "coupontools-abandoned-vouchers": {
+        "task": "django_diller.contrib.oscar.tasks.release_abandoned_vouchers",
+        "schedule": 300.0,
+    },
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -328,6 +335,29 @@ def dintero_settings(*, sandbox_by_default: bool) -> dict:
 
 
 DINTERO = dintero_settings(sandbox_by_default=DEBUG)
+
+# --- Coupontools vouchers --------------------------------------------------------------------
+
+
+def coupontools_settings(*, sandbox_by_default: bool) -> dict:
+    """The ``COUPONTOOLS`` dict: the host named by ``COUPONTOOLS_BASE_URL`` and its credentials.
+
+    Without ``COUPONTOOLS_BASE_URL``, and only if ``sandbox_by_default`` (pass ``DEBUG``), the
+    embedded Coupontools emulator and its demo vouchers instead.
+    """
+    base_url = env("COUPONTOOLS_BASE_URL")
+    sandbox = sandbox_by_default and not base_url
+    return {
+        "BASE_URL": base_url,
+        "CLIENT_ID": None if sandbox else env("COUPONTOOLS_CLIENT_ID"),
+        "CLIENT_SECRET": None if sandbox else env("COUPONTOOLS_CLIENT_SECRET"),
+        "SANDBOX": sandbox,
+        # The demo campaigns keep a club voucher's value in their first custom field.
+        "VALUE_FIELD": env("COUPONTOOLS_VALUE_FIELD", "custom1"),
+    }
+
+
+COUPONTOOLS = coupontools_settings(sandbox_by_default=DEBUG)
 
 # --- Logging ---------------------------------------------------------------------------------
 

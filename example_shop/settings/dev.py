@@ -4,7 +4,7 @@
 """
 
 from .base import *  # noqa: F403
-from .base import diller_settings, dintero_settings, env, env_list
+from .base import coupontools_settings, diller_settings, dintero_settings, env, env_list
 
 DEBUG = True
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
@@ -17,3 +17,4 @@ DILLER = {
     "SANDBOX_SHOP_URL": f"http://{env('DEMO_ADDR', '127.0.0.1:8000')}",
 }
 DINTERO = dintero_settings(sandbox_by_default=DEBUG)
+COUPONTOOLS = coupontools_settings(sandbox_by_default=DEBUG)

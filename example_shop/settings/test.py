@@ -58,6 +58,9 @@ DILLER = {
 # Dintero receipts are off in tests unless a test turns them on (override_settings).
 DINTERO: dict = {}
 
+# Coupontools vouchers come from the embedded sandbox (its demo vouchers) in tests.
+COUPONTOOLS = {"SANDBOX": True, "SANDBOX_WITHOUT_DEBUG": True}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

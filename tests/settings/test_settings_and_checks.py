@@ -138,8 +138,18 @@ def test_the_example_shop_selects_the_sandbox_only_with_debug_on(monkeypatch):
     )
 
 
+# A deployed shop's Coupontools account (the test settings run its sandbox).
+COUPONTOOLS_REAL = {"CLIENT_ID": "shop-client", "CLIENT_SECRET": "shop-secret"}
+
+
 def deploy_check(secret_key: str) -> None:
-    with override_settings(DILLER=REAL, CACHES=CACHES, DEBUG=False, SECRET_KEY=secret_key):
+    with override_settings(
+        DILLER=REAL,
+        COUPONTOOLS=COUPONTOOLS_REAL,
+        CACHES=CACHES,
+        DEBUG=False,
+        SECRET_KEY=secret_key,
+    ):
         call_command("check", deploy=True, stdout=StringIO(), stderr=StringIO())
 
 

@@ -20,3 +20,19 @@ class DillerOscarConfig(AppConfig):
         hide_carrier_offers()
         # Dintero receipts: on the same payment and return triggers as Diller's transactions.
         connect_dintero_receipts()
+        self._connect_vouchers()
+
+    @staticmethod
+    def _connect_vouchers() -> None:
+        """Coupontools vouchers, when its app is installed: their discount source, and their
+        validation and release on the same triggers as Diller's transactions."""
+        from django.apps import apps
+
+        if not apps.is_installed("django_diller.coupontools"):
+            return
+        from ...coupontools.sources import voucher_sources
+        from ...loyalty.sources import registry
+        from .vouchers import connect
+
+        registry.register(voucher_sources)
+        connect()

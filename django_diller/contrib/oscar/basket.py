@@ -104,19 +104,21 @@ def loyalty_row(basket) -> BasketLoyalty | None:
 
 
 def current_loyalty(basket) -> BasketLoyalty | None:
-    """The basket's snapshot, if it still belongs to the member its owner is linked to now.
+    """The basket's snapshot while it may be used: a guest's (no member: what other providers
+    gave it), or a member's while the basket's owner is still linked to that member.
 
     One query, and once a request: the condition, the benefits and the templates all ask.
     """
-    if not basket.id or not basket.owner_id:
+    if not basket.id:
         return None
     return _remembered(
-        basket, "_diller_current_loyalty", lambda: _linked_snapshot(basket.id, basket.owner_id)
+        basket, "_diller_current_loyalty", lambda: _usable_snapshot(basket.id, basket.owner_id)
     )
 
 
-def _linked_snapshot(basket_id: int, owner_id: int) -> BasketLoyalty | None:
-    """The snapshot of ``basket_id`` whose member ``owner_id`` is linked to in its store.
+def _usable_snapshot(basket_id: int, owner_id: int | None) -> BasketLoyalty | None:
+    """The snapshot of ``basket_id`` if it has no member, or its member is the one
+    ``owner_id`` is linked to in its store.
 
     Every priced page runs this; written as SQL because building the same query with the ORM
     (a filter with an ``Exists`` subquery) costs about ten times as long as running it.
@@ -125,9 +127,9 @@ def _linked_snapshot(basket_id: int, owner_id: int) -> BasketLoyalty | None:
     snapshots, links = quote(BasketLoyalty._meta.db_table), quote(MemberLink._meta.db_table)
     # The tables' own names, quoted; the values are parameters.
     sql = (
-        f"SELECT s.* FROM {snapshots} s WHERE s.basket_id = %s AND EXISTS ("  # noqa: S608
+        f"SELECT s.* FROM {snapshots} s WHERE s.basket_id = %s AND (s.member_id = '' OR EXISTS ("  # noqa: S608
         f"SELECT 1 FROM {links} l WHERE l.user_id = %s AND l.member_id = s.member_id "
-        "AND l.store_id = s.store_id)"
+        "AND l.store_id = s.store_id))"
     )
     found = list(BasketLoyalty.objects.raw(sql, [basket_id, owner_id]))
     return found[0] if found else None

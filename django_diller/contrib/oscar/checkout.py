@@ -33,7 +33,7 @@ from ...loyalty.connection import current_store_id
 from ...loyalty.reservations import CouponProblem, queue_reservation, recheck, record_order_items
 from ...loyalty.wallet import forget_wallet
 from ...models import BasketLoyalty, MemberLink
-from . import coupon_choice, preview, triggers
+from . import coupon_choice, preview, triggers, vouchers
 from .basket import basket_offers, loyalty_row
 from .forms import GuestConsentForm
 from .guard import guarded
@@ -315,6 +315,15 @@ class DillerCheckoutMixin:
         stop = self._stop_if_total_moved(request, plan, linked=member_id is not None)
         if stop is not None:
             return stop
+        voucher_problems = vouchers.recheck_vouchers(plan)
+        if voucher_problems:
+            return self._drop_vouchers(request, basket, voucher_problems)
+        taken_vouchers = vouchers.claim_vouchers(basket, plan)
+        if taken_vouchers:
+            taken = _(
+                "Your voucher is already used by another order, so it was taken off this one."
+            )
+            return self._drop_vouchers(request, basket, dict.fromkeys(taken_vouchers, taken))
         loyalty = loyalty_row(basket)
         if plan is None or member_id is None or loyalty is None:
             return super().handle_place_order_submission(request)
@@ -375,6 +384,16 @@ class DillerCheckoutMixin:
             return self._back_to_preview(request)
         return super().handle_place_order_submission(request)
 
+    def _drop_vouchers(self, request, basket, problems: dict[str, str]):
+        """Vouchers that can't be used on this order (session → why): off the basket, and back
+        to the preview, nothing charged."""
+        from ...coupontools.basket_vouchers import drop
+
+        for session, why in problems.items():
+            drop(basket.id, session)
+            messages.error(request, why)
+        return self._back_to_preview(request)
+
     def _back_to_preview(self, request):
         """Back to the preview after loyalty was taken off the basket: nothing was charged,
         and the shopper is told the new total."""
@@ -409,6 +428,12 @@ class DillerCheckoutMixin:
         logger.info("diller: the order total moved since the preview; the order was not placed")
         messages.error(request, preview.change_message(agreed, now, basket, linked=linked))
         return HttpResponseRedirect(reverse("checkout:preview"))
+
+    def save_payment_details(self, order):
+        """The order's vouchers locked first: recording the payment (its event) validates
+        them."""
+        vouchers.queue_locks(order, getattr(self.request.basket, PLAN_ATTRIBUTE, None))
+        return super().save_payment_details(order)
 
     def handle_successful_order(self, order):
         basket = self.request.basket

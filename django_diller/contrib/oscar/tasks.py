@@ -52,3 +52,16 @@ def push_non_eligible_products(self, store_id: str | None = None) -> dict[str, i
         "deleted": result.deleted,
         "failed": result.failed,
     }
+
+
+@shared_task(ignore_result=True)
+def release_abandoned_vouchers() -> int:
+    """Run from Celery beat: unlock the Coupontools vouchers of orders whose payment was never
+    taken within ``COUPONTOOLS['LOCK_MINUTES']``; how many orders."""
+    from .vouchers import release_abandoned, vouchers_on
+
+    if not vouchers_on():
+        return 0
+    from ...coupontools.conf import coupontools_settings
+
+    return release_abandoned(float(coupontools_settings.LOCK_MINUTES))

@@ -8,31 +8,20 @@ validates what it receives and sends against it, and the contract tests read it.
 
 from __future__ import annotations
 
-import functools
-from importlib import resources
 from typing import Any
 
-import yaml
+from django_diller.openapi import load_document, operation_ids_of
 
 SPEC_FILE = "dintero-receipts.yaml"
 # The document's base path: the servers' URL path, which its paths are relative to.
 BASE_PATH = "/v1"
 
 
-@functools.cache
 def load_spec() -> dict[str, Any]:
     """The parsed OpenAPI document (parsed once per process)."""
-    text = resources.files(__package__).joinpath(SPEC_FILE).read_text(encoding="utf-8")
-    spec: dict[str, Any] = yaml.safe_load(text)
-    return spec
+    return load_document(__name__, SPEC_FILE)
 
 
 def operation_ids() -> list[str]:
     """Every operationId in the contract, in document order."""
-    spec = load_spec()
-    return [
-        operation["operationId"]
-        for path_item in spec["paths"].values()
-        for operation in path_item.values()
-        if isinstance(operation, dict) and "operationId" in operation
-    ]
+    return operation_ids_of(load_spec())

@@ -24,7 +24,7 @@ from django_diller.sandbox import codec
 from django_diller.sandbox.emulator import (
     ADMIN_PREFIX,
     JSON_CONTENT_TYPE,
-    BaseSandbox,
+    ErrorStatusSandbox,
     Exchange,
     SandboxResponse,
 )
@@ -34,7 +34,7 @@ from django_diller.sandbox.routing import RouteMatch
 from . import signing
 from .auth import ACCOUNT_ID, DEFAULT_TOKEN_LIFETIME, Grant, TokenIssuer
 from .errors import DinteroError, SandboxContractError
-from .faults import ERROR_STATUSES, TOKEN_OPERATION, DinteroFaults, FaultKind
+from .faults import TOKEN_OPERATION, DinteroFaults, FaultKind
 from .handlers import HANDLERS, Context, Reply, Settings
 from .handlers.receipts import CREATE
 from .seed import SANDBOX_PUBLIC_URL, empty_state, seed_state
@@ -49,7 +49,7 @@ SECRET_QUERY = frozenset({"token"})
 FORBIDDEN_STATUS = {CREATE: 404}
 
 
-class DinteroSandbox(BaseSandbox):
+class DinteroSandbox(ErrorStatusSandbox):
     """A stateful, in-memory Dintero Receipts API.
 
     ``seed=False`` keeps the demo account and its API client but no receipts. ``options``
@@ -85,7 +85,6 @@ class DinteroSandbox(BaseSandbox):
         self.options = options or ReceiptOptions()
         self.public_url = public_url
         self._receipt_key = signing.new_key()
-        self._failures: tuple[int, int] = (0, 503)  # (calls left, status) for fail_next
         self.state = self._fresh_state()
 
     # public helpers ------------------------------------------------------------------------
@@ -112,26 +111,6 @@ class DinteroSandbox(BaseSandbox):
             account = self.state.accounts.setdefault(aid, Account(aid))
             account.clients[client_id] = ApiClient(client_id, client_secret)
 
-    def fail_next(self, count: int, status: int = 503) -> None:
-        """Answer the next ``count`` calls (the token endpoint aside) with ``status``,
-        unprocessed; then work again. Independent of the fault rates; :meth:`reset` cancels it.
-        """
-        if status not in ERROR_STATUSES:
-            raise ValueError(f"status must be one of {ERROR_STATUSES}")
-        with self._log_lock:
-            self._failures = (max(0, count), status)
-
-    def _take_failure(self, operation_id: str) -> int | None:
-        """The status to fail this call with, if :meth:`fail_next` has calls left."""
-        if operation_id == TOKEN_OPERATION:
-            return None
-        with self._log_lock:
-            left, status = self._failures
-            if left <= 0:
-                return None
-            self._failures = (left - 1, status)
-            return status
-
     def _fresh_state(self) -> SandboxState:
         return seed_state(self.clock()) if self.seeded else empty_state()
 
@@ -142,8 +121,6 @@ class DinteroSandbox(BaseSandbox):
         Access tokens already issued stay valid, so a client need not fetch a new one.
         """
         super().reset()
-        with self._log_lock:
-            self._failures = (0, 503)
 
     def contract_failure(self, error: SandboxContractError, path: str) -> SandboxResponse:
         return self._error_response(DinteroError(500, f"Sandbox contract error: {error}"))
@@ -162,9 +139,6 @@ class DinteroSandbox(BaseSandbox):
             code="invalid_json",
             errors=[{"field": "body", "message": str(error)}],
         )
-
-    def _fault_status(self) -> int:
-        return self.faults.error_status
 
     def _serve(
         self,
@@ -185,12 +159,10 @@ class DinteroSandbox(BaseSandbox):
             match = self._route(method, path)
             operation_id, path_params = match.operation_id, match.path_params
             logged_as = TOKEN_OPERATION if operation_id == TOKEN_OPERATION_ID else operation_id
-            override = self._take_override(logged_as)
-            if override is not None:
-                self._record(logged_as, method, path, query, None, override, now, None)
-                return Exchange(override, 0.0, None)
-            failure = self._take_failure(logged_as)
-            fault = "error" if failure is not None else self.faults.draw(logged_as)
+            overridden = self._overridden(logged_as, method, path, query, now)
+            if overridden is not None:
+                return overridden
+            fault, failure = self._draw_fault(logged_as)
             if fault == "hang":
                 return self._hang(logged_as, method, path, query, now)
             latency = self.faults.latency_for(logged_as)

@@ -16,19 +16,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django_diller.sandbox.faults import TOKEN_OPERATION, FaultKind, Faults
-
-ERROR_STATUSES = (500, 502, 503, 504)
+from django_diller.sandbox.faults import (
+    ERROR_STATUSES,
+    TOKEN_OPERATION,
+    ErrorStatusFaults,
+    FaultKind,
+)
 
 
 @dataclass
-class DinteroFaults(Faults):
-    error_status: int = 503
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name == "error_status" and value not in ERROR_STATUSES:
-            raise ValueError(f"error_status must be one of {ERROR_STATUSES}")
-        super().__setattr__(name, value)
+class DinteroFaults(ErrorStatusFaults):
+    pass
 
 
 __all__ = ["ERROR_STATUSES", "TOKEN_OPERATION", "DinteroFaults", "FaultKind"]

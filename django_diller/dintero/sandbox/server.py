@@ -13,13 +13,8 @@ with Dintero's ``Error`` body.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 
-from django_diller.sandbox import server
 from django_diller.sandbox.server import SandboxHTTPServer
-
-from .app import DinteroSandbox
 
 logger = logging.getLogger("django_diller.dintero.sandbox")
 
@@ -29,41 +24,13 @@ DEFAULT_PORT = 8766
 class DinteroSandboxHTTPServer(SandboxHTTPServer):
     thread_name = "dintero-sandbox"
     logger = logger
+    default_port = DEFAULT_PORT
     contract_error_line = "Dintero sandbox contract error: %s"
 
 
-def make_server(
-    sandbox: DinteroSandbox, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False
-) -> DinteroSandboxHTTPServer:
-    return DinteroSandboxHTTPServer(sandbox, host, port, verbose=verbose)
-
-
-def running_server(
-    sandbox: DinteroSandbox, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False
-) -> AbstractContextManager[str]:
-    """Serve ``sandbox`` on a background thread; yields the base URL (``http://host:port``)."""
-    return server.running_server(
-        sandbox, host, port, verbose=verbose, server_class=DinteroSandboxHTTPServer
-    )
-
-
-def serve_forever(
-    sandbox: DinteroSandbox,
-    host: str = "127.0.0.1",
-    port: int = DEFAULT_PORT,
-    *,
-    ready: Callable[[str], None] | None = None,
-    verbose: bool = True,
-) -> None:
-    """Serve in the foreground until interrupted (Ctrl-C raises KeyboardInterrupt here)."""
-    server.serve_forever(
-        sandbox,
-        host,
-        port,
-        ready=ready,
-        verbose=verbose,
-        server_class=DinteroSandboxHTTPServer,
-    )
+make_server = DinteroSandboxHTTPServer.make
+running_server = DinteroSandboxHTTPServer.running
+serve_forever = DinteroSandboxHTTPServer.serve
 
 
 __all__ = ["DinteroSandboxHTTPServer", "make_server", "running_server", "serve_forever"]

@@ -19,9 +19,8 @@ from django_diller.sandbox import (
     SentMessage,
     serve_forever,
 )
+from django_diller.sandbox.cli import RATE_OPTIONS, fault_settings
 from django_diller.sandbox.state import OTP_DIGITS_RANGE
-
-RATE_OPTIONS = ("error_rate", "rate_limit_rate", "timeout_rate", "drop_rate", "hang_rate")
 
 
 class Command(BaseCommand):
@@ -141,17 +140,7 @@ class Command(BaseCommand):
         members.otp_digits = options["otp_digits"]
         members.enroll_existing = options["enroll_existing"]
         members.tokens_after_joining = options["activation_tokens"]
-        sandbox.faults.update(
-            latency=options["latency_ms"] / 1000,
-            error_rate=options["error_rate"],
-            rate_limit_rate=options["rate_limit_rate"],
-            retry_after=options["retry_after"],
-            timeout_rate=options["timeout_rate"],
-            timeout_seconds=options["timeout_seconds"],
-            drop_rate=options["drop_rate"],
-            hang_rate=options["hang_rate"],
-            seed=options["fault_seed"],
-        )
+        sandbox.faults.update(**fault_settings(options))
         try:
             serve_forever(
                 sandbox,

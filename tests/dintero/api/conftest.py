@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -14,6 +13,13 @@ from django_diller.api.auth import MemoryTokenStore
 from django_diller.api.retry import RetryPolicy
 from django_diller.dintero.api import DinteroClient, DinteroConfig, Timeouts
 from django_diller.dintero.openapi import load_spec
+from tests.contract_support import (
+    Answer,
+    closing_clients,
+    examples_of,
+    next_answer,
+    recorded_sleeps,
+)
 
 ACCOUNT_ID = "T12345678"
 CLIENT_ID = "shop-client"
@@ -21,14 +27,7 @@ CLIENT_SECRET = "s3cr3t-never-shown"
 BASE_URL = "https://api.dintero.invalid/v1"
 TOKEN_PATH = f"/v1/accounts/{ACCOUNT_ID}/auth/token"
 
-EXAMPLES = load_spec()["components"]["examples"]
-
-
-def example(name: str) -> dict:
-    return json.loads(json.dumps(EXAMPLES[name]["value"]))
-
-
-Answer = httpx2.Response | Exception
+example = examples_of(load_spec())
 
 
 @dataclass
@@ -49,17 +48,11 @@ class FakeDintero:
     def answer(self, path: str, *answers: Answer) -> None:
         self.answers[path] = list(answers)
 
-    def _next(self, queue: list[Answer]) -> Answer:
-        return queue.pop(0) if len(queue) > 1 else queue[0]
-
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         if request.url.path == TOKEN_PATH:
             self.token_requests.append(request)
             if self.token_answers:
-                answer = self._next(self.token_answers)
-                if isinstance(answer, Exception):
-                    raise answer
-                return answer
+                return next_answer(self.token_answers)
             self.tokens_issued += 1
             token = f"token-{self.tokens_issued}"
             return httpx2.Response(
@@ -72,10 +65,7 @@ class FakeDintero:
         queue = self.answers.get(request.url.raw_path.decode().partition("?")[0])
         if not queue:
             return httpx2.Response(404, json={"error": {"message": "no such path"}})
-        answer = self._next(queue)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+        return next_answer(queue)
 
     @property
     def last(self) -> httpx2.Request:
@@ -109,20 +99,15 @@ def dintero() -> FakeDintero:
 
 @pytest.fixture
 def make_client(dintero) -> Callable[..., DinteroClient]:
-    made: list[DinteroClient] = []
-
-    def make(store=None, **overrides) -> DinteroClient:
-        client = DinteroClient(
+    def build(store=None, **overrides) -> DinteroClient:
+        return DinteroClient(
             make_config(**overrides),
             token_store=store or MemoryTokenStore(),
             transport=httpx2.MockTransport(dintero),
         )
-        made.append(client)
-        return client
 
-    yield make
-    for client in made:
-        client.close()
+    with closing_clients(build) as make:
+        yield make
 
 
 @pytest.fixture
@@ -133,6 +118,4 @@ def client(make_client) -> DinteroClient:
 @pytest.fixture
 def sleeps(monkeypatch) -> list[float]:
     """Records the client's waits between retries instead of sleeping."""
-    waits: list[float] = []
-    monkeypatch.setattr("django_diller.dintero.api.client.time.sleep", waits.append)
-    return waits
+    return recorded_sleeps(monkeypatch, "django_diller.dintero.api.client.time.sleep")

@@ -14,83 +14,23 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 
 from django_diller.dintero.openapi import BASE_PATH, load_spec, operation_ids
+from tests.contract_support import OPERATION_KEYS, SCHEMA_KEYWORDS, Document, schemas, walk
 
 SPEC = load_spec()
 COMPONENTS = SPEC["components"]
-HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-SCHEMA_KEYWORDS = {
-    "title", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
-    "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxProperties",
-    "minProperties", "required", "enum", "type", "allOf", "oneOf", "anyOf", "not", "items",
-    "properties", "additionalProperties", "description", "format", "default", "nullable",
-    "discriminator", "readOnly", "writeOnly", "xml", "externalDocs", "example", "deprecated",
-    "$ref",
-}  # fmt: skip
-OPERATION_KEYS = {
-    "tags", "summary", "description", "externalDocs", "operationId", "parameters",
-    "requestBody", "responses", "callbacks", "deprecated", "security", "servers",
-}  # fmt: skip
+DOCUMENT = Document(SPEC)
 PARAMETER_KEYS = {
     "name", "in", "description", "required", "deprecated", "allowEmptyValue", "style",
     "explode", "allowReserved", "schema", "example", "examples", "content",
 }  # fmt: skip
-
-
-def _operations():
-    for path, item in SPEC["paths"].items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                yield path, method, operation
-
-
-def _resolve(node: dict) -> dict:
-    while "$ref" in node:
-        node = _lookup(node["$ref"])
-    return node
-
-
-def _lookup(ref: str):
-    assert ref.startswith("#/"), ref
-    node = SPEC
-    for part in ref[2:].split("/"):
-        node = node[part]
-    return node
-
-
-def _walk(node, where="#"):
-    """Every (location, mapping) in the document."""
-    if isinstance(node, dict):
-        yield where, node
-        for key, value in node.items():
-            yield from _walk(value, f"{where}/{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _walk(value, f"{where}/{index}")
-
-
-def _schemas(schema, where):
-    """A schema and every schema inside it."""
-    yield where, schema
-    for key in ("allOf", "oneOf", "anyOf"):
-        for index, inner in enumerate(schema.get(key, [])):
-            yield from _schemas(inner, f"{where}/{key}/{index}")
-    for key in ("items", "not"):
-        if isinstance(schema.get(key), dict):
-            yield from _schemas(schema[key], f"{where}/{key}")
-    if isinstance(schema.get("additionalProperties"), dict):
-        yield from _schemas(schema["additionalProperties"], f"{where}/additionalProperties")
-    for name, inner in schema.get("properties", {}).items():
-        yield from _schemas(inner, f"{where}/properties/{name}")
+_operations, _lookup, _resolve = DOCUMENT.operations, DOCUMENT.lookup, DOCUMENT.resolve
+_walk, _validator = walk, DOCUMENT.validator
 
 
 def _all_schemas():
-    for name, schema in COMPONENTS["schemas"].items():
-        yield from _schemas(schema, f"#/components/schemas/{name}")
-    for where, node in _walk(SPEC["paths"], "#/paths"):
-        if isinstance(node.get("schema"), dict):
-            yield from _schemas(node["schema"], f"{where}/schema")
+    yield from DOCUMENT.schemas()
     for name, parameter in COMPONENTS["parameters"].items():
-        yield from _schemas(parameter["schema"], f"#/components/parameters/{name}/schema")
+        yield from schemas(parameter["schema"], f"#/components/parameters/{name}/schema")
 
 
 ALL_SCHEMAS = list(_all_schemas())
@@ -154,10 +94,6 @@ def test_every_schema_is_an_openapi_3_0_schema(where, schema):
     if "pattern" in schema:
         re.compile(schema["pattern"])
     OAS30Validator.check_schema(schema)
-
-
-def _validator(schema):
-    return OAS30Validator({"allOf": [schema], "components": COMPONENTS})
 
 
 def test_every_property_example_fits_its_property():

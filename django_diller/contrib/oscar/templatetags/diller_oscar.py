@@ -9,7 +9,7 @@ from django import template
 
 from ....loyalty.connection import current_store_id
 from ....members.club import cached_points_rule, forget_member_summary, link_of
-from ..basket import loyalty_row
+from ..basket import basket_offers, loyalty_row
 from ..loyalty_display import basket_points, order_loyalty, orders_loyalty
 from ..offers import PLAN_ATTRIBUTE
 
@@ -23,6 +23,8 @@ def diller_loyalty_summary(basket) -> dict:
         return {"rows": [], "stamps": []}
     loyalty = loyalty_row(basket)
     titles = {c["code"]: c.get("title") or c["code"] for c in (loyalty.coupons if loyalty else [])}
+    if loyalty is not None and loyalty.providers:  # another provider's coupons: their titles
+        titles.update({c.code: c.title or c.code for c in basket_offers(basket, loyalty).coupons})
     cards = {
         str(c.get("id")): c.get("title") or str(c.get("id"))
         for c in (loyalty.stamp_cards if loyalty else [])
@@ -111,3 +113,30 @@ def diller_coupon_notes(basket) -> dict:
     except NoReverseMatch:  # the shop has not mounted the coupon step
         change_url = ""
     return {"notes": notes, "change_url": change_url}
+
+
+@register.inclusion_tag("django_diller/oscar/_vouchers.html", takes_context=True)
+def diller_vouchers(context, basket) -> dict:
+    """``{% diller_vouchers basket %}``: the Coupontools vouchers on the basket, each with a
+    button that takes it off, and the form to enter one (nothing while Coupontools is off).
+    Put it outside any other form: it is a form of its own."""
+    from ..vouchers import vouchers_on
+
+    if not vouchers_on() or not basket.id:
+        return {"vouchers_on": False}
+    from ....coupontools.basket_vouchers import vouchers_of
+    from ..basket import current_loyalty
+
+    plan = getattr(basket, PLAN_ATTRIBUTE, None)
+    taken = plan.coupon_amounts if plan is not None else {}
+    request = context.get("request")
+    return {
+        "vouchers_on": True,
+        "vouchers": [
+            {"voucher": v, "amount": taken.get(v.code)}
+            for v in vouchers_of(current_loyalty(basket))
+        ],
+        "currency": basket.currency,
+        "next_url": request.get_full_path() if request is not None else "",
+        "request": request,
+    }

@@ -1,0 +1,1 @@
+"""Coupontools vouchers provider."""

@@ -1,0 +1,73 @@
+"""Queue a voucher's lock, validation and unlock: one outbox entry each per order and voucher,
+written in the transaction of their cause."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..outbox import engine as outbox
+from ..outbox.models import OutboxEntry
+from ..outbox.tasks import queue_outbox_entries
+from .kinds import Kind
+
+
+def _id(order_number: str, session: str, step: str) -> str:
+    return f"{order_number}:{session}:{step}"
+
+
+def lock_entry(order_number: str, session: str) -> OutboxEntry | None:
+    return OutboxEntry.objects.filter(
+        kind=Kind.LOCK, external_id=_id(order_number, session, "lock")
+    ).first()
+
+
+def queue_lock(order_number: str, session: str, *, source: str = "order placed") -> OutboxEntry:
+    number = str(order_number)
+    entry = outbox.enqueue(
+        Kind.LOCK,
+        _id(number, session, "lock"),
+        order_number=number,
+        store_id="",
+        payload={"session": session},
+        source=source,
+    )
+    queue_outbox_entries([entry.pk])
+    return entry
+
+
+def queue_validate(
+    order_number: str, session: str, money_spent: Decimal, *, source: str
+) -> OutboxEntry:
+    number = str(order_number)
+    entry = outbox.enqueue(
+        Kind.VALIDATE,
+        _id(number, session, "validate"),
+        order_number=number,
+        store_id="",
+        payload={"session": session, "money_spent": str(money_spent)},
+        source=source,
+        depends_on=lock_entry(number, session),
+    )
+    queue_outbox_entries([entry.pk])
+    return entry
+
+
+def queue_unlock(order_number: str, session: str, *, source: str) -> OutboxEntry | None:
+    """Unlock, unless the voucher was validated for the order (then it stays used)."""
+    number = str(order_number)
+    validated = OutboxEntry.objects.filter(
+        kind=Kind.VALIDATE, external_id=_id(number, session, "validate")
+    ).exists()
+    if validated:
+        return None
+    entry = outbox.enqueue(
+        Kind.UNLOCK,
+        _id(number, session, "unlock"),
+        order_number=number,
+        store_id="",
+        payload={"session": session},
+        source=source,
+        depends_on=lock_entry(number, session),
+    )
+    queue_outbox_entries([entry.pk])
+    return entry
