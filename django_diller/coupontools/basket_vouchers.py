@@ -30,6 +30,7 @@ class KeptVoucher:
     value: Decimal
     title: str
     product_ids: tuple[str, ...] = ()  # the products it may discount; empty: the whole purchase
+    combinable: bool = True  # False: not in an order that uses Diller's coupons
 
     @property
     def code(self) -> str:
@@ -51,6 +52,7 @@ class KeptVoucher:
             value=Decimal(str(data["value"])),
             title=str(data.get("title") or ""),
             product_ids=tuple(data.get("product_ids") or ()),
+            combinable=bool(data.get("combinable", True)),
         )
 
 

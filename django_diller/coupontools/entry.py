@@ -98,6 +98,7 @@ def value_of(session: CouponSession, campaign_in_code: str | None) -> KeptVouche
             value=rule.value,
             title=rule.title or pgettext("a Coupontools voucher", "Voucher"),
             product_ids=tuple(sorted(rule.product_ids)),
+            combinable=rule.combinable_with_diller,
         )
     field = coupontools_settings.VALUE_FIELD or "value"
     text = session.custom_field(field) or ""
@@ -122,4 +123,5 @@ def value_of(session: CouponSession, campaign_in_code: str | None) -> KeptVouche
         kind=value.kind,
         value=value.value,
         title=pgettext("a Coupontools voucher", "Voucher"),
+        combinable=bool(coupontools_settings.COMBINABLE_WITH_DILLER),
     )

@@ -39,7 +39,26 @@ class Vouchers:
     provider: str = PROVIDER
 
     def offers(self, context: OfferContext) -> list[CouponOffer]:
-        return [voucher_offer(v) for v in vouchers_of(self.snapshot)]
+        club_coupons = uses_club_coupons(self.snapshot, context)
+        return [
+            voucher_offer(v)
+            for v in vouchers_of(self.snapshot)
+            if v.combinable or not club_coupons
+        ]
+
+
+def uses_club_coupons(snapshot: BasketLoyalty, context: OfferContext) -> bool:
+    """Whether the basket uses one of Diller's coupons: a whole-purchase coupon the member
+    chose, or a product coupon (not declined) for a product in the basket. A voucher that is
+    not combinable with them gives nothing then; the member may untick the coupons."""
+    if snapshot.chosen_codes:
+        return True
+    declined = set(snapshot.declined_codes)
+    return any(
+        coupon.get("product_ids") and set(coupon["product_ids"]) & context.product_ids
+        for coupon in snapshot.coupons
+        if coupon.get("code") not in declined
+    )
 
 
 def voucher_sources(snapshot: BasketLoyalty) -> list[DiscountSource]:

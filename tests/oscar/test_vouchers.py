@@ -29,7 +29,7 @@ from django_diller.models import BasketLoyalty, CouponClaim
 from django_diller.outbox import engine as outbox
 from django_diller.outbox.models import OutboxEntry
 
-from .conftest import EARL_GREY
+from .conftest import EARL_GREY, ESPRESSO
 from .test_guest_checkout import checkout_as_guest
 
 Order = get_model("order", "Order")
@@ -303,3 +303,23 @@ def test_a_members_diller_transaction_carries_the_vouchers_discount_on_its_line(
     assert (tea["discount"], tea["total_price"]) == (D("50.00"), D("29.00"))
     assert sent.coupon_codes == []  # a voucher is not one of Diller's coupons
     assert sent.total == D("29.00") + STANDARD_SHIPPING
+
+
+def test_a_voucher_not_combinable_with_club_coupons_waits_until_they_are_unticked(
+    member_client, shop
+):
+    campaign = voucher_state(SEED_VOUCHER_AMOUNT).campaign
+    VoucherRule.objects.create(
+        campaign=campaign.code, kind="amount", value=D("50"), combinable_with_diller=False
+    )
+    add(member_client, ESPRESSO)
+    enter(member_client, SEED_VOUCHER_AMOUNT)
+    member_client.post(reverse("checkout:shipping-address"), checkout_address())
+    member_client.post(reverse("checkout:shipping-method"), {"method_code": "standard"})
+    member_client.get(reverse("checkout:payment-details"))  # "20 % off coffee" applies itself
+    basket = member_client.get(reverse("basket:summary"))
+    assert basket.context["basket"].total_incl_tax == D("151.20")  # the coupon, not the voucher
+    assert "Not together with club coupons" in basket.content.decode()
+    # Unticking the club's coupon on the payment page lets the voucher in.
+    preview = member_client.post(reverse("checkout:preview"), {"diller_coupon_choice": "1"})
+    assert preview.context["order_total"].incl_tax == D("139.00") + STANDARD_SHIPPING
