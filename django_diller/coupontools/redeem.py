@@ -16,8 +16,9 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 
 from .api import (
@@ -67,6 +68,14 @@ def value_text(session: CouponSession) -> str | None:
             return found
     value = session.state.value
     return value.strip() if value and value.strip() else None
+
+
+def money_text(amount: Decimal) -> str:
+    """An amount in the shop's currency (Oscar's default currency, when the shop has one),
+    with two decimals in the page's language."""
+    currency = getattr(settings, "OSCAR_DEFAULT_CURRENCY", "")
+    text = number_format(amount.quantize(Decimal("0.01")), decimal_pos=2)
+    return f"{currency} {text}".strip()
 
 
 @dataclass(frozen=True)
@@ -161,8 +170,25 @@ class VoucherView:
 
     @property
     def money_spent(self) -> str | None:
-        """What the validation recorded as spent (``validation_value``), when it did."""
-        return self.state.validation_value or None
+        """What the validation recorded as spent (``validation_value``), with the shop's
+        currency, when it did."""
+        spent = self.state.validation_value
+        if not spent:
+            return None
+        try:
+            return money_text(Decimal(spent))
+        except ArithmeticError:
+            return spent
+
+    @property
+    def value_display(self) -> str | None:
+        """The voucher's value for staff: "10 %", or the amount with the shop's currency."""
+        value = self.value
+        if value is None:
+            return None
+        if value.kind == "percentage":
+            return f"{number_format(value.value)} %"
+        return money_text(value.value)
 
     @property
     def refusal(self) -> str:

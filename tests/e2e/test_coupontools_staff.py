@@ -24,14 +24,14 @@ def test_staff_redeem_a_demo_voucher_with_the_amount_spent(page, shop):
     )
     page.get_by_label("Voucher code or link").press("Enter")
     expect(page.locator("#coupontools-state")).to_contain_text("Ready to redeem")
-    expect(page.locator("#coupontools-value")).to_contain_text("50.00")
+    expect(page.locator("#coupontools-value")).to_contain_text("NOK 50.00")
 
     page.get_by_label("Amount spent").fill("499.50")
     page.get_by_role("button", name="Validate the voucher").click()
 
     expect(page.locator(".messagelist .success")).to_contain_text("The voucher is validated")
     expect(page.locator("#coupontools-state")).to_contain_text("Already used")
-    expect(page.locator("#coupontools-validated")).to_contain_text("499.500 spent")
+    expect(page.locator("#coupontools-validated")).to_contain_text("NOK 499.50 spent")
     expect(page.get_by_role("button", name="Validate the voucher")).to_have_count(0)
     seen = session_row(sandbox.session(SEED_VOUCHER_AMOUNT), datetime.now(UTC))
     assert (seen["state"], seen["money_spent"]) == ("validated", "499.500")
