@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_ADDR ?= 127.0.0.1:8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test lint format sandbox messages benchmarks benchmarks-smoke screenshots clean
+.PHONY: demo test lint format sandbox messages api-schema benchmarks benchmarks-smoke screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ messages: $(STAMP)
 	cd django_diller && ../$(VENV)/bin/django-admin makemessages -l en -l nb -l sv
 	cd django_diller && ../$(VENV)/bin/django-admin compilemessages
 
+# The Discount API's OpenAPI document, regenerated from its views after changing them:
+# tests/discountapi/api/test_schema.py fails while the checked-in file is out of date.
+api-schema: $(STAMP)
+	DJANGO_SETTINGS_MODULE=example_shop.settings.test $(PY) manage.py spectacular \
+		--urlconf django_diller.discountapi.api.urls \
+		--custom-settings django_diller.discountapi.api.schema.SCHEMA_SETTINGS \
+		--lang en --validate --fail-on-warn --file docs/discount-api.openapi.yaml
+
 benchmarks: $(STAMP)
 	$(PY) benchmarks/token_stampede.py
 	$(PY) benchmarks/discount_engine.py
@@ -56,6 +64,7 @@ benchmarks: $(STAMP)
 benchmarks-smoke: $(STAMP)
 	$(PY) benchmarks/token_stampede.py --processes 2 --calls 20
 	$(PY) benchmarks/discount_engine.py --lines 20 --coupons 3 --cards 2 --repeat 3
+	$(PY) benchmarks/discount_rules.py --lines 20 --rules 10 --repeat 3
 	$(PY) benchmarks/checkout_overhead.py --runs 1
 	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 		$(PY) benchmarks/outbox_throughput.py --rows 20 --concurrency 1; \

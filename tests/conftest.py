@@ -14,6 +14,7 @@ def _fresh_caches_and_clients():
 
     from django_diller.coupontools import connection as coupontools_connection
     from django_diller.dintero import connection as dintero_connection
+    from django_diller.discountapi.active import forget_rules
     from django_diller.loyalty import connection
 
     for cache in caches.all():
@@ -21,7 +22,9 @@ def _fresh_caches_and_clients():
     connection.reset()
     dintero_connection.reset()
     coupontools_connection.reset()
+    forget_rules()
     yield
     connection.reset()
     dintero_connection.reset()
     coupontools_connection.reset()
+    forget_rules()

@@ -32,6 +32,9 @@ logger = logging.getLogger("django_diller.sandbox")
 
 class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # Many clients connecting at once (a race of tills, a load test) must queue, not be reset:
+    # the standard library's default backlog is 5.
+    request_queue_size = 128
     allow_reuse_address = True
     thread_name = "diller-sandbox"  # the background thread of :func:`running_server`
     logger = logger

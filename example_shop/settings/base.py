@@ -114,12 +114,19 @@ INSTALLED_APPS = [
     "haystack",
     "treebeard",
     "django_tables2",
+    # The Discount API's web layer: REST framework, the OAuth2 provider of its tokens (its
+    # applications in Django admin) and its OpenAPI document.
+    "rest_framework",
+    "oauth2_provider",
+    "drf_spectacular",
     # The plugin, after Oscar's apps. Its Oscar integration comes first, so that its templates
     # (the loyalty pages in Oscar's layout) win over the core's neutral ones.
     "django_diller.contrib.oscar",
     "django_diller",
     # Coupontools vouchers, a provider beside Diller.
     "django_diller.coupontools",
+    # Discount rules managed by the chain's back office (the Discount API).
+    "django_diller.discountapi",
     # The demo shop itself (load_demo_shop, the thumbnailer, templates).
     "example_shop.shop.apps.DemoShopConfig",
 ]
@@ -358,6 +365,37 @@ def coupontools_settings(*, sandbox_by_default: bool) -> dict:
 
 
 COUPONTOOLS = coupontools_settings(sandbox_by_default=DEBUG)
+
+# --- The Discount API -----------------------------------------------------------------------
+
+# The chain's back office calls the Discount API (/api/discounts, django_diller.discountapi.api)
+# with a bearer token from /o/token/ (client credentials; the applications are in Django admin).
+# The API's views set their own authentication, permissions, parsers and error answers, so these
+# defaults only concern other REST framework views.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# The Discount API's OpenAPI document has settings of its own
+# (django_diller.discountapi.api.schema.SCHEMA_SETTINGS); these are for other APIs.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kaffebrenneriet Demo API",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "discounts:read": "Read the discounts",
+        "discounts:write": "Create, change and delete discounts",
+    },
+    # A client that asks for no scope may only read.
+    "DEFAULT_SCOPES": ["discounts:read"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+}
 
 # --- Logging ---------------------------------------------------------------------------------
 

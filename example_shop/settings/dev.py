@@ -3,6 +3,8 @@
 ``DEBUG`` is on, so without ``DILLER_BASE_URL`` the shop runs the embedded Diller sandbox.
 """
 
+from example_shop.demo_discounts import DEMO_DIST_CHAIN
+
 from .base import *  # noqa: F403
 from .base import coupontools_settings, diller_settings, dintero_settings, env, env_list
 
@@ -18,3 +20,5 @@ DILLER = {
 }
 DINTERO = dintero_settings(sandbox_by_default=DEBUG)
 COUPONTOOLS = coupontools_settings(sandbox_by_default=DEBUG)
+# The demo's discount rules are for its distribution chain (see example_shop/demo_discounts.py).
+DISCOUNT_API = {"DIST_CHAIN": DEMO_DIST_CHAIN}

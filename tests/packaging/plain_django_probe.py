@@ -26,6 +26,7 @@ NEEDS_AN_EXTRA = (
     "django_diller.dintero.openapi",
     "django_diller.coupontools.sandbox",
     "django_diller.coupontools.openapi",
+    "django_diller.discountapi.api",
     "django_diller.management.commands.diller_sandbox",
 )
 

@@ -22,6 +22,7 @@ PROBE = Path(__file__).with_name("plain_django_probe.py")
 # What the extras bring that the core must not need: [oscar] (and Babel with it), [sandbox],
 # and Redis, which [celery] brings.
 EXTRAS_ONLY = ("oscar", "babel", "openapi_schema_validator", "jsonschema", "yaml", "redis")
+EXTRAS_ONLY += ("rest_framework", "oauth2_provider", "drf_spectacular")
 CI = os.environ.get("CI") == "true"
 
 

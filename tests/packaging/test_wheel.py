@@ -57,7 +57,7 @@ def installed(tmp_path_factory) -> Installed:
     python = venv / "bin" / "python"
     # With its dependencies and the extras the example shop uses, as a shop installs it; no
     # bytecode compiling (a third of the time).
-    extras = f"{wheel}[oscar,celery,sandbox]"
+    extras = f"{wheel}[oscar,celery,sandbox,api]"
     pip("--python", str(python), "install", "--no-compile", extras, env=env)
 
     shop = work / "shop"

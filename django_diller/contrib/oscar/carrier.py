@@ -3,6 +3,9 @@
 * "Diller loyalty" (priority -1000, exclusive, once per basket): coupons and stamp cards on the
   basket lines, after every shop offer so it can see what they took.
 * "Diller free shipping" (priority -1001, once per basket): a free-shipping coupon.
+* "Discount rules" (priority -900, once per basket), when ``django_diller.discountapi`` is
+  installed: the chain's discount rules, before Diller's offer so it sees them as the shop's
+  own discounts (see :mod:`.discount_rules`).
 
 Staff may suspend either in Oscar's dashboard: that is the kill switch, and re-running
 ``migrate`` never reopens a suspended offer.
@@ -26,6 +29,8 @@ logger = logging.getLogger("django_diller.oscar")
 
 LOYALTY_SLUG = "diller-loyalty"
 SHIPPING_SLUG = "diller-free-shipping"
+DISCOUNT_RULES_SLUG = "discount-rules"
+CARRIER_SLUGS = (LOYALTY_SLUG, SHIPPING_SLUG, DISCOUNT_RULES_SLUG)
 
 
 def _path(klass) -> str:
@@ -40,12 +45,33 @@ def ensure_carrier_offers():
     Condition = get_model("offer", "Condition")
     Benefit = get_model("offer", "Benefit")
 
-    condition, _ = Condition.objects.get_or_create(proxy_class=_path(LoyaltyCondition))
+    from .discount_rules import DiscountRulesBenefit, DiscountRulesCondition
+
+    carriers = [
+        (LOYALTY_SLUG, "Diller loyalty", LoyaltyCondition, LoyaltyBenefit, -1000, True),
+        (
+            SHIPPING_SLUG,
+            "Diller free shipping",
+            LoyaltyCondition,
+            LoyaltyShippingBenefit,
+            -1001,
+            False,
+        ),
+    ]
+    if apps.is_installed("django_diller.discountapi"):
+        carriers.append(
+            (
+                DISCOUNT_RULES_SLUG,
+                "Discount rules",
+                DiscountRulesCondition,
+                DiscountRulesBenefit,
+                -900,
+                False,
+            )
+        )
     offers = []
-    for slug, name, benefit_class, priority, exclusive in (
-        (LOYALTY_SLUG, "Diller loyalty", LoyaltyBenefit, -1000, True),
-        (SHIPPING_SLUG, "Diller free shipping", LoyaltyShippingBenefit, -1001, False),
-    ):
+    for slug, name, condition_class, benefit_class, priority, exclusive in carriers:
+        condition, _ = Condition.objects.get_or_create(proxy_class=_path(condition_class))
         benefit, _ = Benefit.objects.get_or_create(proxy_class=_path(benefit_class))
         offer = ConditionalOffer.objects.filter(slug=slug).first()
         if offer is None:
@@ -82,35 +108,50 @@ _HIDDEN_MARK = "_diller_hides_carrier_offers"
 
 
 def proxy_paths() -> tuple[str, tuple[str, ...]]:
-    """The dotted paths of the plugin's proxy condition and benefits (as ``proxy_class``)."""
+    """The dotted paths of Diller's proxy condition and benefits (as ``proxy_class``)."""
     from .offers import LoyaltyBenefit, LoyaltyCondition, LoyaltyShippingBenefit
 
     return _path(LoyaltyCondition), (_path(LoyaltyBenefit), _path(LoyaltyShippingBenefit))
+
+
+def _condition_paths() -> tuple[str, ...]:
+    """The plugin's proxy conditions: Diller's and the discount rules'."""
+    from .discount_rules import DiscountRulesCondition
+    from .offers import LoyaltyCondition
+
+    return _path(LoyaltyCondition), _path(DiscountRulesCondition)
+
+
+def _benefit_paths() -> tuple[str, ...]:
+    """The plugin's proxy benefits: Diller's and the discount rules'."""
+    from .discount_rules import DiscountRulesBenefit
+    from .offers import LoyaltyBenefit, LoyaltyShippingBenefit
+
+    return _path(LoyaltyBenefit), _path(LoyaltyShippingBenefit), _path(DiscountRulesBenefit)
 
 
 def carrier_offer_filter():
     """A ``Q`` matching the carrier offers (by slug, or by the plugin's condition or benefit)."""
     from django.db.models import Q
 
-    condition, benefits = proxy_paths()
     return (
-        Q(slug__in=(LOYALTY_SLUG, SHIPPING_SLUG))
-        | Q(condition__proxy_class=condition)
-        | Q(benefit__proxy_class__in=benefits)
+        Q(slug__in=CARRIER_SLUGS)
+        | Q(condition__proxy_class__in=_condition_paths())
+        | Q(benefit__proxy_class__in=_benefit_paths())
     )
 
 
 def is_carrier_offer(offer) -> bool:
     """By slug, or by the plugin's condition or benefit when the offer has them loaded (the
     applicator loads them; no query is made here for an offer that has not)."""
-    if getattr(offer, "slug", None) in (LOYALTY_SLUG, SHIPPING_SLUG):
+    if getattr(offer, "slug", None) in CARRIER_SLUGS:
         return True
-    condition, benefits = proxy_paths()
+    conditions, benefits = _condition_paths(), _benefit_paths()
     model = type(offer)
     loaded_condition = offer.condition if model.condition.is_cached(offer) else None
     loaded_benefit = offer.benefit if model.benefit.is_cached(offer) else None
     return (
-        getattr(loaded_condition, "proxy_class", None) == condition
+        getattr(loaded_condition, "proxy_class", None) in conditions
         or getattr(loaded_benefit, "proxy_class", None) in benefits
     )
 
@@ -174,9 +215,10 @@ def _wizard_form_init(field: str, required_without_custom: tuple[str, ...]):
 
 def _drop_carrier_choices(form, field: str, required_without_custom, instance) -> None:
     model = form._meta.model
-    condition, benefits = proxy_paths()
     hidden = set(
-        model.objects.filter(proxy_class__in=(condition, *benefits)).values_list("pk", flat=True)
+        model.objects.filter(proxy_class__in=(*_condition_paths(), *_benefit_paths())).values_list(
+            "pk", flat=True
+        )
     )
     if instance is not None and getattr(instance, "pk", None) in hidden:
         hidden.discard(instance.pk)

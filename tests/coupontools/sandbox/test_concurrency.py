@@ -81,7 +81,9 @@ def test_twenty_clients_over_http(sb, server):
     def lock_then_validate(n: int) -> dict:
         with httpx2.Client(base_url=server, headers=till_headers(n), timeout=10.0) as client:
             body = {"couponsession": SEED_VOUCHER_AMOUNT, "action": "lock"}
-            locked = client.post(UPDATE, data=body).json()
+            answer = client.post(UPDATE, data=body)
+            locked = answer.json()
+            assert "status" in locked, (answer.status_code, locked)
             if locked["status"]["status"] != "OK":
                 return locked
             return client.post(UPDATE, data={**body, "action": "validate"}).json()

@@ -11,21 +11,37 @@ non-eligible list (no points at the tills either).
 The payment and shipping event types the shop's ``DILLER`` settings act on (``SEND_ON_*`` and
 ``RETURN_ON_*``: "Settled" and "Refunded" by default) are created too, so that staff can record
 a payment or a partial return in Oscar's dashboard without making the types by hand.
+
+The chain's discount rules (``example_shop/demo_discounts.py``) are loaded through the Discount
+API's own checks, the demo's staff user is made an employee, and the back office gets its API
+client (``demo-backoffice`` / ``demo-backoffice-secret``, client credentials): its secret is
+stored hashed, as every application's.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from oauth2_provider.models import Application
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_model
 
 from django_diller.conf import app_settings
 from django_diller.contrib.oscar.models import NonEligibleMark
+from django_diller.discountapi.api.serializers import DiscountSerializer
+from django_diller.discountapi.conf import discount_api_settings
+from django_diller.discountapi.models import Discount
 from example_shop.demo_catalogue import DEMO_PRODUCTS, NOT_ELIGIBLE_FOR_LOYALTY, DemoProduct
+from example_shop.demo_discounts import (
+    DEMO_BACKOFFICE_CLIENT_ID,
+    DEMO_BACKOFFICE_NAME,
+    DEMO_BACKOFFICE_SECRET,
+    DEMO_DISCOUNTS,
+)
 from example_shop.shop.vat import VAT_RATE_BY_PRODUCT_CLASS
 
 Country = get_model("address", "Country")
@@ -87,6 +103,10 @@ class Command(BaseCommand):
             NonEligibleMark.objects.get_or_create(product_class=product_classes[slug])
         self.load_event_types()
         users = [self.load_user(*user) for user in DEMO_USERS]
+        self.load_discounts()
+        employees, _created = Group.objects.get_or_create(name=discount_api_settings.EMPLOYEE_GROUP)
+        employees.user_set.add(*[user for user in users if user.is_staff])
+        self.load_backoffice_client()
 
         self.stdout.write(
             self.style.SUCCESS(
@@ -98,6 +118,10 @@ class Command(BaseCommand):
         for (email, password, *_rest), user in zip(DEMO_USERS, users, strict=True):
             role = "staff, dashboard at /dashboard/" if user.is_staff else "customer"
             self.stdout.write(f"  {email} / {password}  ({role})")
+        self.stdout.write(
+            f"Discount API client (client credentials at /o/token/, API at /api/discounts): "
+            f"{DEMO_BACKOFFICE_CLIENT_ID} / {DEMO_BACKOFFICE_SECRET}"
+        )
 
     def load_site(self, domain: str) -> None:
         Site.objects.update_or_create(
@@ -177,3 +201,28 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         return user
+
+    def load_discounts(self) -> None:
+        """The demo's discount rules, read and checked as the Discount API reads a body."""
+        for document in DEMO_DISCOUNTS:
+            serializer = DiscountSerializer(data=document)
+            serializer.is_valid(raise_exception=True)
+            values = dict(serializer.validated_data)
+            discount_id = values.pop("discount_id")
+            discount = Discount.objects.filter(discount_id=discount_id).first()
+            discount = discount or Discount(discount_id=discount_id)
+            for field, value in values.items():
+                setattr(discount, field, value)
+            discount.full_clean()
+            discount.save()
+
+    def load_backoffice_client(self) -> None:
+        """The back office's OAuth2 application; the plain secret is hashed when it is saved."""
+        client = Application.objects.filter(client_id=DEMO_BACKOFFICE_CLIENT_ID).first()
+        client = client or Application(client_id=DEMO_BACKOFFICE_CLIENT_ID)
+        client.name = DEMO_BACKOFFICE_NAME
+        client.client_type = Application.CLIENT_CONFIDENTIAL
+        client.authorization_grant_type = Application.GRANT_CLIENT_CREDENTIALS
+        client.hash_client_secret = True
+        client.client_secret = DEMO_BACKOFFICE_SECRET
+        client.save()

@@ -1,0 +1,147 @@
+"""The chain's discount rules (the Discount API) on Oscar's baskets: a carrier offer.
+
+The "Discount rules" offer (slug ``discount-rules``, priority -900, not exclusive, once per
+basket) is applied by Oscar before Diller's (-1000): its discounts are the shop's own, so
+Diller's engine sees them as shop discounts on the units they took (``shop_discount`` and
+``shop_units`` of :func:`~django_diller.contrib.oscar.basket.engine_lines`), and Diller's rule
+that a unit carries one discount holds with no code of its own: no coupon or voucher goes on a
+unit a chain discount took.
+
+Only ``automatic`` rules apply by themselves; ``employee`` ones only for an owner in
+``DISCOUNT_API['EMPLOYEE_GROUP']``; the place is ``DISCOUNT_API['STORE_NUMBER']`` and
+``['DIST_CHAIN']``, the time the store's (see :mod:`django_diller.discountapi.rules`). A line
+takes them on its units no other offer consumed, when its product is discountable (Oscar's
+``is_discountable``) and has a price. Pricing never breaks the basket: an error gives no
+discount, logged once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+from oscar.apps.offer.results import ZERO_DISCOUNT, BasketDiscount
+from oscar.core.loading import get_model
+
+from ...discountapi.previews import register_basket_preview
+from .offers import log_fallback
+
+Benefit = get_model("offer", "Benefit")
+Condition = get_model("offer", "Condition")
+
+CURRENCY_EXPONENT = 2  # rates of ABSOLUTE discounts are in cents (1/100 of the currency)
+_ATTRIBUTE = "_diller_discount_rules"
+
+# The discount admin's "which discounts apply to a basket" page is Oscar's.
+register_basket_preview("django_diller.contrib.oscar.discount_rules_preview.preview")
+
+
+@dataclass(frozen=True)
+class BasketRules:
+    """What the chain's rules give a basket now: the prepared rules, and why the others not."""
+
+    when: datetime
+    employee: bool
+    rule_set: object  # django_diller.discountapi.rules.RuleSet
+    reasons: tuple  # (Rule, NotApplicable | None) for every rule
+
+
+def basket_rules(basket, when: datetime | None = None) -> BasketRules:
+    """The rules for ``basket``'s owner, here and now; once per basket object and minute."""
+    from ...discountapi.active import active_rules, reasons, this_shop
+    from ...discountapi.active import is_employee as in_employee_group
+    from ...discountapi.rules import prepare_rules
+
+    when = when or timezone.now()
+    rules = active_rules()
+    key = (rules, basket.owner_id, when.replace(second=0, microsecond=0))
+    kept = getattr(basket, _ATTRIBUTE, None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    # the group is asked only when an employee rule exists
+    employee = any(rule.employee for rule in rules) and in_employee_group(basket.owner)
+    found = reasons(rules, when=when, employee=employee, place=this_shop())
+    result = BasketRules(
+        when=when,
+        employee=employee,
+        rule_set=prepare_rules(rule for rule, reason in found if reason is None),
+        reasons=tuple(found),
+    )
+    setattr(basket, _ATTRIBUTE, (key, result))
+    return result
+
+
+def discountable_units(line, offer) -> int:
+    """The units of ``line`` the chain's rules may discount (0: none)."""
+    product = line.product
+    if product is None or not getattr(product, "is_discountable", True):
+        return 0
+    if not line.unit_price_incl_tax or line.unit_price_incl_tax <= 0:
+        return 0
+    return max(0, line.quantity - line.discounts.num_consumed())
+
+
+def line_prices(basket, offer, rules: BasketRules):
+    """(line, units, LinePrice) of each line the rules discount."""
+    for line in basket.all_lines():
+        units = discountable_units(line, offer)
+        if units:
+            priced = rules.rule_set.price_line(
+                Decimal(line.unit_price_incl_tax), units, currency_exponent=CURRENCY_EXPONENT
+            )
+            yield line, units, priced
+
+
+class DiscountRulesCondition(Condition):
+    """Met by a basket with lines while a chain rule applies to its owner, here and now."""
+
+    name = "Discount rules basket"
+    description = "A chain discount rule applies to the basket now."
+
+    class Meta:
+        app_label = "diller_oscar"
+        proxy = True
+
+    def is_satisfied(self, offer, basket) -> bool:
+        try:
+            return bool(basket.num_lines) and bool(basket_rules(basket).rule_set.candidates)
+        except Exception as exc:  # never break the basket
+            log_fallback("discount-rules", exc)
+            return False
+
+    def is_partially_satisfied(self, offer, basket) -> bool:
+        return False
+
+
+class DiscountRulesBenefit(Benefit):
+    """The chain's discount rules on each line: the best set that combines, per line."""
+
+    name = "Discount rules"
+    description = "The chain's discounts from the Discount API."
+
+    class Meta:
+        app_label = "diller_oscar"
+        proxy = True
+
+    def apply(self, basket, condition, offer, **kwargs):
+        try:
+            already = [
+                d
+                for line in basket.all_lines()
+                for d in line.discounts.all()
+                if d.offer is offer or getattr(d.offer, "pk", None) == offer.pk
+            ]
+            if already:  # applied once in this pass already: don't stack
+                return BasketDiscount(sum((d.amount for d in already), Decimal(0)))
+            priced = list(line_prices(basket, offer, basket_rules(basket)))
+        except Exception as exc:  # never break the basket: no chain discount instead
+            log_fallback("discount-rules", exc)
+            return ZERO_DISCOUNT
+        total = Decimal(0)
+        for line, units, price in priced:
+            if price.discount > 0:
+                line.discount(price.discount, units, incl_tax=True, offer=offer)
+                total += price.discount
+        return BasketDiscount(total) if total > 0 else ZERO_DISCOUNT

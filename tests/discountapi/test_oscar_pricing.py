@@ -1,0 +1,139 @@
+"""The chain's discount rules on real Oscar baskets of the demo shop, and with Diller's
+coupons."""
+
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from django_diller.contrib.oscar.carrier import (
+    DISCOUNT_RULES_SLUG,
+    LOYALTY_SLUG,
+    carrier_offer_filter,
+    ensure_carrier_offers,
+)
+from django_diller.discountapi.rules import DAYS
+from tests.oscar import conftest as oscar
+
+from .shop import (
+    EARL_GREY,
+    ESPRESSO,
+    MUG,
+    Product,
+    basket_of,
+    chain_discounts,
+    discount,
+    make_employee,
+)
+
+ConditionalOffer = get_model("offer", "ConditionalOffer")
+
+# The demo shop, its member and the member's basket with Diller's coupons (tests/oscar's).
+shop, member, make_basket = oscar.shop, oscar.member, oscar.make_basket
+
+pytestmark = pytest.mark.django_db
+
+
+def today():
+    return timezone.localtime(timezone.now(), timezone.get_default_timezone()).date()
+
+
+def test_the_discount_rules_offer_comes_before_dillers_and_is_hidden_from_shoppers():
+    ensure_carrier_offers()
+    ensure_carrier_offers()
+    offer = ConditionalOffer.objects.get(slug=DISCOUNT_RULES_SLUG)
+    loyalty = ConditionalOffer.objects.get(slug=LOYALTY_SLUG)
+    assert offer.priority > loyalty.priority
+    assert (offer.exclusive, offer.max_basket_applications) == (False, 1)
+    assert ConditionalOffer.objects.filter(carrier_offer_filter(), pk=offer.pk).exists()
+
+
+def test_an_automatic_rule_discounts_every_line(shop, member):
+    discount()
+    basket = basket_of(member, {EARL_GREY: 1, ESPRESSO: 2})
+    espresso = Product.objects.get(upc=ESPRESSO).stockrecords.get().price
+    assert chain_discounts(basket) == {
+        EARL_GREY: D("7.90"),
+        ESPRESSO: (espresso * 2 / 10).quantize(D("0.01")),
+    }
+
+
+def test_a_rule_that_is_not_automatic_waits_for_staff(shop, member):
+    discount(automatic=False)
+    assert chain_discounts(basket_of(member, {EARL_GREY: 1})) == {EARL_GREY: D(0)}
+
+
+def test_an_employee_rule_only_for_the_employee_group(shop, member):
+    discount("staff", 3000, employee=True)
+    assert chain_discounts(basket_of(member, {EARL_GREY: 1})) == {EARL_GREY: D(0)}
+    make_employee(member)
+    assert chain_discounts(basket_of(member, {EARL_GREY: 1})) == {EARL_GREY: D("23.70")}
+
+
+def test_time_validity_in_the_stores_zone(shop, member):
+    local_day = DAYS[today().weekday()]
+    discount("not-today", days_of_week=[d for d in DAYS if d != local_day])
+    discount("from-tomorrow", valid_from_date=today() + timedelta(days=1))
+    assert chain_discounts(basket_of(member, {EARL_GREY: 1})) == {EARL_GREY: D(0)}
+    discount("today", 500, days_of_week=[local_day], valid_until_date=today())
+    assert chain_discounts(basket_of(member, {EARL_GREY: 1})) == {EARL_GREY: D("3.95")}
+
+
+def test_location_validity_from_the_settings(shop, member):
+    discount(stores=["9999"], dist_chains=["NO01"])
+    assert chain_discounts(basket_of(member, {EARL_GREY: 1})) == {EARL_GREY: D(0)}
+    with override_settings(DISCOUNT_API={"STORE_NUMBER": "9999", "DIST_CHAIN": "NO01"}):
+        assert chain_discounts(basket_of(member, {EARL_GREY: 1})) == {EARL_GREY: D("7.90")}
+
+
+def test_combinable_rules_stack_and_the_best_set_wins(shop, member):
+    discount("a", 1000, combinable_with=["b"])
+    discount("b", 1000, combinable_with=["a"])
+    discount("c", 1500)
+    assert chain_discounts(basket_of(member, {EARL_GREY: 1})) == {EARL_GREY: D("15.01")}  # 19 %
+
+
+def test_a_line_not_discountable_takes_no_chain_discount(shop, member):
+    Product.objects.filter(upc=MUG).update(is_discountable=False)
+    discount()
+    assert chain_discounts(basket_of(member, {MUG: 1})) == {MUG: D(0)}
+
+
+def test_a_chain_discount_leaves_no_room_for_dillers_percentage_coupon(make_basket):
+    # PCT10 (the member's 10 % on the whole purchase) alone takes 7.90 off the tea
+    assert make_basket({EARL_GREY: 1}, chosen=["PCT10"]).total_incl_tax == D("71.10")
+    discount("chain", 500)
+    basket = make_basket({EARL_GREY: 1}, chosen=["PCT10"])
+    # the chain's 5 % comes first, as the shop's own discount: the coupon finds no free unit
+    assert chain_discounts(basket) == {EARL_GREY: D("3.95")}
+    assert basket.total_incl_tax == D("75.05")
+
+
+def test_dillers_coupon_still_applies_to_units_the_chain_did_not_discount(make_basket):
+    Product.objects.filter(upc=MUG).update(is_discountable=False)
+    mug = Product.objects.get(upc=MUG).stockrecords.get().price
+    discount("chain", 500)
+    basket = make_basket({EARL_GREY: 1, MUG: 1}, chosen=["PCT10"])
+    assert chain_discounts(basket) == {EARL_GREY: D("3.95"), MUG: D(0)}
+    coupon = (mug / 10).quantize(D("0.01"))
+    assert basket.total_incl_tax == D("79.00") - D("3.95") + mug - coupon
+
+
+def test_the_rules_are_read_once_for_a_request(shop, member, django_assert_num_queries):
+    from django_diller.discountapi.active import active_rules
+
+    demo = {r.discount_id for r in active_rules()}  # the demo shop's, for another chain
+    discount()
+    active_rules()
+    with django_assert_num_queries(0):
+        active_rules()
+    discount("d2")  # a change in this process is seen at once
+    assert {r.discount_id for r in active_rules()} - demo == {"d1", "d2"}
+
+
+def test_outside_the_dates_nothing_applies(shop, member):
+    discount(valid_until_date=date(2020, 1, 1))
+    assert chain_discounts(basket_of(member, {EARL_GREY: 1})) == {EARL_GREY: D(0)}
