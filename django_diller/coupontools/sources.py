@@ -41,9 +41,7 @@ class Vouchers:
     def offers(self, context: OfferContext) -> list[CouponOffer]:
         club_coupons = uses_club_coupons(self.snapshot, context)
         return [
-            voucher_offer(v)
-            for v in vouchers_of(self.snapshot)
-            if v.combinable or not club_coupons
+            voucher_offer(v) for v in vouchers_of(self.snapshot) if v.combinable or not club_coupons
         ]
 
 

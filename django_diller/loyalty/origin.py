@@ -12,9 +12,7 @@ from .connection import current_department_id
 CHANNEL = "OnlineStore"  # the web shop, as Diller's reports group sales and sign-ups
 
 
-def origin(
-    department_id: str | None = None, *, employee_id: str | None = None
-) -> wire.Origin:
+def origin(department_id: str | None = None, *, employee_id: str | None = None) -> wire.Origin:
     """The typed ``origin`` of a member or enrolment call: this system, the web shop's
     department (the configured one unless given) and, for staff actions, the employee."""
     return wire.Origin(

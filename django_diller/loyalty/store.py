@@ -38,4 +38,3 @@ def membership_levels(store_id: str | None = None) -> list[wire.StoreMembershipL
         cache.set(key, cached, STORE_TTL)
     levels = [wire.StoreMembershipLevelResponse.model_validate(item) for item in cached]
     return sorted(levels, key=lambda level: level.points or 0)
-

@@ -27,9 +27,7 @@ def card(page, title: str):
     return page.locator(".diller-coupon-card", has=title_label)
 
 
-def test_the_payment_page_shows_coupon_cards_and_says_why_a_ticked_one_gives_nothing(
-    page, shop
-):
+def test_the_payment_page_shows_coupon_cards_and_says_why_a_ticked_one_gives_nothing(page, shop):
     link_customer_to_demo_member()
     log_in(page, shop, *CUSTOMER)
     add_to_basket(page, shop, ESPRESSO, 2)

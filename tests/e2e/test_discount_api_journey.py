@@ -67,9 +67,7 @@ def test_a_discount_from_the_back_office_reaches_the_basket_and_diller(page, sho
     to_preview(page)
     number = place_order(page)
 
-    sent = wait_for(
-        lambda: sandbox_store().transactions.get(number), "the transaction at Diller"
-    )
+    sent = wait_for(lambda: sandbox_store().transactions.get(number), "the transaction at Diller")
     tea = next(d for d in sent.request["details"] if d["product"]["name"] == EARL_GREY)
     assert (tea["discount"], tea["total_price"]) == (D("7.90"), D("71.10"))
     assert sent.coupon_codes == []  # a chain discount is not one of Diller's coupons

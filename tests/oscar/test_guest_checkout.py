@@ -87,9 +87,7 @@ def texted(number: str) -> list:
 
 
 def the_transaction(order) -> OutboxEntry:
-    return OutboxEntry.objects.get(
-        order_number=order.number, kind=Kind.SEND_TRANSACTION
-    )
+    return OutboxEntry.objects.get(order_number=order.number, kind=Kind.SEND_TRANSACTION)
 
 
 def test_the_purchase_page_shows_two_unticked_consents(guest):
