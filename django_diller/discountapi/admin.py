@@ -6,6 +6,8 @@
 * **Discount audit log**: read-only, every change through the API or admin.
 * **Which discounts apply to a basket**: a page under the discount list (when the shop's
   integration provides one, see :mod:`.previews`).
+* **Apply a discount to a basket**: staff with the change permission apply the non-automatic
+  discounts to an open basket (the same integration's view, ``page="manual"``).
 """
 
 from __future__ import annotations
@@ -169,7 +171,12 @@ class DiscountAdmin(admin.ModelAdmin):
                 "preview/",
                 self.admin_site.admin_view(self.preview),
                 name="diller_discountapi_discount_preview",
-            )
+            ),
+            path(
+                "manual/",
+                self.admin_site.admin_view(self.manual),
+                name="diller_discountapi_discount_manual",
+            ),
         ]
         return urls + super().get_urls()
 
@@ -185,9 +192,24 @@ class DiscountAdmin(admin.ModelAdmin):
             raise Http404
         return view(request, self)  # type: ignore[no-any-return]
 
+    def manual(self, request: HttpRequest) -> HttpResponse:
+        """The shop's "apply a discount to a basket" page (change permission)."""
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        view = basket_preview_view()
+        if view is None:
+            raise Http404
+        return view(request, self, page="manual")  # type: ignore[no-any-return]
+
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         extra_context = dict(extra_context or {})
         extra_context["has_basket_preview"] = basket_preview_view() is not None
+        extra_context["may_apply_to_baskets"] = extra_context[
+            "has_basket_preview"
+        ] and self.has_change_permission(request)
         return super().changelist_view(request, extra_context)
 
 

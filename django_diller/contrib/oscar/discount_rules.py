@@ -9,7 +9,10 @@ unit a chain discount took.
 
 Only ``automatic`` rules apply by themselves; ``employee`` ones only for an owner in
 ``DISCOUNT_API['EMPLOYEE_GROUP']``; the place is ``DISCOUNT_API['STORE_NUMBER']`` and
-``['DIST_CHAIN']``, the time the store's (see :mod:`django_diller.discountapi.rules`). A line
+``['DIST_CHAIN']``, the time the store's (see :mod:`django_diller.discountapi.rules`). The
+non-automatic ones staff applied to the basket (:mod:`.discount_rules_manual`) join them, with
+the rate staff gave where the discount has ``manualRate``, while they apply here and now by the
+same place, time and employee rules; the best set that combines wins, as for the others. A line
 takes them on its units no other offer consumed, when its product is discountable (Oscar's
 ``is_discountable``) and has a price. Pricing never breaks the basket: an error gives no
 discount, logged once.
@@ -17,7 +20,7 @@ discount, logged once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -48,21 +51,66 @@ class BasketRules:
     reasons: tuple  # (Rule, NotApplicable | None) for every rule
 
 
+def applied_by_staff(basket, rules) -> tuple[tuple[str, int | None], ...]:
+    """(discount id, rate or None) of each discount staff applied to ``basket``.
+
+    The basket's snapshot is read only while a non-automatic rule exists, and with the same
+    query the loyalty offers use (:func:`.basket.current_loyalty`, once a request): a guest's
+    row, or the member's while the owner is still linked to them.
+    """
+    if not basket.id or all(rule.automatic for rule in rules):
+        return ()
+    from .basket import current_loyalty
+    from .discount_rules_manual import applied_of
+
+    return tuple((a.discount_id, a.rate) for a in applied_of(current_loyalty(basket)))
+
+
+def with_applied(found, applied, *, when: datetime, employee: bool, place):
+    """``found`` ((rule, reason) pairs) with the applied non-automatic rules that apply here
+    and now as applying, at the rate staff gave where the rule allows another."""
+    from ...discountapi.rules import NotApplicable, why_not
+
+    rates = dict(applied)
+    result = []
+    for rule, reason in found:
+        if reason is NotApplicable.NOT_AUTOMATIC and rule.discount_id in rates:
+            reason = why_not(
+                rule,
+                when=when,
+                zone=place.zone,
+                store=place.store,
+                chain=place.chain,
+                is_employee=employee,
+                automatic_only=False,
+            )
+            rate = rates[rule.discount_id]
+            if reason is None and rate is not None and rule.manual_rate:
+                rule = replace(rule, rate=rate)
+        result.append((rule, reason))
+    return result
+
+
 def basket_rules(basket, when: datetime | None = None) -> BasketRules:
-    """The rules for ``basket``'s owner, here and now; once per basket object and minute."""
+    """The rules for ``basket``'s owner, here and now, with the ones staff applied to it;
+    once per basket object and minute."""
     from ...discountapi.active import active_rules, reasons, this_shop
     from ...discountapi.active import is_employee as in_employee_group
     from ...discountapi.rules import prepare_rules
 
     when = when or timezone.now()
     rules = active_rules()
-    key = (rules, basket.owner_id, when.replace(second=0, microsecond=0))
+    applied = applied_by_staff(basket, rules)
+    key = (rules, basket.owner_id, when.replace(second=0, microsecond=0), applied)
     kept = getattr(basket, _ATTRIBUTE, None)
     if kept is not None and kept[0] == key:
         return kept[1]
     # the group is asked only when an employee rule exists
     employee = any(rule.employee for rule in rules) and in_employee_group(basket.owner)
-    found = reasons(rules, when=when, employee=employee, place=this_shop())
+    place = this_shop()
+    found = reasons(rules, when=when, employee=employee, place=place)
+    if applied:
+        found = with_applied(found, applied, when=when, employee=employee, place=place)
     result = BasketRules(
         when=when,
         employee=employee,

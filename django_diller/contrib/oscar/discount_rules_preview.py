@@ -4,7 +4,9 @@ Under the discount admin (``admin/diller_discountapi/discount/preview/``): staff
 basket by its number, or a user's open basket, and see each line's chain discount and, for
 every rule, whether it applies or why not: outside its time, another store or chain, not
 automatic, employees only, or beaten on every line by a better set it does not combine with.
-Units that the shop's other offers take at checkout are counted here as free.
+Units that the shop's other offers take at checkout are counted here as free. The
+non-automatic discounts staff applied to the basket count as applying while they apply here and
+now (see :mod:`.discount_rules_manual`).
 """
 
 from __future__ import annotations
@@ -90,7 +92,13 @@ def explain(basket) -> dict:
     return {"when": rules.when, "employee": rules.employee, "lines": lines, "rules": verdicts}
 
 
-def preview(request: HttpRequest, model_admin) -> HttpResponse:
+def preview(request: HttpRequest, model_admin, page: str = "preview") -> HttpResponse:
+    """The page; ``page="manual"``: the one where staff apply discounts to a basket
+    (:mod:`.discount_rules_manual`), which the discount admin reaches through this view."""
+    if page == "manual":
+        from .discount_rules_manual import manual
+
+        return manual(request, model_admin)
     form = BasketChoiceForm(request.GET or None)
     context = {
         **model_admin.admin_site.each_context(request),
