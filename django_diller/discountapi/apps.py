@@ -12,3 +12,8 @@ class DiscountApiConfig(AppConfig):
     label = "diller_discountapi"
     verbose_name = _("Discount rules")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .checks import register_checks
+
+        register_checks()
