@@ -126,6 +126,9 @@ def test_the_preview_says_which_rules_apply_and_why_not_the_others(staff, shop, 
     assert verdicts["over"] == "No: outside its dates"
     assert verdicts["tomorrow"] == "No: not on this day of the week"
     assert [row["ids"] for row in page.context["lines"]] == [("better",)]
+    # Amounts with their currency: the 79.00 tea, 20 % off.
+    (line,) = page.context["lines"]
+    assert (line["unit_price"], line["discount"]) == ("NOK79.00", "NOK15.80")
 
     make_employee(member)
     page = staff.get(PREVIEW, {"username": member.username})

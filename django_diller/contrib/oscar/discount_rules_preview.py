@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_class, get_model
+from oscar.templatetags.currency_filters import currency as format_currency
 
 from ...discountapi.rules import NotApplicable
 from .discount_rules import CURRENCY_EXPONENT, basket_rules
@@ -73,8 +74,8 @@ def explain(basket) -> dict:
             {
                 "title": line.product.get_title(),
                 "units": units,
-                "unit_price": line.unit_price_incl_tax,
-                "discount": priced.discount,
+                "unit_price": format_currency(line.unit_price_incl_tax, basket.currency),
+                "discount": format_currency(priced.discount, basket.currency),
                 "ids": priced.discount_ids,
             }
         )
