@@ -14,10 +14,11 @@ Every run starts from a new basket.
 Three configurations, ``--runs`` checkouts each after one unmeasured warm-up checkout, taking
 turns (one checkout of each, then again) so that drift falls on all three alike:
 
-* without the plugin: the plugin's two site offers (``diller-loyalty``, ``diller-free-shipping``)
-  suspended and the customer linked to no member, so the payment page shows no coupons (the
-  plugin is still installed: this measures what a shopper who is not a member pays, which is
-  what the shop costs without loyalty);
+* without the plugin: the plugin's three site offers (``diller-loyalty``,
+  ``diller-free-shipping`` and the chain's ``discount-rules``) suspended and the customer linked
+  to no member, so the payment page shows no coupons (the plugin is still installed: this
+  measures what a shopper who is not a member pays, which is what the shop costs without
+  loyalty);
 * with the plugin, the embedded Diller sandbox answering at once (0 ms);
 * with the plugin, the sandbox adding 50 ms before every answer (not to the token endpoint).
 
@@ -58,7 +59,7 @@ from example_shop.demo_customers import DEMO_SHIPPING_ADDRESS as ADDRESS
 
 ESPRESSO = "7040110000012"
 COUPON = "PCT10"  # reusable (ONCE100 is single-use)
-PLUGIN_OFFERS = ["diller-loyalty", "diller-free-shipping"]
+PLUGIN_OFFERS = ["diller-loyalty", "diller-free-shipping", "discount-rules"]
 LATENCY = 0.05
 
 STEPS = [

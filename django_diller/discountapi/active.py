@@ -78,14 +78,57 @@ def forget_rules() -> None:
     """Read the rules again on the next pricing (tests; after a bulk change)."""
     with _lock:
         _cache["rules"] = None
+    _employees.clear()
+
+
+_employees: dict[tuple[int, str], tuple[bool, float]] = {}
+_EMPLOYEES_KEPT = 4096  # users whose answer a process keeps at most
 
 
 def is_employee(user: Any) -> bool:
-    """Is ``user`` one of the shop's employees (a member of ``DISCOUNT_API['EMPLOYEE_GROUP']``)?"""
+    """Is ``user`` one of the shop's employees (a member of ``DISCOUNT_API['EMPLOYEE_GROUP']``)?
+
+    Every priced page asks while an employee rule applies, so the answer is kept in the process
+    as long as the rules are (``RULES_CACHE_SECONDS``), and forgotten at once when this
+    process changes a user's groups or a group.
+    """
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     group = discount_api_settings.EMPLOYEE_GROUP
-    return bool(group) and user.groups.filter(name=group).exists()
+    if not group:
+        return False
+    key = (user.pk, str(group))
+    ttl = float(discount_api_settings.RULES_CACHE_SECONDS)
+    now = time.monotonic()
+    kept = _employees.get(key)
+    if kept is not None and now - kept[1] < ttl:
+        return kept[0]
+    answer = bool(user.groups.filter(name=group).exists())
+    if len(_employees) >= _EMPLOYEES_KEPT:
+        _employees.clear()
+    _employees[key] = (answer, now)
+    return answer
+
+
+def forget_employees(**kwargs: Any) -> None:
+    """Ask the group again (a user's groups or a group changed)."""
+    _employees.clear()
+
+
+def _connect_group_changes() -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db.models.signals import m2m_changed
+
+    through = get_user_model().groups.through
+    m2m_changed.connect(forget_employees, sender=through, dispatch_uid="diller-employee-groups")
+    post_save.connect(forget_employees, sender=Group, dispatch_uid="diller-employee-group-saved")
+    post_delete.connect(
+        forget_employees, sender=Group, dispatch_uid="diller-employee-group-deleted"
+    )
+
+
+_connect_group_changes()
 
 
 @dataclass(frozen=True)
@@ -106,24 +149,27 @@ def this_shop() -> Place:
     )
 
 
+def why_not_here(
+    rule: Rule, *, when: datetime, place: Place, employee: bool, automatic_only: bool = True
+) -> NotApplicable | None:
+    """Why ``rule`` does not apply at ``place`` at ``when`` (None: it does); see
+    :func:`~django_diller.discountapi.rules.why_not`."""
+    return why_not(
+        rule,
+        when=when,
+        zone=place.zone,
+        store=place.store,
+        chain=place.chain,
+        is_employee=employee,
+        automatic_only=automatic_only,
+    )
+
+
 def reasons(
     rules: tuple[Rule, ...] | list[Rule], *, when: datetime, employee: bool, place: Place
 ) -> list[tuple[Rule, NotApplicable | None]]:
     """Each rule with why it does not apply by itself here and now (None: it does)."""
-    return [
-        (
-            rule,
-            why_not(
-                rule,
-                when=when,
-                zone=place.zone,
-                store=place.store,
-                chain=place.chain,
-                is_employee=employee,
-            ),
-        )
-        for rule in rules
-    ]
+    return [(rule, why_not_here(rule, when=when, place=place, employee=employee)) for rule in rules]
 
 
 def applicable(

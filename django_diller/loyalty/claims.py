@@ -29,10 +29,16 @@ def claim(
     held = CouponClaim.objects.filter(
         store_id=store_id, member_id=member_id, code=code, basket_id=basket_id
     )
-    if held.exists():  # this basket holds one already (the order is being placed again)
-        return True
-    if _take_a_slot(store_id, member_id, code, first_use, last_use, basket_id):
-        return True
+    if max(1, first_use) == last_use:  # one use to hold: try it, and ask only if it is held
+        if _take_a_slot(store_id, member_id, code, first_use, last_use, basket_id):
+            return True
+        if held.exists():  # by this basket (the order is being placed again)
+            return True
+    else:
+        if held.exists():  # this basket holds one already (the order is being placed again)
+            return True
+        if _take_a_slot(store_id, member_id, code, first_use, last_use, basket_id):
+            return True
     # Claims of baskets that never became orders free their slots after a while.
     stale = CouponClaim.objects.filter(
         store_id=store_id,

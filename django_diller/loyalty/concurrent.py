@@ -10,8 +10,10 @@ thread may have opened (a database token cache) is closed when its call ends.
 from __future__ import annotations
 
 import contextvars
+import os
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
 from django.db import connections
@@ -19,7 +21,6 @@ from django.db import connections
 from .waiting import CARRIED
 
 T = TypeVar("T")
-MAX_THREADS = 8
 
 
 def _in_worker(carried: list[tuple[contextvars.ContextVar[Any], Any]], call: Callable[[], T]) -> T:
@@ -34,19 +35,54 @@ def _in_worker(carried: list[tuple[contextvars.ContextVar[Any], Any]], call: Cal
         connections.close_all()
 
 
+# One pool for the process: starting threads for every page's calls cost more than the calls to
+# a nearby Diller did. A forked child (prefork workers, a preloading server) makes its own.
+POOL_THREADS = 32
+_pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
+_pool_lock = threading.Lock()
+
+
+def _shared_pool() -> ThreadPoolExecutor:
+    global _pool, _pool_pid
+    pid = os.getpid()
+    if _pool is None or _pool_pid != pid:
+        with _pool_lock:
+            if _pool is None or _pool_pid != pid:
+                _pool = ThreadPoolExecutor(
+                    max_workers=POOL_THREADS, thread_name_prefix="diller-call"
+                )
+                _pool_pid = pid
+    return _pool
+
+
+def _new_lock_in_child() -> None:
+    global _pool_lock
+    _pool_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
 def side_by_side(*calls: Callable[[], Any], here: Callable[[], Any] | None = None) -> list[Any]:
-    """The results of ``calls``, in order, made at the same time in worker threads.
+    """The results of ``calls``, in order, made at the same time.
 
     ``here``, when given, runs in the calling thread meanwhile (its result comes first): the
-    caller's own connection and transaction stay with it. The first error of a call is
-    raised once every call has ended.
+    caller's own connection and transaction stay with it. Otherwise the first call runs there,
+    the others in the process's worker threads. The first error of a call is raised once every
+    call has ended.
     """
-    if not calls:
-        return [here()] if here is not None else []
-    with ThreadPoolExecutor(
-        max_workers=min(MAX_THREADS, len(calls)), thread_name_prefix="diller-call"
-    ) as pool:
+    if here is None:
+        if not calls:
+            return []
+        here, calls = calls[0], calls[1:]
+    futures = []
+    if calls:
+        pool = _shared_pool()
         carried = [(variable, variable.get()) for variable in CARRIED]
         futures = [pool.submit(_in_worker, carried, call) for call in calls]
-        mine = [here()] if here is not None else []
-        return mine + [future.result() for future in futures]
+    try:
+        mine = here()
+    finally:
+        wait(futures)  # every call ends before anything is returned or raised
+    return [mine] + [future.result() for future in futures]

@@ -96,13 +96,29 @@ def forget_wallet(member_id: str) -> None:
     cache.delete(_cache_key(current_store_id() or "", member_id))
 
 
-def _new_snapshot(basket_id: int, defaults: dict) -> BasketLoyalty | None:
+def _new_snapshot(basket_id: int, fields: dict) -> BasketLoyalty | None:
     """The basket's first snapshot, or None when another request wrote one meanwhile."""
     try:
         with transaction.atomic():
-            return BasketLoyalty.objects.create(basket_id=basket_id, **defaults)
+            return BasketLoyalty.objects.create(basket_id=basket_id, **fields)
     except IntegrityError:
         return None
+
+
+def _snapshot_fields(
+    member_id: str, wallet: Wallet, chosen: list[str], declined: list[str]
+) -> dict[str, Any]:
+    """The snapshot of ``wallet``, keeping the earlier choices of coupons it still has."""
+    codes = {c.code for c in wallet.coupons}
+    return {
+        "store_id": current_store_id() or "",
+        "member_id": member_id,
+        "coupons": [c.model_dump(mode="json", exclude_none=True) for c in wallet.coupons],
+        "stamp_cards": [c.model_dump(mode="json", exclude_none=True) for c in wallet.stamp_cards],
+        "chosen_codes": [c for c in chosen if c in codes],
+        "declined_codes": [c for c in declined if c in codes],
+        "fetched_at": wallet.fetched_at,
+    }
 
 
 def snapshot_for_basket(
@@ -116,32 +132,26 @@ def snapshot_for_basket(
     """Keep the wallet on the basket, keeping the shopper's earlier choices that still apply.
 
     ``row``: the basket's snapshot as already read, if any (``looked_up``: read, and there was
-    none). An unchanged snapshot is not written again.
+    none, so the new snapshot is written in one statement). An unchanged snapshot is not
+    written again.
     """
+    if row is None and looked_up:
+        created = _new_snapshot(basket_id, _snapshot_fields(member_id, wallet, [], []))
+        if created is not None:
+            return created
     if row is None or row.basket_id != basket_id:
-        defaults = {
-            "store_id": current_store_id() or "",
-            "member_id": member_id,
-            "fetched_at": wallet.fetched_at,
-        }
-        row = _new_snapshot(basket_id, defaults) if looked_up and row is None else None
-        if row is None:
-            row, _created = BasketLoyalty.objects.get_or_create(
-                basket_id=basket_id, defaults=defaults
-            )
+        row, _created = BasketLoyalty.objects.get_or_create(
+            basket_id=basket_id,
+            defaults={
+                "store_id": current_store_id() or "",
+                "member_id": member_id,
+                "fetched_at": wallet.fetched_at,
+            },
+        )
     chosen, declined = row.chosen_codes, row.declined_codes
     if row.member_id != member_id:  # another member now owns the basket: start afresh
         chosen, declined = [], []
-    codes = {c.code for c in wallet.coupons}
-    fresh = {
-        "store_id": current_store_id() or "",
-        "member_id": member_id,
-        "coupons": [c.model_dump(mode="json", exclude_none=True) for c in wallet.coupons],
-        "stamp_cards": [c.model_dump(mode="json", exclude_none=True) for c in wallet.stamp_cards],
-        "chosen_codes": [c for c in chosen if c in codes],
-        "declined_codes": [c for c in declined if c in codes],
-        "fetched_at": wallet.fetched_at,
-    }
+    fresh = _snapshot_fields(member_id, wallet, chosen, declined)
     if row.pk and all(getattr(row, name) == value for name, value in fresh.items()):
         return row
     for name, value in fresh.items():

@@ -113,20 +113,27 @@ def enqueue(
     source: str = "",
     depends_on: OutboxEntry | None = None,
 ) -> OutboxEntry:
-    """The row for this effect, created once (call it inside the transaction of the cause)."""
-    entry, _created = OutboxEntry.objects.get_or_create(
-        kind=kind,
-        external_id=external_id,
-        defaults={
-            "order_number": str(order_number),
-            "store_id": store_id,
-            "member_id": member_id,
-            "payload": payload or {},
-            "source": source[:80],
-            "depends_on": depends_on,
-        },
+    """The row for this effect, created once (call it inside the transaction of the cause).
+
+    One ``INSERT`` that does nothing when the row exists, then the row: two statements, no
+    savepoint, and no error in the database's log when the effect was queued already.
+    """
+    OutboxEntry.objects.bulk_create(
+        [
+            OutboxEntry(
+                kind=kind,
+                external_id=external_id,
+                order_number=str(order_number),
+                store_id=store_id,
+                member_id=member_id,
+                payload=payload or {},
+                source=source[:80],
+                depends_on=depends_on,
+            )
+        ],
+        ignore_conflicts=True,
     )
-    return entry
+    return OutboxEntry.objects.get(kind=kind, external_id=external_id)
 
 
 _rng = random.Random()

@@ -22,6 +22,7 @@ from .shop import (
     EARL_GREY,
     ESPRESSO,
     MUG,
+    Basket,
     Product,
     basket_of,
     chain_discounts,
@@ -137,3 +138,32 @@ def test_the_rules_are_read_once_for_a_request(shop, member, django_assert_num_q
 def test_outside_the_dates_nothing_applies(shop, member):
     discount(valid_until_date=date(2020, 1, 1))
     assert chain_discounts(basket_of(member, {EARL_GREY: 1})) == {EARL_GREY: D(0)}
+
+
+def test_while_no_rule_applies_the_offer_is_not_applied_and_reads_no_lines(
+    shop, member, django_assert_num_queries
+):
+    from django_diller.contrib.oscar.discount_rules import DiscountRulesCondition
+
+    discount(valid_until_date=date(2020, 1, 1))  # in force never again
+    basket = basket_of(member, {EARL_GREY: 1})
+    assert "discount-rules" not in {o.slug for o in basket.offer_applications.offers.values()}
+    fresh = Basket.objects.get(pk=basket.pk)
+    offer = ConditionalOffer.objects.get(slug="discount-rules")
+    condition = DiscountRulesCondition.objects.get(pk=offer.condition_id)
+    with django_assert_num_queries(0):  # neither the lines nor the basket's snapshot
+        assert not condition.is_satisfied(offer, fresh)
+
+
+def test_an_employee_is_seen_at_once_when_added_to_the_group_and_asked_once_meanwhile(
+    shop, member, django_assert_num_queries
+):
+    from django_diller.discountapi.active import is_employee
+
+    assert not is_employee(member)
+    make_employee(member)  # the group change is seen at once, not after the cache's seconds
+    assert is_employee(member)
+    with django_assert_num_queries(0):  # kept while the rules are
+        assert is_employee(member)
+    member.groups.clear()
+    assert not is_employee(member)

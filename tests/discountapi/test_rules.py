@@ -422,3 +422,11 @@ def test_property_the_chosen_set_is_the_best_of_all_combinable_subsets(price, qu
             if all(combinable(a, b) for a, b in combinations(subset, 2)):
                 best = max(best, price_line(price, quantity, list(subset)).discount)
     assert price_line(price, quantity, rules).discount == best
+
+
+def test_no_rules_make_no_candidate_set():
+    from django_diller.discountapi.rules import prepare_rules
+
+    rules = prepare_rules([])
+    assert rules.candidates == ()
+    assert rules.price_line(D("10.00"), 2).discount == 0

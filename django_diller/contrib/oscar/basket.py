@@ -7,7 +7,9 @@ shop adds), built from the basket's loyalty snapshot: pricing never calls an out
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -103,6 +105,28 @@ def loyalty_row(basket) -> BasketLoyalty | None:
     )
 
 
+# A snapshot the request has just read or written for the member who owns the basket, before
+# Oscar loaded and priced the basket: (changes then, basket id, owner id, the snapshot).
+_known: ContextVar[tuple[int, int, int, BasketLoyalty] | None] = ContextVar(
+    "diller_known_snapshot", default=None
+)
+
+
+@contextmanager
+def known_snapshot(basket_id: int, owner_id: int, snapshot: BasketLoyalty) -> Iterator[None]:
+    """While the block runs, :func:`current_loyalty` takes ``snapshot`` as the basket's instead
+    of reading it again, as long as no snapshot or link changed since.
+
+    Only for a snapshot of the member that ``owner_id`` is linked to in the current store (the
+    checkout keeps the signed-in member's wallet or ticks on their own open basket).
+    """
+    token = _known.set((_changes, basket_id, owner_id, snapshot))
+    try:
+        yield
+    finally:
+        _known.reset(token)
+
+
 def current_loyalty(basket) -> BasketLoyalty | None:
     """The basket's snapshot while it may be used: a guest's (no member: what other providers
     gave it), or a member's while the basket's owner is still linked to that member.
@@ -111,9 +135,14 @@ def current_loyalty(basket) -> BasketLoyalty | None:
     """
     if not basket.id:
         return None
-    return _remembered(
-        basket, "_diller_current_loyalty", lambda: _usable_snapshot(basket.id, basket.owner_id)
-    )
+
+    def find() -> BasketLoyalty | None:
+        known = _known.get()
+        if known is not None and known[:3] == (_changes, basket.id, basket.owner_id):
+            return known[3]
+        return _usable_snapshot(basket.id, basket.owner_id)
+
+    return _remembered(basket, "_diller_current_loyalty", find)
 
 
 def _usable_snapshot(basket_id: int, owner_id: int | None) -> BasketLoyalty | None:

@@ -34,7 +34,7 @@ from ...loyalty.reservations import CouponProblem, queue_reservation, recheck, r
 from ...loyalty.wallet import forget_wallet
 from ...models import BasketLoyalty, MemberLink
 from . import coupon_choice, preview, triggers, vouchers
-from .basket import basket_offers, loyalty_row
+from .basket import basket_offers, known_snapshot, loyalty_row
 from .forms import GuestConsentForm
 from .guard import guarded
 from .offers import PLAN_ATTRIBUTE
@@ -205,37 +205,47 @@ class DillerCheckoutMixin:
     diller_newly_ticked: set[str] | None = None
 
     def dispatch(self, request, *args, **kwargs):
+        kept = None  # the member's snapshot as kept here, before Oscar prices the basket
         if _unpriced(request) and app_settings.COUPON_CHOICE == "payment-details":
             if request.method == "GET" and not getattr(self, "preview", False):
-                self._keep_wallet_before_pricing(request)
+                kept = self._keep_wallet_before_pricing(request)
             elif (
                 request.method == "POST" and getattr(self, "preview", False) and _choosing(request)
             ):
-                self.diller_newly_ticked = self._keep_ticks_before_pricing(request)
-        return super().dispatch(request, *args, **kwargs)
+                kept = self._keep_ticks_before_pricing(request)
+        if kept is None:
+            return super().dispatch(request, *args, **kwargs)
+        # Pricing takes the snapshot just kept instead of reading it again.
+        with known_snapshot(kept.basket_id, request.user.pk, kept):
+            return super().dispatch(request, *args, **kwargs)
 
-    def _previewing(self) -> bool:
-        return bool(getattr(self, "preview", False))
-
-    def _keep_wallet_before_pricing(self, request) -> None:
-        member_id = _member_id(request)
-        basket_id = _open_basket_id(request)
-        if member_id is None or basket_id is None:
-            return
-        self.diller_wallet, _changed = coupon_choice.keep_wallet(basket_id, member_id)
-        self.diller_wallet_kept = True
-
-    def _keep_ticks_before_pricing(self, request) -> set[str] | None:
-        """The newly ticked codes, kept before the basket is priced (None: not done here)."""
+    def _keep_wallet_before_pricing(self, request) -> BasketLoyalty | None:
+        """The member's wallet kept on their basket, before it is priced; the snapshot."""
         member_id = _member_id(request)
         basket_id = _open_basket_id(request)
         if member_id is None or basket_id is None:
             return None
-        loyalty = BasketLoyalty.objects.filter(basket_id=basket_id, member_id=member_id).first()
+        kept = coupon_choice.keep_wallet(basket_id, member_id)
+        self.diller_wallet = kept.wallet
+        self.diller_wallet_kept = True
+        return kept.snapshot
+
+    def _keep_ticks_before_pricing(self, request) -> BasketLoyalty | None:
+        """The shopper's ticks kept on their snapshot, before the basket is priced; the
+        snapshot. Sets :attr:`diller_newly_ticked` (left None: not done here)."""
+        member_id = _member_id(request)
+        basket_id = _open_basket_id(request)
+        if member_id is None or basket_id is None:
+            return None
+        store_id = current_store_id() or ""
+        loyalty = BasketLoyalty.objects.filter(
+            basket_id=basket_id, member_id=member_id, store_id=store_id
+        ).first()
         if loyalty is None:
-            return set()
-        _changed, newly = coupon_choice.keep_ticks(loyalty, _picked(request))
-        return newly
+            self.diller_newly_ticked = set()
+            return None
+        _changed, self.diller_newly_ticked = coupon_choice.keep_ticks(loyalty, _picked(request))
+        return loyalty
 
     def get_context_data(self, **kwargs):
         # Before Oscar's context: choosing may price the basket again, and the totals follow.
@@ -458,7 +468,11 @@ class DillerCheckoutMixin:
         preview.forget(self.request.session)
         if basket.id:
             claims.attach_to_order(basket.id, str(order.number))
-            BasketLoyalty.objects.filter(basket_id=basket.id).delete()
+            loyalty = loyalty_row(basket)  # as pricing read it: deleted without reading it again
+            if loyalty is not None:
+                loyalty.delete()
+            else:
+                BasketLoyalty.objects.filter(basket_id=basket.id).delete()
         if member_id:
             forget_wallet(member_id)  # the next basket must not reuse what this order spent
         if self.diller_guest_consents is not None:

@@ -11,16 +11,19 @@ same items is named by its title.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.text import get_text_list
+from django.utils.text import get_text_list, slugify
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from oscar.templatetags.currency_filters import currency as format_currency
 
 from ...adapter import get_adapter
 from ...api import models as wire
@@ -57,10 +60,61 @@ class CouponCard:
     # A product coupon for products the basket does not hold: said quietly (it was never the
     # shopper's choice, and applies by itself once they are added).
     quiet_reason: bool = False
+    currency: str = ""  # the basket's, for a fixed amount
 
     @property
     def free_shipping(self) -> bool:
         return self.discount_type == wire.CouponDiscountType.FreeShipping
+
+    # What the card shows, worded here rather than in ``_coupon_card.html``: the payment page
+    # shows every card, and each tag and filter a template runs costs more than this does.
+
+    @property
+    def slug(self) -> str:
+        """The code as the card's element ids have it."""
+        return slugify(self.code)
+
+    @property
+    def value_label(self) -> str:
+        """ "10 %", "NOK30.00" (as the basket's amounts) or "Free shipping"."""
+        if self.discount_type == wire.CouponDiscountType.Percentage:
+            return f"{floatformat(self.value, '-2')}\u00a0%"
+        if self.discount_type == wire.CouponDiscountType.Fixed:
+            return str(format_currency(self.value, self.currency or None))
+        if self.free_shipping:
+            return _("Free shipping")
+        return ""
+
+    @property
+    def applies_label(self) -> str:
+        if self.applies_to:
+            return _("Applies to: %(products)s") % {"products": ", ".join(self.applies_to)}
+        if self.product_coupon:
+            return _("Applies to selected products only")
+        return _("Applies to your whole purchase")
+
+    @property
+    def valid_until_label(self) -> str:
+        if self.valid_to is None:
+            return ""
+        date = date_format(template_localtime(self.valid_to), "DATE_FORMAT")
+        return _("Valid until %(date)s") % {"date": date}
+
+    @property
+    def shown_used(self) -> bool:
+        """Ticked and giving a discount here: the card says "Used on this order"."""
+        return self.ticked and self.used
+
+    @property
+    def loud_reason(self) -> bool:
+        """The reason is a warning (the shopper's own choice gives nothing)."""
+        return bool(self.reason) and not self.quiet_reason
+
+    @property
+    def border_class(self) -> str:
+        if self.loud_reason:
+            return " border-warning"
+        return " border-success" if self.shown_used else ""
 
 
 @dataclass(frozen=True)
@@ -86,7 +140,13 @@ def basket_items(basket) -> list[BasketItem]:
 
 
 def snapshot_coupons(loyalty: BasketLoyalty) -> list[wire.MemberCouponResponse]:
-    return [wire.MemberCouponResponse.model_validate(data) for data in loyalty.coupons]
+    """The snapshot's coupons, parsed once while its ``coupons`` stay the same list."""
+    kept = getattr(loyalty, "_diller_parsed_coupons", None)
+    if kept is not None and kept[0] is loyalty.coupons:
+        return list(kept[1])
+    parsed = [wire.MemberCouponResponse.model_validate(data) for data in loyalty.coupons]
+    loyalty._diller_parsed_coupons = (loyalty.coupons, parsed)  # type: ignore[attr-defined]
+    return list(parsed)
 
 
 def is_ticked(coupon: wire.MemberCouponResponse, loyalty: BasketLoyalty) -> bool:
@@ -172,15 +232,39 @@ def explain(
     return sentences.get(reason, _("This coupon gives nothing on this basket."))
 
 
-def refusal_notes(basket, plan: DiscountPlan | None, loyalty: BasketLoyalty | None):
-    """code -> :class:`RefusalNote` for each ticked coupon the plan refused."""
+class _Titles(dict):
+    """Coupon titles: the member's own, and those of the basket's other sources, gathered only
+    when a title not among the member's is asked for (a reason naming another coupon)."""
+
+    def __init__(self, own: dict[str, str], others: Callable[[], dict[str, str]]) -> None:
+        super().__init__(own)
+        self._others: Callable[[], dict[str, str]] | None = others
+
+    def get(self, code, default=None):  # type: ignore[override]
+        if code not in self and self._others is not None:
+            for other, title in self._others().items():
+                self.setdefault(other, title)
+            self._others = None
+        return super().get(code, default)
+
+
+def refusal_notes(
+    basket,
+    plan: DiscountPlan | None,
+    loyalty: BasketLoyalty | None,
+    items: list[BasketItem] | None = None,
+):
+    """code -> :class:`RefusalNote` for each ticked coupon the plan refused (``items``: the
+    basket's, if the caller has them already)."""
     if plan is None or loyalty is None or not plan.refused:
         return {}
     coupons = {c.code: c for c in snapshot_coupons(loyalty)}
     # Every source's coupons, for the names of those that took a refused coupon's items.
-    titles = {c.code: c.title or c.code for c in basket_offers(basket, loyalty).coupons}
-    titles.update({code: c.title or code for code, c in coupons.items()})
-    items = basket_items(basket)
+    titles = _Titles(
+        {code: c.title or code for code, c in coupons.items()},
+        lambda: {c.code: c.title or c.code for c in basket_offers(basket, loyalty).coupons},
+    )
+    items = basket_items(basket) if items is None else items
     notes = {}
     for refusal in plan.refused:
         coupon = coupons.get(refusal.code)
@@ -209,7 +293,7 @@ def basket_notes(basket, plan: DiscountPlan | None, loyalty: BasketLoyalty | Non
 def coupon_cards(basket, plan: DiscountPlan | None, loyalty: BasketLoyalty) -> list[CouponCard]:
     """The snapshot's coupons as cards, in Diller's order."""
     items = basket_items(basket)
-    notes = refusal_notes(basket, plan, loyalty)
+    notes = refusal_notes(basket, plan, loyalty, items)
     used = set(plan.applied_codes) if plan is not None else set()
     cards = []
     for coupon in snapshot_coupons(loyalty):
@@ -230,6 +314,7 @@ def coupon_cards(basket, plan: DiscountPlan | None, loyalty: BasketLoyalty) -> l
                 used=coupon.code in used,
                 reason=note.reason if note else "",
                 quiet_reason=bool(note and note.product_coupon and note.no_matching_products),
+                currency=basket.currency or "",
             )
         )
     return cards

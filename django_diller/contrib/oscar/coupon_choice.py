@@ -19,7 +19,7 @@ from oscar.core.loading import get_class
 
 from ...api import DillerError
 from ...api import models as wire
-from ...loyalty.wallet import fetch_wallet, snapshot_for_basket
+from ...loyalty.wallet import Wallet, fetch_wallet, snapshot_for_basket
 from ...models import BasketLoyalty
 from .basket import loyalty_row
 from .coupon_cards import CouponCard, coupon_cards, refusal_notes, ticked_codes
@@ -61,9 +61,17 @@ def _snapshot_state(row: BasketLoyalty | None) -> tuple | None:
     return (row.member_id, row.coupons, row.stamp_cards, row.chosen_codes, row.declined_codes)
 
 
-def keep_wallet(basket_id: int, member_id: str, row: BasketLoyalty | None = None):
-    """The member's wallet kept on the basket: (the wallet or None when Diller could not be
-    reached, whether the snapshot changed).
+@dataclass(frozen=True)
+class KeptWallet:
+    """The member's wallet kept on the basket."""
+
+    wallet: Wallet | None  # None: Diller could not be reached
+    changed: bool  # the snapshot changed (the basket must be priced again)
+    snapshot: BasketLoyalty | None  # as kept (None: Diller could not be reached)
+
+
+def keep_wallet(basket_id: int, member_id: str, row: BasketLoyalty | None = None) -> KeptWallet:
+    """The member's wallet kept on the basket.
 
     The wallet comes from the cache (it was prefetched when the shopper logged in or filled
     the basket) or from Diller.
@@ -72,12 +80,12 @@ def keep_wallet(basket_id: int, member_id: str, row: BasketLoyalty | None = None
         wallet = fetch_wallet(member_id)
     except DillerError as exc:
         logger.warning("diller coupon choice without loyalty: %s", exc)
-        return None, False
+        return KeptWallet(None, False, None)
     if row is None:
         row = BasketLoyalty.objects.filter(basket_id=basket_id).first()
     before = _snapshot_state(row)
     loyalty = snapshot_for_basket(basket_id, member_id, wallet, row=row, looked_up=True)
-    return wallet, _snapshot_state(loyalty) != before
+    return KeptWallet(wallet, _snapshot_state(loyalty) != before, loyalty)
 
 
 def choice_for(basket, wallet) -> CouponChoice:
@@ -101,10 +109,10 @@ def choice_for(basket, wallet) -> CouponChoice:
 def prepare(request, basket, member_id: str) -> CouponChoice:
     """The member's coupons for a basket Oscar has priced already: the wallet kept on it, and
     the basket priced again only when that changed the snapshot."""
-    wallet, changed = keep_wallet(basket.id, member_id, loyalty_row(basket))
-    if changed:
+    kept = keep_wallet(basket.id, member_id, loyalty_row(basket))
+    if kept.changed:
         reprice(request, basket)
-    return choice_for(basket, wallet)
+    return choice_for(basket, kept.wallet)
 
 
 def keep_ticks(loyalty: BasketLoyalty, picked: set[str]) -> tuple[bool, set[str]]:

@@ -46,7 +46,7 @@ class BasketRules:
     """What the chain's rules give a basket now: the prepared rules, and why the others not."""
 
     when: datetime
-    employee: bool
+    employee: bool | None  # None: not asked, as no employee rule is in force
     rule_set: object  # django_diller.discountapi.rules.RuleSet
     reasons: tuple  # (Rule, NotApplicable | None) for every rule
 
@@ -54,9 +54,10 @@ class BasketRules:
 def applied_by_staff(basket, rules) -> tuple[tuple[str, int | None], ...]:
     """(discount id, rate or None) of each discount staff applied to ``basket``.
 
-    The basket's snapshot is read only while a non-automatic rule exists, and with the same
-    query the loyalty offers use (:func:`.basket.current_loyalty`, once a request): a guest's
-    row, or the member's while the owner is still linked to them.
+    ``rules``: the non-automatic rules that could be applied; while there are none, the
+    basket's snapshot is not read. It is read with the same query the loyalty offers use
+    (:func:`.basket.current_loyalty`, once a request): a guest's row, or the member's while
+    the owner is still linked to them.
     """
     if not basket.id or all(rule.automatic for rule in rules):
         return ()
@@ -69,20 +70,15 @@ def applied_by_staff(basket, rules) -> tuple[tuple[str, int | None], ...]:
 def with_applied(found, applied, *, when: datetime, employee: bool, place):
     """``found`` ((rule, reason) pairs) with the applied non-automatic rules that apply here
     and now as applying, at the rate staff gave where the rule allows another."""
-    from ...discountapi.rules import NotApplicable, why_not
+    from ...discountapi.active import why_not_here
+    from ...discountapi.rules import NotApplicable
 
     rates = dict(applied)
     result = []
     for rule, reason in found:
         if reason is NotApplicable.NOT_AUTOMATIC and rule.discount_id in rates:
-            reason = why_not(
-                rule,
-                when=when,
-                zone=place.zone,
-                store=place.store,
-                chain=place.chain,
-                is_employee=employee,
-                automatic_only=False,
+            reason = why_not_here(
+                rule, when=when, place=place, employee=employee, automatic_only=False
             )
             rate = rates[rule.discount_id]
             if reason is None and rate is not None and rule.manual_rate:
@@ -91,26 +87,40 @@ def with_applied(found, applied, *, when: datetime, employee: bool, place):
     return result
 
 
-def basket_rules(basket, when: datetime | None = None) -> BasketRules:
+def _in_force(rule, when: datetime, place) -> bool:
+    """Whether ``rule`` applies in this shop now to someone (an employee, if it says so)."""
+    from ...discountapi.active import why_not_here
+
+    return why_not_here(rule, when=when, place=place, employee=True, automatic_only=False) is None
+
+
+def basket_rules(basket, when: datetime | None = None, *, exact: bool = False) -> BasketRules:
     """The rules for ``basket``'s owner, here and now, with the ones staff applied to it;
-    once per basket object and minute."""
+    once per basket object and minute. ``exact``: ask whether the owner is an employee even
+    while no employee rule is in force (to show staff each rule's reason for this owner)."""
     from ...discountapi.active import active_rules, reasons, this_shop
     from ...discountapi.active import is_employee as in_employee_group
     from ...discountapi.rules import prepare_rules
 
     when = when or timezone.now()
     rules = active_rules()
-    applied = applied_by_staff(basket, rules)
-    key = (rules, basket.owner_id, when.replace(second=0, microsecond=0), applied)
+    place = this_shop()
+    # the basket's snapshot is read only while staff could have applied a rule that applies
+    # here and now
+    in_force = [rule for rule in rules if _in_force(rule, when, place)]
+    applied = applied_by_staff(basket, [rule for rule in in_force if not rule.automatic])
+    key = (rules, basket.owner_id, when.replace(second=0, microsecond=0), applied, exact)
     kept = getattr(basket, _ATTRIBUTE, None)
     if kept is not None and kept[0] == key:
         return kept[1]
-    # the group is asked only when an employee rule exists
-    employee = any(rule.employee for rule in rules) and in_employee_group(basket.owner)
-    place = this_shop()
-    found = reasons(rules, when=when, employee=employee, place=place)
+    # Pricing asks the group only while an employee rule is in force: otherwise every employee
+    # rule fails by place or time, and that is the reason given for it.
+    employee: bool | None = None
+    if exact or any(rule.employee for rule in in_force):
+        employee = in_employee_group(basket.owner)
+    found = reasons(rules, when=when, employee=employee is not False, place=place)
     if applied:
-        found = with_applied(found, applied, when=when, employee=employee, place=place)
+        found = with_applied(found, applied, when=when, employee=employee is not False, place=place)
     result = BasketRules(
         when=when,
         employee=employee,
@@ -154,7 +164,8 @@ class DiscountRulesCondition(Condition):
 
     def is_satisfied(self, offer, basket) -> bool:
         try:
-            return bool(basket.num_lines) and bool(basket_rules(basket).rule_set.candidates)
+            # the rules first: while none applies (most of the time) the lines are not loaded
+            return bool(basket_rules(basket).rule_set.candidates) and bool(basket.num_lines)
         except Exception as exc:  # never break the basket
             log_fallback("discount-rules", exc)
             return False

@@ -102,9 +102,8 @@ def drop(basket_id: int, discount_id: str) -> AppliedDiscount | None:
 
 def available(basket) -> list[Rule]:
     """The non-automatic discounts that apply to ``basket``'s owner here and now."""
-    from ...discountapi.active import active_rules, this_shop
+    from ...discountapi.active import active_rules, this_shop, why_not_here
     from ...discountapi.active import is_employee as in_employee_group
-    from ...discountapi.rules import why_not
 
     rules = [rule for rule in active_rules() if not rule.automatic]
     employee = any(rule.employee for rule in rules) and in_employee_group(basket.owner)
@@ -112,15 +111,7 @@ def available(basket) -> list[Rule]:
     found = [
         rule
         for rule in rules
-        if why_not(
-            rule,
-            when=when,
-            zone=place.zone,
-            store=place.store,
-            chain=place.chain,
-            is_employee=employee,
-            automatic_only=False,
-        )
+        if why_not_here(rule, when=when, place=place, employee=employee, automatic_only=False)
         is None
     ]
     return sorted(found, key=lambda rule: rule.discount_id)

@@ -59,7 +59,7 @@ def explain(basket) -> dict:
     from .discount_rules import discountable_units
 
     basket.strategy = Selector().strategy(user=basket.owner)
-    rules = basket_rules(basket)
+    rules = basket_rules(basket, exact=True)
     used: set[str] = set()
     lines = []
     for line in basket.all_lines():

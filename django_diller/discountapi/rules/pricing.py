@@ -167,7 +167,11 @@ class RuleSet:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: tuple[Rule, ...] = tuple(_unique(rules))
         candidates = sorted(
-            (_candidate(self.rules[i] for i in chosen) for chosen in _maximal_sets(self.rules)),
+            (
+                _candidate(self.rules[i] for i in chosen)
+                for chosen in _maximal_sets(self.rules)
+                if chosen  # no rules: no set, not an empty one that gives nothing
+            ),
             key=lambda c: (-c.absolute_minor, -c.from_base, c.factor, c.tie_key),
         )
         kept: list[_Candidate] = []
