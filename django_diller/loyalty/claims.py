@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..inserts import insert_new
 from ..models import CouponClaim
 
 CLAIM_MINUTES = 30  # a basket that did not become an order frees its claim after this long
@@ -55,18 +55,12 @@ def _take_a_slot(
 ) -> bool:
     """Hold the first free use among ``first_use``..``last_use``; False when none is free."""
     for slot in range(max(1, first_use), last_use + 1):
-        try:
-            with transaction.atomic():  # a savepoint: a taken slot does not spoil the order
-                CouponClaim.objects.create(
-                    store_id=store_id,
-                    member_id=member_id,
-                    code=code,
-                    slot=slot,
-                    basket_id=basket_id,
-                )
+        claim = CouponClaim(
+            store_id=store_id, member_id=member_id, code=code, slot=slot, basket_id=basket_id
+        )
+        # a taken slot does not spoil the order's transaction
+        if insert_new(claim, ["store_id", "member_id", "code", "slot"]):
             return True
-        except IntegrityError:
-            continue
     return False
 
 

@@ -16,11 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ..api import models as wire
 from ..conf import app_settings
+from ..inserts import insert_new
 from ..models import BasketLoyalty
 from .concurrent import side_by_side
 from .connection import current_store_id, get_client
@@ -98,11 +99,8 @@ def forget_wallet(member_id: str) -> None:
 
 def _new_snapshot(basket_id: int, fields: dict) -> BasketLoyalty | None:
     """The basket's first snapshot, or None when another request wrote one meanwhile."""
-    try:
-        with transaction.atomic():
-            return BasketLoyalty.objects.create(basket_id=basket_id, **fields)
-    except IntegrityError:
-        return None
+    snapshot = BasketLoyalty(basket_id=basket_id, **fields)
+    return snapshot if insert_new(snapshot, ["basket_id"]) else None
 
 
 def _snapshot_fields(

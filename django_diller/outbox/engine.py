@@ -43,6 +43,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ..conf import app_settings
+from ..inserts import insert_new
 from . import leasing, registry
 from .models import OutboxEntry
 
@@ -115,24 +116,21 @@ def enqueue(
 ) -> OutboxEntry:
     """The row for this effect, created once (call it inside the transaction of the cause).
 
-    One ``INSERT`` that does nothing when the row exists, then the row: two statements, no
-    savepoint, and no error in the database's log when the effect was queued already.
+    One statement when the row is new (see :mod:`django_diller.inserts`); the row already
+    there otherwise.
     """
-    OutboxEntry.objects.bulk_create(
-        [
-            OutboxEntry(
-                kind=kind,
-                external_id=external_id,
-                order_number=str(order_number),
-                store_id=store_id,
-                member_id=member_id,
-                payload=payload or {},
-                source=source[:80],
-                depends_on=depends_on,
-            )
-        ],
-        ignore_conflicts=True,
+    entry = OutboxEntry(
+        kind=kind,
+        external_id=external_id,
+        order_number=str(order_number),
+        store_id=store_id,
+        member_id=member_id,
+        payload=payload or {},
+        source=source[:80],
+        depends_on=depends_on,
     )
+    if insert_new(entry, ["kind", "external_id"]):
+        return entry
     return OutboxEntry.objects.get(kind=kind, external_id=external_id)
 
 
