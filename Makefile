@@ -56,6 +56,7 @@ api-schema: $(STAMP)
 benchmarks: $(STAMP)
 	$(PY) benchmarks/token_stampede.py
 	$(PY) benchmarks/discount_engine.py
+	$(PY) benchmarks/discount_rules.py
 	$(PY) benchmarks/checkout_overhead.py
 	$(PY) benchmarks/outbox_throughput.py
 
@@ -65,7 +66,7 @@ benchmarks-smoke: $(STAMP)
 	$(PY) benchmarks/token_stampede.py --processes 2 --calls 20
 	$(PY) benchmarks/discount_engine.py --lines 20 --coupons 3 --cards 2 --repeat 3
 	$(PY) benchmarks/discount_rules.py --lines 20 --rules 10 --repeat 3
-	$(PY) benchmarks/checkout_overhead.py --runs 1
+	$(PY) benchmarks/checkout_overhead.py --runs 1 --fastest
 	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 		$(PY) benchmarks/outbox_throughput.py --rows 20 --concurrency 1; \
 	else echo "PostgreSQL is not running: the outbox benchmark is skipped"; fi
