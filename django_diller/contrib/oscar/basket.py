@@ -140,12 +140,12 @@ def current_loyalty(basket) -> BasketLoyalty | None:
         known = _known.get()
         if known is not None and known[:3] == (_changes, basket.id, basket.owner_id):
             return known[3]
-        return _usable_snapshot(basket.id, basket.owner_id)
+        return usable_snapshot(basket.id, basket.owner_id)
 
     return _remembered(basket, "_diller_current_loyalty", find)
 
 
-def _usable_snapshot(basket_id: int, owner_id: int | None) -> BasketLoyalty | None:
+def usable_snapshot(basket_id: int, owner_id: int | None) -> BasketLoyalty | None:
     """The snapshot of ``basket_id`` if it has no member, or its member is the one
     ``owner_id`` is linked to in its store.
 

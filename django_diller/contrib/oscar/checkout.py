@@ -34,7 +34,7 @@ from ...loyalty.reservations import CouponProblem, queue_reservation, recheck, r
 from ...loyalty.wallet import forget_wallet
 from ...models import BasketLoyalty, MemberLink
 from . import coupon_choice, preview, triggers, vouchers
-from .basket import basket_offers, known_snapshot, loyalty_row
+from .basket import basket_offers, known_snapshot, loyalty_row, usable_snapshot
 from .forms import GuestConsentForm
 from .guard import guarded
 from .offers import PLAN_ATTRIBUTE
@@ -244,11 +244,12 @@ class DillerCheckoutMixin:
         basket_id = _open_basket_id(request) if member_id is not None else None
         if member_id is None or basket_id is None:
             return None
-        store_id = current_store_id() or ""
-        loyalty = BasketLoyalty.objects.filter(
-            basket_id=basket_id, member_id=member_id, store_id=store_id
-        ).first()
-        if loyalty is None:
+        # the snapshot as pricing reads it (plain SQL), if it is this member's in this store
+        loyalty = usable_snapshot(basket_id, request.user.pk)
+        if loyalty is None or (loyalty.member_id, loyalty.store_id) != (
+            member_id,
+            current_store_id() or "",
+        ):
             self.diller_newly_ticked = set()
             return None
         _changed, self.diller_newly_ticked = coupon_choice.keep_ticks(loyalty, _picked(request))
