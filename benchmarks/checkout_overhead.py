@@ -1,7 +1,8 @@
 """Checkout server time with the Diller plugin against the same shop without it, and the Diller
 round trips each checkout step makes.
 
-    .venv/bin/python benchmarks/checkout_overhead.py [--runs 15]
+    .venv/bin/python benchmarks/checkout_overhead.py [--runs 15] [--fastest] [--cold]
+    .venv/bin/python benchmarks/checkout_overhead.py --queries   # SQL statements per step
 
 The example shop (``example_shop.settings.test``: SQLite, here in a temporary file, the demo
 catalogue from ``load_demo_shop``) is driven through Django's test ``Client``, logged in as
@@ -323,6 +324,33 @@ def report(base: dict, fast: dict, slow: dict, runs: int) -> None:
     )
 
 
+def count_statements() -> None:
+    """SQL statements per step (each ``SAVEPOINT`` and ``RELEASE`` counts), plain shop against
+    a member's, from one checkout each after a warm-up one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts: dict[str, dict[bool, int]] = {}
+    timed = Checkout._timed
+
+    def counted(self, step, method, url, data=None):
+        with CaptureQueriesContext(connection) as statements:
+            response = timed(self, step, method, url, data)
+        counts.setdefault(step, {})[self.member] = len(statements)
+        return response
+
+    Checkout._timed = counted  # type: ignore[method-assign]
+    for member in (False, True):
+        checkout_once(member, 0.0)  # warm-up
+        checkout_once(member, 0.0)
+    Checkout._timed = timed  # type: ignore[method-assign]
+    print("\n| Step | SQL without plugin | SQL with plugin | More |")
+    print("| --- | ---: | ---: | ---: |")
+    for step in STEPS:
+        plain, plugin = counts[step][False], counts[step][True]
+        print(f"| {step} | {plain} | {plugin} | {plugin - plain:+d} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="checkouts per configuration")
@@ -334,6 +362,9 @@ def main() -> None:
         action="store_true",
         help="each step's fastest run instead of its median (a busy machine)",
     )
+    parser.add_argument(
+        "--queries", action="store_true", help="count SQL statements per step instead of timing"
+    )
     args = parser.parse_args()
     global COLD, STATISTIC
     COLD = args.cold
@@ -341,6 +372,9 @@ def main() -> None:
         STATISTIC = min
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(str(Path(tmp) / "shop.sqlite3"))
+        if args.queries:
+            count_statements()
+            return
         base, fast, slow = measure(args.runs)
         report(base, fast, slow, args.runs)
 

@@ -172,6 +172,26 @@ def mark_queued(entry_ids: list[int], due_at: datetime) -> None:
     OutboxEntry.objects.filter(pk__in=entry_ids).update(task_due_at=due_at)
 
 
+def mark_ready_queued(entry_ids: list[int], due_at: datetime) -> list[int]:
+    """Of these rows, the ones that may go now, marked as queued (see :func:`mark_queued`);
+    their ids.
+
+    A row that waits for another row still on its way is left: that row's task queues it once
+    it is sent (or dead), and the sweep would find it too. A task queued for it now would only
+    find it waiting (an order's transaction waits for its reservation, queued a moment later).
+    """
+    ready = OutboxEntry.objects.filter(
+        Q(depends_on__isnull=True) | Q(depends_on__state__in=FINAL)
+    )
+    if len(entry_ids) == 1:  # one statement
+        marked = ready.filter(pk=entry_ids[0]).update(task_due_at=due_at)
+        return list(entry_ids) if marked else []
+    ids = list(ready.filter(pk__in=entry_ids).values_list("pk", flat=True))
+    if ids:
+        mark_queued(ids, due_at)
+    return ids
+
+
 def claim_due(limit: int = 50, entry_id: int | None = None) -> list[OutboxEntry]:
     """Lease due rows to this worker: pending or failed ones whose time has come, and in-flight
     ones whose lease ran out. Rows another worker is claiming right now are skipped."""

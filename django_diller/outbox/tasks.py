@@ -70,14 +70,14 @@ def sweep_outbox(limit: int = 500) -> int:
 
 
 def queue_outbox_entries(entry_ids: Iterable[int], *, at_commit: bool = True) -> None:
-    """Queue a delivery task per entry (after the current transaction commits)."""
+    """Queue a delivery task per entry that may go now (after the current transaction
+    commits); one that waits for another entry is queued when that one is sent."""
     ids = list(entry_ids)
     if not ids:
         return
 
     def send() -> None:
-        outbox.mark_queued(ids, timezone.now())
-        for entry_id in ids:
+        for entry_id in outbox.mark_ready_queued(ids, timezone.now()):
             deliver_outbox_entry.delay(entry_id)
 
     if at_commit:

@@ -155,6 +155,37 @@ def test_the_sweep_task_queues_each_lost_entry_once(monkeypatch):
     assert tasks.sweep_outbox() == 0  # its task is on its way now
 
 
+@pytest.mark.parametrize("many", [False, True])
+def test_a_task_is_queued_only_for_an_entry_that_may_go_now(monkeypatch, many):
+    from django_diller.outbox import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.deliver_outbox_entry, "delay", queued.append)
+    first = entry()
+    waiting = outbox.enqueue(
+        Kind.CANCEL_TRANSACTION,
+        "100001",
+        order_number="100001",
+        store_id="demo-store",
+        depends_on=first,
+    )
+    if many:
+        tasks.queue_outbox_entries([waiting.pk, first.pk], at_commit=False)
+        assert queued == [first.pk]
+    else:
+        tasks.queue_outbox_entries([waiting.pk], at_commit=False)
+        assert queued == []
+    # The waiting entry gets no task now (it would find its dependency on its way); the
+    # sweep leaves it too until that one is sent, then takes it if no task came.
+    waiting.refresh_from_db()
+    assert waiting.task_due_at is None
+    assert waiting.pk not in outbox.due_ids()
+    OutboxEntry.objects.filter(pk=first.pk).update(state=OutboxEntry.State.SENT)
+    assert waiting.pk in outbox.due_ids()
+    tasks.queue_outbox_entries([waiting.pk], at_commit=False)
+    assert queued[-1] == waiting.pk
+
+
 # What waits for a dead entry, and corrections that may yet work -------------------------------
 
 
