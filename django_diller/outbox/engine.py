@@ -180,9 +180,7 @@ def mark_ready_queued(entry_ids: list[int], due_at: datetime) -> list[int]:
     it is sent (or dead), and the sweep would find it too. A task queued for it now would only
     find it waiting (an order's transaction waits for its reservation, queued a moment later).
     """
-    ready = OutboxEntry.objects.filter(
-        Q(depends_on__isnull=True) | Q(depends_on__state__in=FINAL)
-    )
+    ready = OutboxEntry.objects.filter(Q(depends_on__isnull=True) | Q(depends_on__state__in=FINAL))
     if len(entry_ids) == 1:  # one statement
         marked = ready.filter(pk=entry_ids[0]).update(task_due_at=due_at)
         return list(entry_ids) if marked else []

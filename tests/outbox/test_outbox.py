@@ -19,6 +19,17 @@ def entry(external_id="100001"):
     return outbox.enqueue(KIND, external_id, order_number=external_id, store_id="demo-store")
 
 
+def cancel_after(first):
+    """A cancel of order 100001 that waits for ``first``."""
+    return outbox.enqueue(
+        Kind.CANCEL_TRANSACTION,
+        "100001",
+        order_number="100001",
+        store_id="demo-store",
+        depends_on=first,
+    )
+
+
 def test_the_same_effect_is_enqueued_once():
     assert entry().pk == entry().pk
     assert OutboxEntry.objects.count() == 1
@@ -124,13 +135,7 @@ def test_an_entry_waits_for_the_one_it_depends_on(kind, state, claimable):
     OutboxEntry.objects.filter(pk=first.pk).update(
         state=state, next_attempt_at=timezone.now() + timedelta(hours=1)
     )
-    second = outbox.enqueue(
-        Kind.CANCEL_TRANSACTION,
-        "100001",
-        order_number="100001",
-        store_id="demo-store",
-        depends_on=first,
-    )
+    second = cancel_after(first)
     assert (second.pk in outbox.due_ids()) is claimable
     claimed = outbox.claim_due(entry_id=second.pk)
     assert [row.pk for row in claimed] == ([second.pk] if claimable else [])
@@ -162,13 +167,7 @@ def test_a_task_is_queued_only_for_an_entry_that_may_go_now(monkeypatch, many):
     queued = []
     monkeypatch.setattr(tasks.deliver_outbox_entry, "delay", queued.append)
     first = entry()
-    waiting = outbox.enqueue(
-        Kind.CANCEL_TRANSACTION,
-        "100001",
-        order_number="100001",
-        store_id="demo-store",
-        depends_on=first,
-    )
+    waiting = cancel_after(first)
     if many:
         tasks.queue_outbox_entries([waiting.pk, first.pk], at_commit=False)
         assert queued == [first.pk]
@@ -341,13 +340,7 @@ def test_the_delivery_task_queues_what_waited_for_an_entry_that_died(handler, mo
     _, outcome = handler
     outcome["raise"] = DillerRefused("Store is closed")
     first = entry()
-    second = outbox.enqueue(
-        Kind.CANCEL_TRANSACTION,
-        "100001",
-        order_number="100001",
-        store_id="demo-store",
-        depends_on=first,
-    )
+    second = cancel_after(first)
     queued = []
     monkeypatch.setattr(tasks.deliver_outbox_entry, "delay", queued.append)
     assert tasks.deliver_outbox_entry(first.pk) == OutboxEntry.State.DEAD
