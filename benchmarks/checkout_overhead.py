@@ -23,6 +23,10 @@ turns (one checkout of each, then again) so that drift falls on all three alike:
 * with the plugin, the embedded Diller sandbox answering at once (0 ms);
 * with the plugin, the sandbox adding 50 ms before every answer (not to the token endpoint).
 
+"Ratio by round" is the median, over the rounds, of the plugin's time (0 ms) over the plain
+shop's in the same round: the two run a moment apart, so a spell in which the machine is busy
+slows both alike (the fastest or median time of each column alone does not undo that).
+
 Between runs the sandbox is reset to its seed and the member's cached wallet is forgotten. Adding
 to the basket queues the wallet's prefetch (``DILLER['PREFETCH_WALLET']``); a worker would fetch
 it while the shopper fills in the address, so the benchmark runs that task between the steps,
@@ -252,10 +256,29 @@ def measure(runs: int) -> list[dict]:
     for _ in range(runs):
         for taken, (_, member, latency) in zip(samples, CONFIGURATIONS, strict=True):
             taken.append(checkout_once(member, latency))
-    return [
+    summaries = [
         summarise(taken, latency)
         for taken, (_, _, latency) in zip(samples, CONFIGURATIONS, strict=True)
     ]
+    plain, plugin = samples[0], samples[1]
+    for step, ratio in round_ratios(plain, plugin).items():
+        summaries[1].setdefault(step, {})["ratio"] = ratio
+    return summaries
+
+
+def round_ratios(plain: list[dict], plugin: list[dict]) -> dict[str, float]:
+    """Per step (and the total): the median, over the rounds, of the plugin's time over the
+    plain shop's in the same round. The two checkouts of a round run a moment apart, so a
+    machine that is busy for a while slows both alike, which the fastest or median time of each
+    column alone does not undo."""
+    ratios: dict[str, list[float]] = {}
+    for without, member in zip(plain, plugin, strict=True):
+        for step in STEPS:
+            if step in without and step in member:
+                ratios.setdefault(step, []).append(member[step][0] / without[step][0])
+        total = sum(t for t, _, _ in member.values()) / sum(t for t, _, _ in without.values())
+        ratios.setdefault("total", []).append(total)
+    return {step: statistics.median(values) for step, values in ratios.items()}
 
 
 def summarise(samples: list[dict], latency: float) -> dict:
@@ -291,11 +314,11 @@ def report(base: dict, fast: dict, slow: dict, runs: int) -> None:
         + ("no wallet prefetch (--cold).\n" if COLD else "the wallet prefetched by the worker.\n")
     )
     head = (
-        "| Step | Without plugin | Plugin, 0 ms | Plugin, 50 ms | Diller calls "
+        "| Step | Without plugin | Plugin, 0 ms | Ratio by round | Plugin, 50 ms | Diller calls "
         "| Round trips | ~RT from time | Operations |"
     )
     print(head)
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for step in [*STEPS, "total"]:
         b, f, s = base.get(step, {}), fast.get(step, {}), slow.get(step, {})
         if not (b or f or s):
@@ -303,7 +326,8 @@ def report(base: dict, fast: dict, slow: dict, runs: int) -> None:
         rt = (s["ms"] - f["ms"]) / (LATENCY * 1000) if s and f else None
         label = "**total**" if step == "total" else step
         print(
-            f"| {label} | {fmt(b.get('ms'))} | {fmt(f.get('ms'))} | {fmt(s.get('ms'))} "
+            f"| {label} | {fmt(b.get('ms'))} | {fmt(f.get('ms'))} | {fmt(f.get('ratio'), '.2f')} "
+            f"| {fmt(s.get('ms'))} "
             f"| {fmt(s.get('calls'), 'g')} | {fmt(s.get('waves'), 'g')} | {fmt(rt, '.2f')} "
             f"| {', '.join(s.get('ops', [])) or ('-' if step != 'total' else '')} |"
         )
