@@ -293,3 +293,32 @@ def test_the_basket_notes_follow_the_basket_as_it_changes(member, make_basket):
     row.save()
     apply_offers(basket)
     assert "diller-coupon-notes" not in template.render(Context({"basket": basket}))
+
+
+def test_a_cards_wording_follows_the_language_and_time_zone_each_time():
+    from datetime import UTC, datetime
+
+    from django_diller.contrib.oscar.coupon_cards import CouponCard
+
+    card = CouponCard(
+        code="FIXED50",
+        title="50 kr off",
+        description="",
+        discount_type="Fixed",
+        value=D("50"),
+        valid_to=datetime(2027, 2, 28, 23, 30, tzinfo=UTC),
+        product_coupon=False,
+        applies_to=(),
+        ticked=False,
+        used=False,
+        reason="",
+        currency="NOK",
+    )
+    seen = []
+    for language, zone in [("en", "UTC"), ("nb", "UTC"), ("en", "Europe/Oslo"), ("en", "UTC")]:
+        with translation.override(language), timezone.override(zone):
+            seen.append((card.value_label, card.valid_until_label))
+    assert seen[0] == seen[3]  # kept, and the same again
+    assert seen[1][0] == "50,00\xa0kr" and seen[0][0] == "NOK50.00"
+    assert seen[0][1] == "Valid until Feb. 28, 2027"
+    assert seen[2][1] == "Valid until March 1, 2027"  # 00:30 in Oslo

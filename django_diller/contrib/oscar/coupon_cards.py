@@ -15,14 +15,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
+from django.core.signals import setting_changed
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import get_text_list, slugify
-from django.utils.timezone import template_localtime
+from django.utils.timezone import get_current_timezone_name, template_localtime
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from oscar.templatetags.currency_filters import currency as format_currency
 
 from ...adapter import get_adapter
@@ -78,9 +80,9 @@ class CouponCard:
     def value_label(self) -> str:
         """ "10 %", "NOK30.00" (as the basket's amounts) or "Free shipping"."""
         if self.discount_type == wire.CouponDiscountType.Percentage:
-            return f"{floatformat(self.value, '-2')}\u00a0%"
+            return _percentage(self.value, get_language())
         if self.discount_type == wire.CouponDiscountType.Fixed:
-            return str(format_currency(self.value, self.currency or None))
+            return _amount(self.value, self.currency, get_language())
         if self.free_shipping:
             return _("Free shipping")
         return ""
@@ -97,8 +99,7 @@ class CouponCard:
     def valid_until_label(self) -> str:
         if self.valid_to is None:
             return ""
-        date = date_format(template_localtime(self.valid_to), "DATE_FORMAT")
-        return _("Valid until %(date)s") % {"date": date}
+        return _valid_until(self.valid_to, get_current_timezone_name(), get_language())
 
     @property
     def shown_used(self) -> bool:
@@ -115,6 +116,35 @@ class CouponCard:
         if self.loud_reason:
             return " border-warning"
         return " border-success" if self.shown_used else ""
+
+
+# A member's coupons are mostly the same few campaigns' values and dates, shown on every payment
+# page; their wording (locale-aware formatting, about a tenth of a millisecond each) is kept per
+# language and time zone, and forgotten when a setting changes (tests).
+
+
+@lru_cache(maxsize=1024)
+def _percentage(value: Decimal, language: str | None) -> str:
+    return f"{floatformat(value, '-2')}\u00a0%"
+
+
+@lru_cache(maxsize=1024)
+def _amount(value: Decimal, currency: str, language: str | None) -> str:
+    return str(format_currency(value, currency or None))
+
+
+@lru_cache(maxsize=1024)
+def _valid_until(valid_to: datetime, zone: str, language: str | None) -> str:
+    date = date_format(template_localtime(valid_to), "DATE_FORMAT")
+    return _("Valid until %(date)s") % {"date": date}
+
+
+def _forget_wording(**kwargs) -> None:
+    for kept in (_percentage, _amount, _valid_until):
+        kept.cache_clear()
+
+
+setting_changed.connect(_forget_wording, dispatch_uid="diller-coupon-card-wording")
 
 
 @dataclass(frozen=True)
