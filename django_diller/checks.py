@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.util import find_spec
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ from django.utils.module_loading import import_string
 
 from .adapter import OSCAR_ADAPTER, DefaultAdapter, adapter_path
 from .conf import DEFAULTS, app_settings
+from .settings_checks import missing_sandbox_packages, unknown_keys
 
 NUMERIC_KEYS = (
     "CONNECT_TIMEOUT",
@@ -41,7 +41,6 @@ COUPON_CHOICES = ("payment-details", "step")
 PARTIAL_RETURN_MODES = ("resend", "refund")
 # What the sandbox (and the contract it validates against) imports beyond the core: the
 # ``[sandbox]`` extra.
-SANDBOX_MODULES = ("openapi_schema_validator", "jsonschema", "yaml")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 PROCESS_LOCAL_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache",
@@ -257,17 +256,7 @@ def _check_sandbox_installed() -> list:
     """The sandbox needs the ``[sandbox]`` extra; without it the first page would fail."""
     if not app_settings.SANDBOX:
         return []
-    missing = [name for name in SANDBOX_MODULES if find_spec(name) is None]
-    if missing:
-        return [
-            Error(
-                "The embedded Diller sandbox is on but its packages are not installed "
-                f"(missing: {', '.join(missing)}).",
-                hint="Install django-diller[sandbox], or set DILLER['SANDBOX'] = False.",
-                id="diller.E013",
-            )
-        ]
-    return []
+    return missing_sandbox_packages(name="DILLER", provider="Diller", id="diller.E013")
 
 
 def _check_time_zone() -> list:
@@ -307,15 +296,7 @@ def check_diller_settings(app_configs=None, **kwargs) -> list:
     raw = getattr(settings, "DILLER", {})
     if not isinstance(raw, dict):
         return [Error("The DILLER setting must be a dict.", id="diller.E001")]
-    problems: list = [
-        Warning(
-            f"DILLER has an unknown key {key!r}.",
-            hint="Known keys: " + ", ".join(sorted(DEFAULTS)),
-            id="diller.W004",
-        )
-        for key in raw
-        if key not in DEFAULTS
-    ]
+    problems: list = unknown_keys("DILLER", raw, DEFAULTS, id="diller.W004")
     for key in NUMERIC_KEYS:
         value = getattr(app_settings, key)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:

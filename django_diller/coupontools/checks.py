@@ -6,19 +6,18 @@ to take vouchers, so a missing API client is an error unless the sandbox is on.
 
 from __future__ import annotations
 
-from importlib.util import find_spec
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, register
 
+from ..settings_checks import sandbox_problems, unknown_keys
 from .conf import BODIES, DEFAULTS, coupontools_settings
 from .connection import UPDATE_FIELDS, expiration_zone, update_parameters
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # What the sandbox (and the contract it validates against) imports beyond the core: the
 # ``[sandbox]`` extra.
-SANDBOX_MODULES = ("openapi_schema_validator", "jsonschema", "yaml")
 POSITIVE_KEYS = ("CONNECT_TIMEOUT", "READ_TIMEOUT", "REQUEST_DEADLINE")
 WHOLE_KEYS = ("RETRY_ATTEMPTS", "LOCK_MINUTES")
 FLAG_KEYS = ("SANDBOX", "SANDBOX_WITHOUT_DEBUG", "COMBINABLE_WITH_DILLER")
@@ -73,30 +72,16 @@ def _check_credentials() -> list[CheckMessage]:
 
 
 def _check_sandbox() -> list[CheckMessage]:
-    if not coupontools_settings.SANDBOX:
-        return []
-    problems: list[CheckMessage] = []
-    if not settings.DEBUG and not coupontools_settings.SANDBOX_WITHOUT_DEBUG:
-        problems.append(
-            Error(
-                "The embedded Coupontools sandbox is on while DEBUG is off.",
-                hint="The sandbox is for development: its vouchers are not real. Set "
-                "COUPONTOOLS['SANDBOX'] = False and the API client's CLIENT_ID and "
-                "CLIENT_SECRET; only test settings may set COUPONTOOLS['SANDBOX_WITHOUT_DEBUG'].",
-                id="coupontools.E003",
-            )
-        )
-    missing = [name for name in SANDBOX_MODULES if find_spec(name) is None]
-    if missing:
-        problems.append(
-            Error(
-                "The embedded Coupontools sandbox is on but its packages are not installed "
-                f"(missing: {', '.join(missing)}).",
-                hint="Install django-diller[sandbox], or set COUPONTOOLS['SANDBOX'] = False.",
-                id="coupontools.E004",
-            )
-        )
-    return problems
+    return sandbox_problems(
+        name="COUPONTOOLS",
+        provider="Coupontools",
+        on=bool(coupontools_settings.SANDBOX),
+        without_debug=bool(coupontools_settings.SANDBOX_WITHOUT_DEBUG),
+        why="its vouchers are not real",
+        credentials="the API client's CLIENT_ID and CLIENT_SECRET",
+        debug_id="coupontools.E003",
+        missing_id="coupontools.E004",
+    )
 
 
 def _check_numbers() -> list[CheckMessage]:
@@ -202,15 +187,7 @@ def check_coupontools_settings(app_configs: object = None, **kwargs: object) -> 
     raw = getattr(settings, "COUPONTOOLS", {})
     if not isinstance(raw, dict):
         return [Error("The COUPONTOOLS setting must be a dict.", id="coupontools.E008")]
-    problems: list[CheckMessage] = [
-        Warning(
-            f"COUPONTOOLS has an unknown key {key!r}.",
-            hint="Known keys: " + ", ".join(sorted(DEFAULTS)),
-            id="coupontools.W001",
-        )
-        for key in raw
-        if key not in DEFAULTS
-    ]
+    problems = unknown_keys("COUPONTOOLS", raw, DEFAULTS, id="coupontools.W001")
     problems += _check_sandbox()
     problems += _check_credentials()
     problems += _check_numbers()

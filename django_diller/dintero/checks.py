@@ -7,19 +7,18 @@ account (receipts off) is checked only for the setting's shape and the sandbox.
 from __future__ import annotations
 
 import re
-from importlib.util import find_spec
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, register
 
+from ..settings_checks import sandbox_problems, unknown_keys
 from .conf import CUSTOMER_IDS, DEFAULTS, dintero_settings
 
 ACCOUNT_ID = re.compile(r"^[TP]\d{8}$")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # What the sandbox (and the contract it validates against) imports beyond the core: the
 # ``[sandbox]`` extra.
-SANDBOX_MODULES = ("openapi_schema_validator", "jsonschema", "yaml")
 POSITIVE_KEYS = ("CONNECT_TIMEOUT", "READ_TIMEOUT")
 STORE_ID_LENGTH = 100  # what an outbox entry keeps of it
 
@@ -137,45 +136,23 @@ def _check_token_cache() -> list[CheckMessage]:
 
 
 def _check_sandbox() -> list[CheckMessage]:
-    if not dintero_settings.SANDBOX:
-        return []
-    problems: list[CheckMessage] = []
-    if not settings.DEBUG and not dintero_settings.SANDBOX_WITHOUT_DEBUG:
-        problems.append(
-            Error(
-                "The embedded Dintero sandbox is on while DEBUG is off.",
-                hint="The sandbox is for development: receipts sent to it are lost. Set "
-                "DINTERO['SANDBOX'] = False and the account's ACCOUNT_ID, CLIENT_ID and "
-                "CLIENT_SECRET; only test settings may set DINTERO['SANDBOX_WITHOUT_DEBUG'].",
-                id="dintero.E007",
-            )
-        )
-    missing = [name for name in SANDBOX_MODULES if find_spec(name) is None]
-    if missing:
-        problems.append(
-            Error(
-                "The embedded Dintero sandbox is on but its packages are not installed "
-                f"(missing: {', '.join(missing)}).",
-                hint="Install django-diller[sandbox], or set DINTERO['SANDBOX'] = False.",
-                id="dintero.E008",
-            )
-        )
-    return problems
+    return sandbox_problems(
+        name="DINTERO",
+        provider="Dintero",
+        on=bool(dintero_settings.SANDBOX),
+        without_debug=bool(dintero_settings.SANDBOX_WITHOUT_DEBUG),
+        why="receipts sent to it are lost",
+        credentials="the account's ACCOUNT_ID, CLIENT_ID and CLIENT_SECRET",
+        debug_id="dintero.E007",
+        missing_id="dintero.E008",
+    )
 
 
 def check_dintero_settings(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
     raw = getattr(settings, "DINTERO", {})
     if not isinstance(raw, dict):
         return [Error("The DINTERO setting must be a dict.", id="dintero.E004")]
-    problems: list[CheckMessage] = [
-        Warning(
-            f"DINTERO has an unknown key {key!r}.",
-            hint="Known keys: " + ", ".join(sorted(DEFAULTS)),
-            id="dintero.W001",
-        )
-        for key in raw
-        if key not in DEFAULTS
-    ]
+    problems = unknown_keys("DINTERO", raw, DEFAULTS, id="dintero.W001")
     problems += _check_sandbox()
     problems += _check_account()
     problems += _check_connection()

@@ -55,9 +55,11 @@ def test_the_sandbox_with_debug_off_is_an_error():
 
 
 def test_the_sandbox_without_its_extra_is_an_error(monkeypatch):
-    from django_diller import checks
+    from django_diller import settings_checks
 
-    monkeypatch.setattr(checks, "find_spec", lambda name: None if name == "yaml" else object())
+    monkeypatch.setattr(
+        settings_checks, "find_spec", lambda name: None if name == "yaml" else object()
+    )
     with override_settings(DEBUG=True):
         assert diller_ids(SANDBOX=True) == ["diller.E013"]
         assert diller_ids(**REAL) == []

@@ -29,7 +29,7 @@ from oscar.apps.offer.results import ZERO_DISCOUNT, BasketDiscount
 from oscar.core.loading import get_model
 
 from ...discountapi.previews import register_basket_preview
-from .offers import log_fallback
+from .offers import discount_already_applied, log_fallback
 
 Benefit = get_model("offer", "Benefit")
 Condition = get_model("offer", "Condition")
@@ -186,14 +186,9 @@ class DiscountRulesBenefit(Benefit):
 
     def apply(self, basket, condition, offer, **kwargs):
         try:
-            already = [
-                d
-                for line in basket.all_lines()
-                for d in line.discounts.all()
-                if d.offer is offer or getattr(d.offer, "pk", None) == offer.pk
-            ]
-            if already:  # applied once in this pass already: don't stack
-                return BasketDiscount(sum((d.amount for d in already), Decimal(0)))
+            already = discount_already_applied(basket, offer)
+            if already is not None:  # applied once in this pass already: don't stack
+                return already
             priced = list(line_prices(basket, offer, basket_rules(basket)))
         except Exception as exc:  # never break the basket: no chain discount instead
             log_fallback("discount-rules", exc)

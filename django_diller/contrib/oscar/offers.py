@@ -58,6 +58,23 @@ def log_fallback(offer_name: str, exc: BaseException) -> None:
     )
 
 
+def discount_already_applied(basket, offer) -> BasketDiscount | None:
+    """What ``offer`` already took off the basket's lines in this pricing pass (None: nothing).
+
+    A carrier offer applies once a pass; Oscar may ask its benefit again, which must then answer
+    with what it gave instead of stacking a second discount.
+    """
+    already = [
+        d
+        for line in basket.all_lines()
+        for d in line.discounts.all()
+        if d.offer is offer or getattr(d.offer, "pk", None) == offer.pk
+    ]
+    if not already:
+        return None
+    return BasketDiscount(sum((d.amount for d in already), Decimal(0)))
+
+
 class LoyaltyCondition(Condition):
     """Met by a basket that has a loyalty snapshot (a member went through the coupon step)."""
 
@@ -88,14 +105,9 @@ class LoyaltyBenefit(Benefit):
 
     def apply(self, basket, condition, offer, **kwargs):
         try:
-            already = [
-                d
-                for line in basket.all_lines()
-                for d in line.discounts.all()
-                if d.offer is offer or getattr(d.offer, "pk", None) == offer.pk
-            ]
-            if already:  # applied once in this pass already: don't stack
-                return BasketDiscount(sum((d.amount for d in already), Decimal(0)))
+            already = discount_already_applied(basket, offer)
+            if already is not None:  # applied once in this pass already: don't stack
+                return already
             plan = plan_for_basket(basket, offer)
         except Exception as exc:  # never break the basket: no loyalty discount instead
             log_fallback("loyalty", exc)

@@ -178,9 +178,11 @@ def test_a_setting_that_is_not_a_dict_is_an_error():
 
 
 def test_the_sandbox_without_its_packages_is_an_error(monkeypatch):
-    real_find_spec = checks.find_spec
+    from django_diller import settings_checks
+
+    real_find_spec = settings_checks.find_spec
     monkeypatch.setattr(
-        checks, "find_spec", lambda name: None if name == "yaml" else real_find_spec(name)
+        settings_checks, "find_spec", lambda name: None if name == "yaml" else real_find_spec(name)
     )
     assert ids(SANDBOX=True, SANDBOX_WITHOUT_DEBUG=True) == ["coupontools.E004"]
 

@@ -190,8 +190,12 @@ def test_the_sandbox_with_debug_off_is_an_error():
 
 
 def test_the_sandbox_without_its_extra_is_an_error(monkeypatch):
-    real = checks.find_spec
-    monkeypatch.setattr(checks, "find_spec", lambda name: None if name == "yaml" else real(name))
+    from django_diller import settings_checks
+
+    real = settings_checks.find_spec
+    monkeypatch.setattr(
+        settings_checks, "find_spec", lambda name: None if name == "yaml" else real(name)
+    )
     assert ids(SANDBOX=True, SANDBOX_WITHOUT_DEBUG=True) == ["dintero.E008"]
 
 
