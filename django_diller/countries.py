@@ -3,6 +3,9 @@
 The codes are the regions ``phonenumbers`` (a dependency already, for phone numbers) knows.
 Names are in the active language, from Babel's CLDR data when it is installed (it comes with
 django-oscar), else from phonenumbers' own geocoding names, else English.
+
+phonenumbers' geocoding names are loaded only when Babel is missing: importing
+``phonenumbers.geocoder`` loads its whole geocoding table, some 150 MiB a process.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import functools
 
 import phonenumbers
 from django.utils.translation import get_language
-from phonenumbers.geocoder import LOCALE_DATA
 
 # Regions phonenumbers knows that are not countries of ISO 3166-1 (Ascension and Tristan da
 # Cunha are part of SH; Kosovo's XK is a user-assigned code).
@@ -23,7 +25,7 @@ def country_codes() -> frozenset[str]:
     return frozenset(
         code
         for code in phonenumbers.SUPPORTED_REGIONS
-        if len(code) == 2 and code not in NOT_COUNTRIES and code in LOCALE_DATA
+        if len(code) == 2 and code not in NOT_COUNTRIES
     )
 
 
@@ -38,10 +40,18 @@ def _babel_names(language: str) -> dict[str, str]:
         return {}
 
 
+@functools.cache
+def _geocoder_names() -> dict[str, dict[str, str]]:
+    """phonenumbers' names of regions by language; only asked for when Babel is missing."""
+    from phonenumbers.geocoder import LOCALE_DATA
+
+    return LOCALE_DATA  # type: ignore[no-any-return]
+
+
 def _name(code: str, language: str, babel: dict[str, str]) -> str:
     if babel.get(code):
         return babel[code]
-    names = LOCALE_DATA.get(code, {})
+    names = _geocoder_names().get(code, {})
     name = names.get(language) or names.get("aa") or code
     for _hop in range(3):  # "*xx": the same name as in language xx
         if not name.startswith("*"):
