@@ -40,12 +40,12 @@ def insert_new(obj: Model, conflict_fields: Sequence[str]) -> bool:
     fields = [f for f in meta.concrete_fields if not (f.primary_key and obj.pk is None)]
     values = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(_column(f)) for f in fields)
-    conflict = ", ".join(quote(_column(meta.get_field(name))) for name in conflict_fields)
+    columns = ", ".join(quote(column_of(f)) for f in fields)
+    conflict = ", ".join(quote(column_of(meta.get_field(name))) for name in conflict_fields)
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 (the model's names)
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(_column(meta.pk))}"
+        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(column_of(meta.pk))}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
@@ -61,7 +61,8 @@ def insert_new(obj: Model, conflict_fields: Sequence[str]) -> bool:
     return True
 
 
-def _column(field: object) -> str:
+def column_of(field: object) -> str:
+    """The database column of a concrete model field (``_meta.pk`` included)."""
     column = getattr(field, "column", None)
     if not isinstance(column, str):
         raise TypeError(f"{field!r} is not a concrete field")

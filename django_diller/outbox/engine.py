@@ -39,11 +39,12 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ..conf import app_settings
-from ..inserts import insert_new
+from ..inserts import column_of, insert_new
 from . import leasing, registry
 from .models import OutboxEntry
 
@@ -179,15 +180,49 @@ def mark_ready_queued(entry_ids: list[int], due_at: datetime) -> list[int]:
     A row that waits for another row still on its way is left: that row's task queues it once
     it is sent (or dead), and the sweep would find it too. A task queued for it now would only
     find it waiting (an order's transaction waits for its reservation, queued a moment later).
+
+    One statement (``UPDATE … RETURNING``) on PostgreSQL and SQLite, or for a single row. The
+    ids come back in the order given, each once.
     """
     ready = OutboxEntry.objects.filter(Q(depends_on__isnull=True) | Q(depends_on__state__in=FINAL))
-    if len(entry_ids) == 1:  # one statement
+    if len(entry_ids) == 1:
         marked = ready.filter(pk=entry_ids[0]).update(task_due_at=due_at)
         return list(entry_ids) if marked else []
-    ids = list(ready.filter(pk__in=entry_ids).values_list("pk", flat=True))
+    alias = router.db_for_write(OutboxEntry)
+    if connections[alias].vendor in RETURNING_VENDORS:
+        return _mark_ready_returning(alias, entry_ids, due_at)
+    found = set(ready.filter(pk__in=entry_ids).values_list("pk", flat=True))
+    ids = [entry_id for entry_id in dict.fromkeys(entry_ids) if entry_id in found]
     if ids:
         mark_queued(ids, due_at)
     return ids
+
+
+RETURNING_VENDORS = ("postgresql", "sqlite")
+
+
+def _mark_ready_returning(alias: str, entry_ids: list[int], due_at: datetime) -> list[int]:
+    """:func:`mark_ready_queued` for several rows as one ``UPDATE … RETURNING``."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    meta = OutboxEntry._meta
+    table = quote(meta.db_table)
+    pk = quote(column_of(meta.pk))
+    waits_for = quote(column_of(meta.get_field("depends_on")))
+    state = quote(column_of(meta.get_field("state")))
+    due = quote(column_of(meta.get_field("task_due_at")))
+    ids = list(dict.fromkeys(entry_ids))
+    sql = (
+        f"UPDATE {table} SET {due} = %s "  # noqa: S608 (the model's names)
+        f"WHERE {pk} IN ({', '.join(['%s'] * len(ids))}) AND ({waits_for} IS NULL OR "
+        f"{waits_for} IN (SELECT {pk} FROM {table} WHERE {state} IN "
+        f"({', '.join(['%s'] * len(FINAL))}))) RETURNING {pk}"
+    )
+    value = meta.get_field("task_due_at").get_db_prep_save(due_at, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value, *ids, *(final.value for final in FINAL)])
+        marked = {row[0] for row in cursor.fetchall()}
+    return [entry_id for entry_id in ids if entry_id in marked]
 
 
 def claim_due(limit: int = 50, entry_id: int | None = None) -> list[OutboxEntry]:

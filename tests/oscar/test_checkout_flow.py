@@ -116,6 +116,32 @@ def test_a_coupon_that_lapsed_since_the_step_is_removed_before_anything_is_charg
     assert Order.objects.get().total_incl_tax == D("189.00") + STANDARD_SHIPPING
 
 
+def test_loyalty_bookkeeping_that_fails_leaves_the_order_placed_and_nothing_half_written(
+    shopper, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from django_diller.contrib.oscar import checkout
+    from django_diller.loyalty.kinds import Kind
+    from django_diller.models import OutboxEntry
+
+    def fails_halfway(number, member_id, plan, **kwargs):
+        OrderLoyaltyItem.objects.create(
+            order_number=number, kind=OrderLoyaltyItem.Kind.COUPON, reference="PCT20COFFEE"
+        )
+        raise RuntimeError("bookkeeping failed")
+
+    monkeypatch.setattr(checkout, "record_order_items", fails_halfway)
+    to_preview(shopper)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = place_order(shopper)
+    assert response["Location"] == reverse("checkout:thank-you")
+    order = Order.objects.get()
+    assert not OrderLoyaltyItem.objects.exists()  # its own writes were rolled back
+    assert not OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY).exists()
+    sent = OutboxEntry.objects.get(kind=Kind.SEND_TRANSACTION, order_number=order.number)
+    assert sent.state == OutboxEntry.State.SENT  # the purchase still reaches Diller
+    assert "_record_loyalty failed" in caplog.text
+
+
 def test_diller_down_when_placing_the_order_drops_loyalty_and_says_so(shopper):
     to_preview(shopper)
     with embedded_sandbox().inject(error_rate=1.0, only_operations={"validateCoupon"}):

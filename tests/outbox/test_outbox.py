@@ -185,6 +185,66 @@ def test_a_task_is_queued_only_for_an_entry_that_may_go_now(monkeypatch, many):
     assert queued[-1] == waiting.pk
 
 
+@pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "select-update"])
+def test_several_entries_are_marked_as_queued_only_when_they_may_go(monkeypatch, returning):
+    if not returning:  # a database without UPDATE … RETURNING
+        monkeypatch.setattr(outbox, "RETURNING_VENDORS", ())
+    first, second = entry("100001"), entry("100002")
+    waiting = cancel_after(first)
+    now = timezone.now()
+    marked = outbox.mark_ready_queued([waiting.pk, second.pk, first.pk, second.pk], now)
+    assert marked == [second.pk, first.pk]
+    due = dict(OutboxEntry.objects.values_list("pk", "task_due_at"))
+    assert due == {first.pk: now, second.pk: now, waiting.pk: None}
+    OutboxEntry.objects.filter(pk=first.pk).update(state=OutboxEntry.State.DEAD)
+    assert outbox.mark_ready_queued([waiting.pk, second.pk], now) == [waiting.pk, second.pk]
+
+
+def test_the_entries_of_one_transaction_are_queued_together_when_it_commits(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from django_diller.outbox import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.deliver_outbox_entry, "delay", queued.append)
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = entry()
+        tasks.queue_outbox_entries([first.pk])
+        waiting = cancel_after(first)
+        tasks.queue_outbox_entries([waiting.pk])
+    assert queued == []  # nothing before the commit
+    with CaptureQueriesContext(connection) as statements:
+        for callback in callbacks:
+            callback()
+    assert queued == [first.pk]  # the cancel waits for its transaction
+    assert len(statements.captured_queries) == 1  # one statement for both
+
+
+def test_entries_queued_in_a_savepoint_that_was_rolled_back_are_not_queued(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from django_diller.outbox import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.deliver_outbox_entry, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                tasks.queue_outbox_entries([entry("100001").pk])
+                raise RuntimeError("the cause failed")
+        except RuntimeError:
+            pass
+        kept = entry("100002")
+        tasks.queue_outbox_entries([kept.pk])
+    assert queued == [kept.pk]
+    assert list(OutboxEntry.objects.values_list("external_id", flat=True)) == ["100002"]
+
+
 # What waits for a dead entry, and corrections that may yet work -------------------------------
 
 

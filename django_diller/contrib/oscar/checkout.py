@@ -458,21 +458,8 @@ class DillerCheckoutMixin:
         plan = getattr(basket, PLAN_ATTRIBUTE, None)
         member_id = _member_id(self.request)
         if plan is not None and member_id and (plan.applied_codes or plan.stamp_movements):
-            number = str(order.number)  # Oscar keeps the generated number as an int until reloaded
-            shipping_discount = order.shipping_before_discounts_incl_tax - order.shipping_incl_tax
-            try:
-                record_order_items(
-                    number,
-                    member_id,
-                    plan,
-                    shipping_discount=shipping_discount,
-                    line_products=_line_products(basket),
-                    thresholds=_thresholds(self._offers_of(basket)),
-                )
-            except Exception:  # the order is placed: never fail it for loyalty bookkeeping
-                logger.exception("diller could not record the loyalty items of an order")
-            else:
-                guarded(queue_reservation)(number, member_id)
+            # The order is placed: loyalty bookkeeping never fails it (its own savepoint).
+            guarded(self._record_loyalty)(order, plan, member_id)
         preview.forget(self.request.session)
         if basket.id:
             claims.attach_to_order(basket.id, str(order.number))
@@ -486,6 +473,24 @@ class DillerCheckoutMixin:
         if self.diller_guest_consents is not None:
             self._register_guest(order, **self.diller_guest_consents)
         return super().handle_successful_order(order)
+
+    def _record_loyalty(self, order, plan, member_id: str) -> None:
+        """What each coupon and stamp card gave the order, and their reservation at Diller
+        (queued for after the commit)."""
+        basket = self.request.basket
+        number = str(order.number)  # Oscar keeps the generated number as an int until reloaded
+        shipping_discount = None  # read from the order only when a coupon made shipping free
+        if plan.shipping_coupon:
+            shipping_discount = order.shipping_before_discounts_incl_tax - order.shipping_incl_tax
+        record_order_items(
+            number,
+            member_id,
+            plan,
+            shipping_discount=shipping_discount,
+            line_products=_line_products(basket),
+            thresholds=_thresholds(self._offers_of(basket)),
+        )
+        queue_reservation(number, member_id)
 
     def _offers_of(self, basket) -> GatheredOffers | None:
         """The basket's offers, as the checks before placing the order gathered them."""
