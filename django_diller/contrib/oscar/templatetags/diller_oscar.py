@@ -10,6 +10,7 @@ from django import template
 from ....loyalty.connection import current_store_id
 from ....members.club import cached_points_rule, forget_member_summary, link_of
 from ..basket import basket_offers, loyalty_row
+from ..card_markup import render_card
 from ..loyalty_display import basket_points, order_loyalty, orders_loyalty
 from ..offers import PLAN_ATTRIBUTE
 
@@ -140,3 +141,10 @@ def diller_vouchers(context, basket) -> dict:
         "next_url": request.get_full_path() if request is not None else "",
         "request": request,
     }
+
+
+@register.simple_tag(takes_context=True)
+def diller_coupon_card(context, coupon):
+    """``{% diller_coupon_card coupon %}``: ``_coupon_card.html`` for one coupon (the plugin's
+    own card is kept once rendered: see ``django_diller.contrib.oscar.card_markup``)."""
+    return render_card(context, coupon)
