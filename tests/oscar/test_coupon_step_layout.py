@@ -296,24 +296,9 @@ def test_the_basket_notes_follow_the_basket_as_it_changes(member, make_basket):
 
 
 def test_a_cards_wording_follows_the_language_and_time_zone_each_time():
-    from datetime import UTC, datetime
+    from .test_card_markup import card as coupon_card
 
-    from django_diller.contrib.oscar.coupon_cards import CouponCard
-
-    card = CouponCard(
-        code="FIXED50",
-        title="50 kr off",
-        description="",
-        discount_type="Fixed",
-        value=D("50"),
-        valid_to=datetime(2027, 2, 28, 23, 30, tzinfo=UTC),
-        product_coupon=False,
-        applies_to=(),
-        ticked=False,
-        used=False,
-        reason="",
-        currency="NOK",
-    )
+    card = coupon_card(ticked=False, used=False)
     seen = []
     for language, zone in [("en", "UTC"), ("nb", "UTC"), ("en", "Europe/Oslo"), ("en", "UTC")]:
         with translation.override(language), timezone.override(zone):
