@@ -101,7 +101,7 @@ def loyalty_row(basket) -> BasketLoyalty | None:
     return _remembered(
         basket,
         "_diller_loyalty_row",
-        lambda: BasketLoyalty.objects.filter(basket_id=basket.id).first(),
+        lambda: BasketLoyalty.objects.of_basket(basket.id),
     )
 
 

@@ -82,7 +82,7 @@ def keep_wallet(basket_id: int, member_id: str, row: BasketLoyalty | None = None
         logger.warning("diller coupon choice without loyalty: %s", exc)
         return KeptWallet(None, False, None)
     if row is None:
-        row = BasketLoyalty.objects.filter(basket_id=basket_id).first()
+        row = BasketLoyalty.objects.of_basket(basket_id)
     before = _snapshot_state(row)
     loyalty = snapshot_for_basket(basket_id, member_id, wallet, row=row, looked_up=True)
     return KeptWallet(wallet, _snapshot_state(loyalty) != before, loyalty)
