@@ -9,24 +9,17 @@ the parameter names of ``UPDATE_PARAMETERS`` as the account would.
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import dataclass, field, fields
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-
+from ..shared_clients import SharedClients
 from .api import CoupontoolsClient, CoupontoolsConfig, RetryPolicy, Timeouts, UpdateParameters
 from .conf import coupontools_settings, sandbox_allowed
 
 if TYPE_CHECKING:
     from .sandbox import CoupontoolsSandbox
-
-_lock = threading.Lock()
-_clients: dict[tuple[object, ...], CoupontoolsClient] = {}
-_sandbox: CoupontoolsSandbox | None = None
 
 UPDATE_FIELDS = tuple(item.name for item in fields(UpdateParameters))
 
@@ -59,16 +52,18 @@ def expiration_zone() -> tzinfo:
         raise ValueError("EXPIRATION_TIME_ZONE is not a known time zone") from None
 
 
+def _new_sandbox() -> CoupontoolsSandbox:
+    from .sandbox import CoupontoolsSandbox, SessionOptions
+
+    return CoupontoolsSandbox(seed=True, options=SessionOptions(names=_sandbox_names()))
+
+
+_shared: SharedClients[CoupontoolsClient, CoupontoolsSandbox] = SharedClients(_new_sandbox)
+
+
 def embedded_sandbox() -> CoupontoolsSandbox:
     """The process's in-process Coupontools sandbox, seeded on first use."""
-    global _sandbox
-    with _lock:
-        if _sandbox is None:
-            from .sandbox import CoupontoolsSandbox, SessionOptions
-
-            names = _sandbox_names()
-            _sandbox = CoupontoolsSandbox(seed=True, options=SessionOptions(names=names))
-        return _sandbox
+    return _shared.sandbox()
 
 
 def _sandbox_names() -> Any:
@@ -162,39 +157,25 @@ def get_client(*, deadline: float | None = None) -> CoupontoolsClient:
     waits for (``COUPONTOOLS['REQUEST_DEADLINE']``); None for background work, the
     connection's timeouts and retries."""
     conn = connection()
-    key = _settings_key(conn)
-    with _lock:
-        client = _clients.get(key)
-    if client is None:
-        config = client_config(conn)
-        transport = None
-        if conn.sandbox:
-            from .sandbox import CoupontoolsSandboxTransport
-
-            transport = CoupontoolsSandboxTransport(embedded_sandbox())
-        client = CoupontoolsClient(config, transport=transport)
-        with _lock:
-            kept = _clients.setdefault(key, client)
-        if kept is not client:  # another thread built one first
-            client.close()
-            client = kept
+    client = _shared.get(_settings_key(conn), lambda: _new_client(conn))
     return client if deadline is None else client.with_deadline(deadline)
+
+
+def _new_client(conn: Connection) -> CoupontoolsClient:
+    transport = None
+    if conn.sandbox:
+        from .sandbox import CoupontoolsSandboxTransport
+
+        transport = CoupontoolsSandboxTransport(embedded_sandbox())
+    return CoupontoolsClient(client_config(conn), transport=transport)
 
 
 def reset() -> None:
     """Forget the shared clients and the embedded sandbox (tests, settings changes)."""
-    global _sandbox
-    with _lock:
-        for client in _clients.values():
-            client.close()
-        _clients.clear()
-        _sandbox = None
+    _shared.reset()
 
 
-@receiver(setting_changed, dispatch_uid="coupontools-forget-clients")
-def _forget_clients_on_settings_change(setting: str, **kwargs: object) -> None:
-    if setting == "COUPONTOOLS":
-        reset()
+_shared.forget_on_change(frozenset({"COUPONTOOLS"}), reset, "coupontools-forget-clients")
 
 
 __all__ = [

@@ -9,13 +9,10 @@ shares its OAuth2 tokens with the shop's other processes through the Django cach
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-
+from ..shared_clients import SharedClients
 from ..token_cache import DjangoCacheTokenStore
 from .api import DinteroClient, DinteroConfig, RetryPolicy, Timeouts
 from .conf import dintero_settings, sandbox_allowed
@@ -23,24 +20,23 @@ from .conf import dintero_settings, sandbox_allowed
 if TYPE_CHECKING:
     from .sandbox import DinteroSandbox
 
-_lock = threading.Lock()
-_clients: dict[tuple[object, ...], DinteroClient] = {}
-_sandbox: DinteroSandbox | None = None
-
 
 class NotConfigured(Exception):
     """The Dintero connection is not configured (see ``manage.py check``)."""
 
 
+def _new_sandbox() -> DinteroSandbox:
+    from .sandbox import DinteroSandbox
+
+    return DinteroSandbox(seed=True)
+
+
+_shared: SharedClients[DinteroClient, DinteroSandbox] = SharedClients(_new_sandbox)
+
+
 def embedded_sandbox() -> DinteroSandbox:
     """The process's in-process Dintero sandbox, seeded on first use."""
-    global _sandbox
-    with _lock:
-        if _sandbox is None:
-            from .sandbox import DinteroSandbox
-
-            _sandbox = DinteroSandbox(seed=True)
-        return _sandbox
+    return _shared.sandbox()
 
 
 @dataclass(frozen=True)
@@ -115,39 +111,26 @@ def get_client(*, deadline: float | None = None) -> DinteroClient:
     """The shared client; ``deadline``: the most seconds each call may take, for calls someone
     waits for (None: background work, the connection's timeouts and retries)."""
     conn = connection()
-    key = _settings_key(conn)
-    with _lock:
-        client = _clients.get(key)
-    if client is None:
-        transport = None
-        if conn.sandbox:
-            from .sandbox import DinteroSandboxTransport
-
-            transport = DinteroSandboxTransport(embedded_sandbox())
-        client = DinteroClient(
-            client_config(conn),
-            token_store=DjangoCacheTokenStore(str(dintero_settings.TOKEN_CACHE)),
-            transport=transport,
-        )
-        with _lock:
-            kept = _clients.setdefault(key, client)
-        if kept is not client:  # another thread built one first
-            client.close()
-            client = kept
+    client = _shared.get(_settings_key(conn), lambda: _new_client(conn))
     return client if deadline is None else client.with_deadline(deadline)
+
+
+def _new_client(conn: Connection) -> DinteroClient:
+    transport = None
+    if conn.sandbox:
+        from .sandbox import DinteroSandboxTransport
+
+        transport = DinteroSandboxTransport(embedded_sandbox())
+    return DinteroClient(
+        client_config(conn),
+        token_store=DjangoCacheTokenStore(str(dintero_settings.TOKEN_CACHE)),
+        transport=transport,
+    )
 
 
 def reset() -> None:
     """Forget the shared clients and the embedded sandbox (tests, settings changes)."""
-    global _sandbox
-    with _lock:
-        for client in _clients.values():
-            client.close()
-        _clients.clear()
-        _sandbox = None
+    _shared.reset()
 
 
-@receiver(setting_changed, dispatch_uid="dintero-forget-clients")
-def _forget_clients_on_settings_change(setting: str, **kwargs: object) -> None:
-    if setting in {"DINTERO", "CACHES"}:
-        reset()
+_shared.forget_on_change(frozenset({"DINTERO", "CACHES"}), reset, "dintero-forget-clients")

@@ -24,12 +24,11 @@ from zoneinfo import ZoneInfo
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 from ..api import AsyncDillerClient, ClientConfig, DillerClient, RetryPolicy, Timeouts
 from ..conf import app_settings, sandbox_allowed
 from ..models import StoreConfiguration
+from ..shared_clients import SharedClients
 from ..token_cache import DjangoCacheTokenStore
 from .breaker import shared_breaker
 from .waiting import call_deadline
@@ -39,27 +38,28 @@ if TYPE_CHECKING:
 
 SANDBOX_BASE_URL = "https://sandbox.diller.invalid"
 
-_lock = threading.Lock()
-_clients: dict[tuple, DillerClient] = {}
+_lock = threading.Lock()  # the async clients'
 _async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, Any]] = (
     weakref.WeakKeyDictionary()
 )
-_sandbox: Sandbox | None = None
 
 
 class NotConfigured(Exception):
     """The Diller connection is not configured (see ``manage.py check``)."""
 
 
+def _new_sandbox() -> Sandbox:
+    from ..sandbox import Sandbox
+
+    return Sandbox(seed=True, activation_url=shop_activation_link())
+
+
+_shared: SharedClients[DillerClient, Sandbox] = SharedClients(_new_sandbox)
+
+
 def embedded_sandbox() -> Sandbox:
     """The process's in-process sandbox, seeded on first use."""
-    global _sandbox
-    with _lock:
-        if _sandbox is None:
-            from ..sandbox import Sandbox
-
-            _sandbox = Sandbox(seed=True, activation_url=shop_activation_link())
-        return _sandbox
+    return _shared.sandbox()
 
 
 def sandbox_shop_link(path: str, shop_url: str | None = None) -> str:
@@ -184,25 +184,23 @@ def get_client(store_id: str | None = None, *, background: bool | None = None) -
     ``REQUEST_DEADLINE``, guarded by the circuit breaker); None lets the context say.
     """
     conn = connection()
-    key = _settings_key(conn)
-    with _lock:
-        client = _clients.get(key)
-    if client is None:
-        transport = None
-        if conn.sandbox:
-            from ..sandbox import SandboxTransport
-
-            transport = SandboxTransport(embedded_sandbox())
-        client = DillerClient(
-            client_config(conn),
-            token_store=DjangoCacheTokenStore(app_settings.TOKEN_CACHE),
-            transport=transport,
-            breaker=shared_breaker(conn.base_url, conn.client_id),
-        )
-        with _lock:
-            client = _clients.setdefault(key, client)
+    client = _shared.get(_settings_key(conn), lambda: _new_client(conn))
     store = client.for_store(store_id or current_store_id() or "")
     return store.with_deadline(call_deadline(background))
+
+
+def _new_client(conn: Connection) -> DillerClient:
+    transport = None
+    if conn.sandbox:
+        from ..sandbox import SandboxTransport
+
+        transport = SandboxTransport(embedded_sandbox())
+    return DillerClient(
+        client_config(conn),
+        token_store=DjangoCacheTokenStore(app_settings.TOKEN_CACHE),
+        transport=transport,
+        breaker=shared_breaker(conn.base_url, conn.client_id),
+    )
 
 
 def _run_sync_the_django_way(function, *args):
@@ -243,16 +241,11 @@ async def aget_client(
 
 def reset() -> None:
     """Forget the shared clients and the embedded sandbox (tests, settings changes)."""
-    global _sandbox
+    _shared.reset()
     with _lock:
-        for client in _clients.values():
-            client.close()
-        _clients.clear()
         _async_clients.clear()  # their loops close their connections
-        _sandbox = None
 
 
-@receiver(setting_changed)
-def _forget_clients_on_settings_change(setting: str, **kwargs) -> None:
-    if setting in {"DILLER", "CACHES", "TIME_ZONE"}:
-        reset()
+_shared.forget_on_change(
+    frozenset({"DILLER", "CACHES", "TIME_ZONE"}), reset, "diller-forget-clients"
+)
