@@ -344,6 +344,12 @@ class OrderLoyaltyItem(models.Model):
     reference = models.CharField(
         _("reference"), max_length=100, help_text=_("The coupon code or the stamp card id.")
     )
+    title = models.CharField(
+        _("title"),
+        max_length=255,
+        blank=True,
+        help_text=_("The coupon's or stamp card's title as the member saw it when ordering."),
+    )
     amount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=0)
     stamps_collected = models.PositiveIntegerField(_("stamps collected"), default=0)
     stamps_deducted = models.PositiveIntegerField(_("stamps deducted"), default=0)

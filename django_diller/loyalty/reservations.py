@@ -122,6 +122,7 @@ def record_order_items(
     shipping_discount=None,
     line_products: dict[str, str] | None = None,
     thresholds: dict[int, Decimal] | None = None,
+    titles: dict[str, str] | None = None,
 ) -> None:
     """Keep what each coupon and stamp card gave this order (idempotent).
 
@@ -130,11 +131,14 @@ def record_order_items(
     lines) → the products' ids at Diller, so each item knows the order lines it touched.
     ``thresholds``: the purchase amount of each threshold stamp card, so that a return that
     brings the order below it takes the stamp back. Only Diller's coupons and cards are
-    kept: another provider's discounts in the plan are that provider's to report.
+    kept: another provider's discounts in the plan are that provider's to report. ``titles``:
+    the coupons' titles by code and the stamp cards' by id, as the member saw them (see
+    :func:`snapshot_titles`), for the order's pages and receipt.
     """
     order_number = str(order_number)
     store_id = current_store_id() or ""
     line_products = line_products or {}
+    titles = titles or {}
     amounts = dict(plan.coupon_amounts)
     if plan.shipping_coupon:
         taken = plan.shipping_discount if shipping_discount is None else shipping_discount
@@ -144,6 +148,7 @@ def record_order_items(
             order_number=order_number,
             kind=OrderLoyaltyItem.Kind.COUPON,
             reference=code,
+            title=titles.get(code, "")[:255],
             store_id=store_id,
             member_id=member_id,
             amount=amount,
@@ -163,6 +168,7 @@ def record_order_items(
             order_number=order_number,
             kind=OrderLoyaltyItem.Kind.STAMP_CARD,
             reference=str(movement.card_id),
+            title=titles.get(str(movement.card_id), "")[:255],
             store_id=store_id,
             member_id=member_id,
             amount=card_amounts.get(str(movement.card_id), 0),
@@ -183,6 +189,7 @@ def record_order_items(
         update_fields=[
             "store_id",
             "member_id",
+            "title",
             "amount",
             "stamps_collected",
             "stamps_deducted",
@@ -191,6 +198,16 @@ def record_order_items(
             "updated_at",
         ],
     )
+
+
+def snapshot_titles(coupons: list[dict], stamp_cards: list[dict]) -> dict[str, str]:
+    """The titles of a basket's snapshot: coupons' by code, stamp cards' by id (Diller's wire
+    form, as kept on the basket)."""
+    titles = {str(c["code"]): str(c.get("title") or "") for c in coupons if c.get("code")}
+    titles.update(
+        {str(c["id"]): str(c.get("title") or "") for c in stamp_cards if c.get("id") is not None}
+    )
+    return {reference: title for reference, title in titles.items() if title}
 
 
 def queue_reservation(order_number: str, member_id: str) -> OutboxEntry:

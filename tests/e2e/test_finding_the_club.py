@@ -92,10 +92,11 @@ def test_a_member_sees_points_in_the_account_the_basket_and_after_the_order(page
     expect(loyalty.locator("#diller-order-points")).to_have_text(
         f"You earned {earned.points_delta} points with this order."
     )
-    expect(loyalty).to_contain_text(f"Coupon PCT10: {MINUS}NOK7.90")
-    expect(loyalty).to_contain_text(f"Coupon PCT20COFFEE: {MINUS}NOK37.80")
+    # The coupons and the stamp card by the titles the member chose them by.
+    expect(loyalty).to_contain_text(f"10 % off your purchase: {MINUS}NOK7.90")
+    expect(loyalty).to_contain_text(f"20 % off coffee: {MINUS}NOK37.80")
     expect(loyalty).to_contain_text(
-        f"Stamp card ({ESPRESSO}): 2 stamps collected, reward {MINUS}NOK189.00"
+        f"Every 10th coffee free ({ESPRESSO}): 2 stamps collected, reward {MINUS}NOK189.00"
     )
     screenshot(page, "thank-you-loyalty")
 
@@ -108,4 +109,6 @@ def test_a_member_sees_points_in_the_account_the_basket_and_after_the_order(page
     expect(page.locator("#diller-order-points")).to_have_text(
         f"You earned {earned.points_delta} points with this order."
     )
-    expect(page.locator("#diller-order-loyalty")).to_contain_text(f"Coupon PCT10: {MINUS}NOK7.90")
+    expect(page.locator("#diller-order-loyalty")).to_contain_text(
+        f"10 % off your purchase: {MINUS}NOK7.90"
+    )

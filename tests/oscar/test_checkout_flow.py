@@ -70,6 +70,11 @@ def test_the_order_records_and_reserves_what_each_coupon_and_card_gave(
     assert line.line_price_before_discounts_incl_tax - line.line_price_incl_tax == D("226.80")
     items = {i.reference: i for i in OrderLoyaltyItem.objects.filter(order_number=order.number)}
     assert items["PCT20COFFEE"].amount == D("37.80")
+    # As the member saw them, for the order's pages and its receipt.
+    assert (items["PCT20COFFEE"].title, items["101"].title) == (
+        "20 % off coffee",
+        "Every 10th coffee free",
+    )
     assert (items["101"].amount, items["101"].stamps_collected, items["101"].stamps_deducted) == (
         D("189.00"),
         2,

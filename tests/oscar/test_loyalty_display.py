@@ -235,6 +235,31 @@ def test_the_orders_coupons_and_stamp_cards_show_with_their_amounts(place, clien
     assert "1 coupon used" in history_row(client, order)
 
 
+def test_the_coupons_and_stamp_cards_show_by_the_titles_the_member_saw(place, client, member):
+    order = place({ESPRESSO: 2})
+    loyalty_item(
+        order,
+        OrderLoyaltyItem.Kind.COUPON,
+        "PCT10",
+        title="10 % off <your> purchase",
+        amount=D("7.90"),
+    )
+    loyalty_item(
+        order,
+        OrderLoyaltyItem.Kind.STAMP_CARD,
+        "101",
+        title="Every 10th coffee free",
+        amount=D("189.00"),
+        stamps_deducted=1,
+        lines=[{"product_id": ESPRESSO, "discount": "189.00", "collected": 0, "deducted": 1}],
+    )
+    client.force_login(member)
+    box = part(order_page(client, order), "diller-order-loyalty")
+    assert box is not None
+    assert "10 % off &lt;your&gt; purchase: &minus;NOK7.90" in box and "PCT10" not in box
+    assert "Every 10th coffee free (Espresso beans 500 g):" in box
+
+
 def test_orders_of_shoppers_outside_the_club_show_nothing(place, client):
     other = get_user_model().objects.get(email="other@example.com")
     order = place({ESPRESSO: 1}, user=other)

@@ -23,7 +23,7 @@ from django_diller.dintero.receipts import (
 from django_diller.discounts.model import DILLER, CouponOffer, DiscountKind
 from django_diller.loyalty.reservations import record_order_items
 from django_diller.loyalty.sources import registry
-from django_diller.models import Consent, ConsentRecord, Source
+from django_diller.models import Consent, ConsentRecord, OrderLoyaltyItem, Source
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 
 from .conftest import EARL_GREY, ESPRESSO, MUG
@@ -204,6 +204,17 @@ def test_diller_s_coupon_and_stamp_card_another_provider_s_and_the_shop_s_offer(
     oscar = lines_by_product(order)
     for upc, line in lines.items():
         assert line.net == oscar[upc].line_price_incl_tax
+
+
+def test_a_recorded_title_names_diller_s_discount_on_the_receipt(order_with):
+    order = order_with({ESPRESSO: 2})
+    items = OrderLoyaltyItem.objects.filter(order_number=order.number)
+    items.filter(reference="PCT20COFFEE").update(title="20 % off coffee")
+    lines = facts_by_product(order, receipt_order(order, store=STORE))
+    assert LineDiscount(DILLER, "PCT20COFFEE", "20 % off coffee", D("37.80")) in (
+        lines[ESPRESSO].discounts
+    )
+    assert LineDiscount(DILLER, "101", "Stamp card", D("189.00")) in lines[ESPRESSO].discounts
 
 
 def test_a_shop_offer_s_provider_is_named_when_the_offer_knows_it(order_with, monkeypatch):

@@ -30,7 +30,13 @@ from ...discounts.model import DILLER
 from ...discounts.sources import GatheredOffers
 from ...loyalty import claims
 from ...loyalty.connection import current_store_id
-from ...loyalty.reservations import CouponProblem, queue_reservation, recheck, record_order_items
+from ...loyalty.reservations import (
+    CouponProblem,
+    queue_reservation,
+    recheck,
+    record_order_items,
+    snapshot_titles,
+)
 from ...loyalty.wallet import forget_wallet
 from ...models import BasketLoyalty, MemberLink
 from . import coupon_choice, preview, triggers, vouchers
@@ -56,6 +62,12 @@ def _line_products(basket) -> dict[str, str]:
     """The basket's line ids (the discount plan's) → the products' ids at Diller."""
     adapter = get_adapter()
     return {str(line.pk): adapter.product_external_id(line.product) for line in basket.all_lines()}
+
+
+def _titles(basket) -> dict[str, str]:
+    """The titles of the coupons and stamp cards on the basket's snapshot."""
+    loyalty = loyalty_row(basket)
+    return snapshot_titles(loyalty.coupons, loyalty.stamp_cards) if loyalty else {}
 
 
 def _thresholds(offers: GatheredOffers | None) -> dict[int, Decimal]:
@@ -489,6 +501,7 @@ class DillerCheckoutMixin:
             shipping_discount=shipping_discount,
             line_products=_line_products(basket),
             thresholds=_thresholds(self._offers_of(basket)),
+            titles=_titles(basket),
         )
         queue_reservation(number, member_id)
 

@@ -75,6 +75,7 @@ class ItemRow:
     kind: str
     kind_label: str
     reference: str
+    title: str  # the coupon's or card's, as the member saw it ("" when not recorded)
     products: str  # the titles of the order lines it touched
     amount: Decimal
     stamps_collected: int
@@ -176,6 +177,7 @@ def _item_row(item: OrderLoyaltyItem, titles: dict[str, list[str]]) -> ItemRow:
         kind=item.kind,
         kind_label=item.get_kind_display(),
         reference=item.reference,
+        title=item.title,
         products=touched_products(item, titles),
         amount=item.amount,
         stamps_collected=item.stamps_collected,

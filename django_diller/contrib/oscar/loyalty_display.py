@@ -83,6 +83,7 @@ def basket_points(basket, rule: PointsRule | None) -> int | None:
 class CouponUse:
     code: str
     amount: Decimal
+    title: str = ""  # as the member saw it when ordering ("" for orders recorded without it)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class StampCardUse:
     collected: int
     deducted: int
     amount: Decimal  # what its reward took off
+    title: str = ""  # as the member saw it when ordering ("" for orders recorded without it)
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,7 @@ def _order_loyalty(
     points, state = _points(order, lines, entries, rule, is_member)
     titles = product_titles(lines)
     coupons = tuple(
-        CouponUse(item.reference, item.amount)
+        CouponUse(item.reference, item.amount, item.title)
         for item in items
         if item.kind == OrderLoyaltyItem.Kind.COUPON
     )
@@ -231,6 +233,7 @@ def _order_loyalty(
             item.stamps_collected,
             item.stamps_deducted,
             item.amount,
+            item.title,
         )
         for item in items
         if item.kind == OrderLoyaltyItem.Kind.STAMP_CARD

@@ -84,6 +84,8 @@ def _decimal(value: Any) -> Decimal:
 
 
 def _title(item: OrderLoyaltyItem) -> str:
+    if item.title:  # as the member saw it when ordering
+        return item.title
     if item.kind == OrderLoyaltyItem.Kind.COUPON:
         return _("Coupon %(code)s") % {"code": item.reference}
     return _("Stamp card")
