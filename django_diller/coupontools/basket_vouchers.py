@@ -81,7 +81,7 @@ def keep(basket_id: int, voucher: KeptVoucher) -> BasketLoyalty:
 
 def drop(basket_id: int, session: str) -> bool:
     """Take the voucher off the basket; whether it was on it."""
-    row = BasketLoyalty.objects.filter(basket_id=basket_id).first()
+    row = BasketLoyalty.objects.of_basket(basket_id)
     kept = vouchers_of(row)
     left = [v for v in kept if v.session != session]
     if row is None or len(left) == len(kept):

@@ -87,7 +87,7 @@ def keep(basket_id: int, applied: AppliedDiscount) -> BasketLoyalty:
 
 def drop(basket_id: int, discount_id: str) -> AppliedDiscount | None:
     """Take the discount off the basket; what was applied, or None if it was not."""
-    row = BasketLoyalty.objects.filter(basket_id=basket_id).first()
+    row = BasketLoyalty.objects.of_basket(basket_id)
     kept = applied_of(row)
     gone = next((a for a in kept if a.discount_id == discount_id), None)
     if row is None or gone is None:
@@ -204,7 +204,7 @@ def _remove(request: HttpRequest, model_admin, basket, discount_id: str) -> None
 
 
 def _row(basket) -> BasketLoyalty | None:
-    return BasketLoyalty.objects.filter(basket_id=basket.pk).first()
+    return BasketLoyalty.objects.of_basket(basket.pk)
 
 
 def _applied_rows(basket, rules: list[Rule]) -> list[dict[str, Any]]:
