@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import IntegrityError, connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
 
@@ -28,7 +29,7 @@ def insert_new(obj: Model, conflict_fields: Sequence[str]) -> bool:
     model = type(obj)
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
-    if connection.vendor not in ONE_STATEMENT_VENDORS:
+    if not one_statement(connection):
         try:
             with transaction.atomic(using=alias):
                 obj.save(force_insert=True, using=alias)
@@ -59,6 +60,15 @@ def insert_new(obj: Model, conflict_fields: Sequence[str]) -> bool:
         sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias
     )
     return True
+
+
+def one_statement(connection: BaseDatabaseWrapper) -> bool:
+    """Whether the database says ``… RETURNING`` (and ``ON CONFLICT``): PostgreSQL, and SQLite
+    from 3.35 (Django takes SQLite from 3.31)."""
+    return (
+        connection.vendor in ONE_STATEMENT_VENDORS
+        and connection.features.can_return_columns_from_insert
+    )
 
 
 def column_of(field: object) -> str:

@@ -64,12 +64,17 @@ class SharedClients(Generic[ClientT, SandboxT]):
             client.close()
 
     def forget_on_change(
-        self, settings: frozenset[str], reset: Callable[[], None], dispatch_uid: str
+        self,
+        settings: frozenset[str],
+        dispatch_uid: str,
+        reset: Callable[[], None] | None = None,
     ) -> None:
-        """Call ``reset`` whenever one of ``settings`` changes (``override_settings`` in tests)."""
+        """Reset (with :meth:`reset`, or ``reset`` when given: one that forgets more) whenever
+        one of ``settings`` changes (``override_settings`` in tests)."""
+        forget_all = reset or self.reset
 
         def forget(setting: str, **kwargs: object) -> None:
             if setting in settings:
-                reset()
+                forget_all()
 
         setting_changed.connect(forget, weak=False, dispatch_uid=dispatch_uid)

@@ -175,7 +175,7 @@ def reset() -> None:
     _shared.reset()
 
 
-_shared.forget_on_change(frozenset({"COUPONTOOLS"}), reset, "coupontools-forget-clients")
+_shared.forget_on_change(frozenset({"COUPONTOOLS"}), "coupontools-forget-clients")
 
 
 __all__ = [

@@ -133,4 +133,4 @@ def reset() -> None:
     _shared.reset()
 
 
-_shared.forget_on_change(frozenset({"DINTERO", "CACHES"}), reset, "dintero-forget-clients")
+_shared.forget_on_change(frozenset({"DINTERO", "CACHES"}), "dintero-forget-clients")

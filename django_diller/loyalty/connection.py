@@ -246,6 +246,7 @@ def reset() -> None:
         _async_clients.clear()  # their loops close their connections
 
 
+# ``reset`` forgets the async clients too.
 _shared.forget_on_change(
-    frozenset({"DILLER", "CACHES", "TIME_ZONE"}), reset, "diller-forget-clients"
+    frozenset({"DILLER", "CACHES", "TIME_ZONE"}), "diller-forget-clients", reset=reset
 )

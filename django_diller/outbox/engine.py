@@ -44,7 +44,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ..conf import app_settings
-from ..inserts import column_of, insert_new
+from ..inserts import column_of, insert_new, one_statement
 from . import leasing, registry
 from .models import OutboxEntry
 
@@ -189,16 +189,13 @@ def mark_ready_queued(entry_ids: list[int], due_at: datetime) -> list[int]:
         marked = ready.filter(pk=entry_ids[0]).update(task_due_at=due_at)
         return list(entry_ids) if marked else []
     alias = router.db_for_write(OutboxEntry)
-    if connections[alias].vendor in RETURNING_VENDORS:
+    if one_statement(connections[alias]):
         return _mark_ready_returning(alias, entry_ids, due_at)
     found = set(ready.filter(pk__in=entry_ids).values_list("pk", flat=True))
     ids = [entry_id for entry_id in dict.fromkeys(entry_ids) if entry_id in found]
     if ids:
         mark_queued(ids, due_at)
     return ids
-
-
-RETURNING_VENDORS = ("postgresql", "sqlite")
 
 
 def _mark_ready_returning(alias: str, entry_ids: list[int], due_at: datetime) -> list[int]:

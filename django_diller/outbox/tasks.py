@@ -8,7 +8,7 @@ Queuing a row twice is harmless: only one task can claim it. The task names are 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -73,10 +73,11 @@ def queue_outbox_entries(entry_ids: Iterable[int], *, at_commit: bool = True) ->
     """Queue a delivery task per entry that may go now (after the current transaction
     commits); one that waits for another entry is queued when that one is sent.
 
-    Entries queued while a transaction is open wait on its connection; the first of its
-    ``on_commit`` callbacks to run queues them all with one statement (an order's reservation
-    and transaction: one instead of one each), the others find nothing left. An entry queued
-    in a savepoint that was rolled back may be queued with them: harmless, as queuing twice is.
+    Entries queued while a transaction is open wait on its connection, each with the
+    ``on_commit`` callback registered for it. The first of those callbacks to run queues every
+    waiting entry whose callback is still to run (an order's reservation and transaction: one
+    statement instead of one each); the others find nothing left. An entry whose callback a
+    rollback discarded is dropped, as its callback would have been.
     """
     ids = list(entry_ids)
     if not ids:
@@ -85,9 +86,15 @@ def queue_outbox_entries(entry_ids: Iterable[int], *, at_commit: bool = True) ->
     if not at_commit or not connection.in_atomic_block:
         _queue_now(ids)
         return
+
+    def queue_waiting() -> None:
+        _queue_waiting(connection, queue_waiting)
+
     waiting = _waiting(connection)
-    waiting.update(dict.fromkeys(ids))
-    transaction.on_commit(lambda: _queue_waiting(connection), using=connection.alias)
+    for entry_id in ids:
+        waiting.pop(entry_id, None)  # in the order of its latest queuing
+        waiting[entry_id] = queue_waiting
+    transaction.on_commit(queue_waiting, using=connection.alias)
 
 
 def _queue_now(entry_ids: list[int]) -> None:
@@ -95,17 +102,24 @@ def _queue_now(entry_ids: list[int]) -> None:
         deliver_outbox_entry.delay(entry_id)
 
 
-def _waiting(connection: Any) -> dict[int, None]:
-    """The ids queued on this connection whose transaction has not committed (in order)."""
-    waiting: dict[int, None] | None = getattr(connection, "_diller_outbox_waiting", None)
+def _waiting(connection: Any) -> dict[int, Callable[[], None]]:
+    """The ids queued on this connection, each with the callback that queues it."""
+    waiting: dict[int, Callable[[], None]] | None = getattr(
+        connection, "_diller_outbox_waiting", None
+    )
     if waiting is None:
         waiting = connection._diller_outbox_waiting = {}
     return waiting
 
 
-def _queue_waiting(connection: Any) -> None:
+def _queue_waiting(connection: Any, running: Callable[[], None]) -> None:
+    """Queue the waiting ids whose callback is ``running`` or still to run; forget the rest
+    (their callbacks went with a rollback)."""
     waiting = _waiting(connection)
-    ids = list(waiting)
+    to_run = {callback[1] for callback in getattr(connection, "run_on_commit", ())}
+    ids = [
+        entry_id for entry_id, queues in waiting.items() if queues is running or queues in to_run
+    ]
     waiting.clear()
     if ids:
         _queue_now(ids)

@@ -67,7 +67,7 @@ def test_reset_closes_the_clients_and_forgets_the_sandbox():
 
 def test_a_change_of_a_watched_setting_resets():
     shared = SharedClients(new_sandbox=object)
-    shared.forget_on_change(frozenset({"WATCHED"}), shared.reset, "test-shared-clients")
+    shared.forget_on_change(frozenset({"WATCHED"}), "test-shared-clients")
     try:
         client = shared.get("k", lambda: Client("k"))
         with override_settings(UNWATCHED=1):
