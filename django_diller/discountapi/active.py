@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from .conf import discount_api_settings, store_zone
@@ -78,11 +79,12 @@ def forget_rules() -> None:
     """Read the rules again on the next pricing (tests; after a bulk change)."""
     with _lock:
         _cache["rules"] = None
-    _employees.clear()
+    _forget_employee_answers()
 
 
 _employees: dict[tuple[int, str], tuple[bool, float]] = {}
 _EMPLOYEES_KEPT = 4096  # users whose answer a process keeps at most
+_employee_changes = 0  # group changes seen by this process: an answer read across one is not kept
 
 
 def is_employee(user: Any) -> bool:
@@ -103,16 +105,28 @@ def is_employee(user: Any) -> bool:
     kept = _employees.get(key)
     if kept is not None and now - kept[1] < ttl:
         return kept[0]
+    changes = _employee_changes
     answer = bool(user.groups.filter(name=group).exists())
-    if len(_employees) >= _EMPLOYEES_KEPT:
-        _employees.clear()
-    _employees[key] = (answer, now)
+    with _lock:
+        if changes == _employee_changes:  # no group change while it was read
+            if len(_employees) >= _EMPLOYEES_KEPT:
+                _employees.clear()
+            _employees[key] = (answer, now)
     return answer
 
 
 def forget_employees(**kwargs: Any) -> None:
-    """Ask the group again (a user's groups or a group changed)."""
-    _employees.clear()
+    """Ask the group again (a user's groups or a group changed): at once, and again once the
+    change is committed, since another request may read and keep the old answer meanwhile."""
+    _forget_employee_answers()
+    transaction.on_commit(_forget_employee_answers)
+
+
+def _forget_employee_answers() -> None:
+    global _employee_changes
+    with _lock:
+        _employee_changes += 1
+        _employees.clear()
 
 
 def _connect_group_changes() -> None:

@@ -1,6 +1,7 @@
 """The chain's discount rules on real Oscar baskets of the demo shop, and with Diller's
 coupons."""
 
+import time
 from datetime import date, timedelta
 from decimal import Decimal as D
 
@@ -153,6 +154,30 @@ def test_while_no_rule_applies_the_offer_is_not_applied_and_reads_no_lines(
     condition = DiscountRulesCondition.objects.get(pk=offer.condition_id)
     with django_assert_num_queries(0):  # neither the lines nor the basket's snapshot
         assert not condition.is_satisfied(offer, fresh)
+
+
+def test_an_answer_read_while_the_group_changed_is_not_kept_and_the_commit_forgets_again(
+    shop, member, monkeypatch, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    from django_diller.discountapi import active
+
+    asked = type(member.groups).filter
+
+    def changed_while_asked(groups, *args, **kwargs):
+        found = asked(groups, *args, **kwargs)
+        active.forget_employees()  # another request changed the groups meanwhile
+        return found
+
+    monkeypatch.setattr(type(member.groups), "filter", changed_while_asked)
+    assert not active.is_employee(member)
+    monkeypatch.undo()
+    with django_assert_num_queries(1):  # not kept: asked again
+        assert not active.is_employee(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_employee(member)
+        # another request read the group before this change committed, and kept its answer
+        active._employees[(member.pk, "Employees")] = (False, time.monotonic())
+    assert active.is_employee(member)  # forgotten again when the change committed
 
 
 def test_an_employee_is_seen_at_once_when_added_to_the_group_and_asked_once_meanwhile(
