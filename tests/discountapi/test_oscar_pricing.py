@@ -136,6 +136,32 @@ def test_the_rules_are_read_once_for_a_request(shop, member, django_assert_num_q
     assert {r.discount_id for r in active_rules()} - demo == {"d1", "d2"}
 
 
+def test_which_rules_are_in_force_is_worked_out_once_a_minute(shop, member, monkeypatch):
+    from django_diller.contrib.oscar import discount_rules
+
+    discount()
+    discount("d2", valid_until_date=date(2020, 1, 1))
+    judged = []
+    in_force = discount_rules._in_force
+
+    def counted(rule, when, place):
+        judged.append(rule.discount_id)
+        return in_force(rule, when, place)
+
+    monkeypatch.setattr(discount_rules, "_in_force", counted)
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)  # no minute ends during the test
+    first = basket_of(member, {EARL_GREY: 1})  # priced: its condition and benefit both ask
+    once = len(judged)
+    assert {"d1", "d2"} <= set(judged) and once == len(set(judged))
+    basket_of(member, {MUG: 1})  # another basket in the same minute
+    assert len(judged) == once
+    assert chain_discounts(first) == {EARL_GREY: D("7.90")}  # d1 only: d2 ended in 2020
+    discount("d3")  # a change of the rules is seen at once
+    basket_of(member, {MUG: 1})
+    assert "d3" in judged[once:]
+
+
 def test_outside_the_dates_nothing_applies(shop, member):
     discount(valid_until_date=date(2020, 1, 1))
     assert chain_discounts(basket_of(member, {EARL_GREY: 1})) == {EARL_GREY: D(0)}

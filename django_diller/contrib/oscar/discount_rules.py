@@ -94,6 +94,22 @@ def _in_force(rule, when: datetime, place) -> bool:
     return why_not_here(rule, when=when, place=place, employee=True, automatic_only=False) is None
 
 
+# The rules in force, worked out once a minute for the process's current rules and shop: every
+# priced request asks several times (the condition, the benefit), and each time builds its key.
+_kept_in_force: tuple[object, datetime, object, tuple] | None = None
+
+
+def _rules_in_force(rules: tuple, when: datetime, place) -> tuple:
+    global _kept_in_force
+    minute = when.replace(second=0, microsecond=0)
+    kept = _kept_in_force
+    if kept is not None and kept[0] is rules and kept[1] == minute and kept[2] == place:
+        return kept[3]
+    in_force = tuple(rule for rule in rules if _in_force(rule, when, place))
+    _kept_in_force = (rules, minute, place, in_force)
+    return in_force
+
+
 def basket_rules(basket, when: datetime | None = None, *, exact: bool = False) -> BasketRules:
     """The rules for ``basket``'s owner, here and now, with the ones staff applied to it;
     once per basket object and minute. ``exact``: ask whether the owner is an employee even
@@ -107,7 +123,7 @@ def basket_rules(basket, when: datetime | None = None, *, exact: bool = False) -
     place = this_shop()
     # the basket's snapshot is read only while staff could have applied a rule that applies
     # here and now
-    in_force = [rule for rule in rules if _in_force(rule, when, place)]
+    in_force = _rules_in_force(rules, when, place)
     applied = applied_by_staff(basket, [rule for rule in in_force if not rule.automatic])
     key = (rules, basket.owner_id, when.replace(second=0, microsecond=0), applied, exact)
     kept = getattr(basket, _ATTRIBUTE, None)
