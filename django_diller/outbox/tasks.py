@@ -75,9 +75,9 @@ def queue_outbox_entries(entry_ids: Iterable[int], *, at_commit: bool = True) ->
 
     Entries queued while a transaction is open wait on its connection, each with the
     ``on_commit`` callback registered for it. The first of those callbacks to run queues every
-    waiting entry whose callback is still to run (an order's reservation and transaction: one
-    statement instead of one each); the others find nothing left. An entry whose callback a
-    rollback discarded is dropped, as its callback would have been.
+    waiting entry (an order's reservation and transaction: one statement instead of one each);
+    the others find nothing left. An entry whose callback a rollback discarded is dropped when
+    the next entry is queued, as its callback was.
     """
     ids = list(entry_ids)
     if not ids:
@@ -88,9 +88,15 @@ def queue_outbox_entries(entry_ids: Iterable[int], *, at_commit: bool = True) ->
         return
 
     def queue_waiting() -> None:
-        _queue_waiting(connection, queue_waiting)
+        _queue_waiting(connection)
 
     waiting = _waiting(connection)
+    # While the transaction is open its callbacks are all in ``run_on_commit`` (when it commits,
+    # Django takes them out before running them): one missing went with a rollback.
+    registered = {callback[1] for callback in connection.run_on_commit}
+    for entry_id, queues in list(waiting.items()):
+        if queues not in registered:
+            del waiting[entry_id]
     for entry_id in ids:
         waiting.pop(entry_id, None)  # in the order of its latest queuing
         waiting[entry_id] = queue_waiting
@@ -112,14 +118,9 @@ def _waiting(connection: Any) -> dict[int, Callable[[], None]]:
     return waiting
 
 
-def _queue_waiting(connection: Any, running: Callable[[], None]) -> None:
-    """Queue the waiting ids whose callback is ``running`` or still to run; forget the rest
-    (their callbacks went with a rollback)."""
+def _queue_waiting(connection: Any) -> None:
     waiting = _waiting(connection)
-    to_run = {callback[1] for callback in getattr(connection, "run_on_commit", ())}
-    ids = [
-        entry_id for entry_id, queues in waiting.items() if queues is running or queues in to_run
-    ]
+    ids = list(waiting)
     waiting.clear()
     if ids:
         _queue_now(ids)

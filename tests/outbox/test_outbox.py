@@ -225,6 +225,25 @@ def test_the_entries_of_one_transaction_are_queued_together_when_it_commits(
     assert len(statements.captured_queries) == 1  # one statement for both
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_entries_of_a_transaction_are_all_queued_when_it_really_commits(monkeypatch):
+    """Django takes the callbacks out of the connection before it runs them at a commit."""
+    from django.db import transaction
+
+    from django_diller.outbox import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.deliver_outbox_entry, "delay", queued.append)
+    with transaction.atomic():
+        first = entry("100001")
+        tasks.queue_outbox_entries([first.pk])
+        other = entry("100002")
+        tasks.queue_outbox_entries([other.pk])
+        tasks.queue_outbox_entries([cancel_after(first).pk])  # waits for its transaction
+        assert queued == []
+    assert queued == [first.pk, other.pk]
+
+
 def test_entries_queued_in_a_savepoint_that_was_rolled_back_are_not_queued(
     monkeypatch, django_capture_on_commit_callbacks
 ):
