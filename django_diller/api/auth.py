@@ -26,6 +26,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth2Client
 from .errors import DillerAuthError, DillerUnavailable
 from .provider import DILLER, Provider
 from .retry import RETRYABLE_STATUSES, parse_retry_after
+from .tls import shared_tls_context
 
 logger = logging.getLogger("django_diller.api")
 
@@ -254,6 +255,7 @@ class _TokenProviderBase(SharedToken):
             "token_endpoint_auth_method": "client_secret_basic",
             "scope": SCOPE,
             "timeout": self.timeout,
+            "verify": shared_tls_context(),
         }
 
     @property

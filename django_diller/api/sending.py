@@ -19,6 +19,7 @@ from .calls import Attempts, PreparedCall
 from .deadline import limit_request, too_late
 from .provider import Provider
 from .retry import Deadline, DeadlinePassed, RetryPolicy
+from .tls import shared_tls_context
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,14 @@ class Timeouts:
 
 
 def http_options(base_url: str, timeouts: Timeouts, user_agent: str) -> dict[str, Any]:
-    """A client's ``httpx2.Client`` (or ``AsyncClient``) options: no redirects followed."""
+    """A client's ``httpx2.Client`` (or ``AsyncClient``) options: no redirects followed, the
+    process's shared TLS context."""
     return {
         "base_url": base_url.rstrip("/"),
         "timeout": timeouts.for_httpx(),
         "headers": {"User-Agent": user_agent},
         "follow_redirects": False,
+        "verify": shared_tls_context(),
     }
 
 

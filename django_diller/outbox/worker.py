@@ -7,7 +7,8 @@ writes into the header of every object it walks, the parent's included. So, in t
 process, before the pool starts (Celery's ``worker_init``):
 
 * :func:`warm_up` loads what a delivery needs that Django's start did not (the HTTP
-  transport and its TLS set-up, the parts of Celery a task uses);
+  transport, the TLS context all clients share, the parts of Celery a task uses, the C
+  declaration billiard makes in each child);
 * :func:`freeze` collects the garbage and moves every object left into the collector's
   permanent generation (:func:`gc.freeze`), which no collection walks again: the children
   keep those pages shared. Right before each child is forked
@@ -21,6 +22,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import sys
 
 from celery.signals import worker_before_create_process, worker_init
 
@@ -46,11 +48,26 @@ def warm_up() -> None:
             importlib.import_module(name)
         except ImportError:  # an optional part the shop does not use
             logger.debug("outbox worker: %s not available", name)
+    _warm_pdeathsig()
     import httpx2
 
-    # Building a client imports the transport (httpcore2, h11) and the TLS set-up; it opens
-    # no connection.
-    httpx2.Client().close()
+    from django_diller.api.tls import shared_tls_context
+
+    # Building a client imports the transport (httpcore2, h11); the TLS context every client
+    # of the process shares is built with it. Nothing connects.
+    httpx2.Client(verify=shared_tls_context()).close()
+
+
+def _warm_pdeathsig() -> None:
+    """Each prefork child asks the kernel for a signal when its parent dies. Where cffi is
+    loaded, billiard declares ``prctl`` with it, and the first declaration imports cffi's C
+    parser (pycparser) and builds its tables: about 4 MiB in every child. Declared here once,
+    the children reuse the parser they share with the main process."""
+    if "cffi" not in sys.modules:
+        return  # billiard uses ctypes then, which needs nothing loaded
+    import cffi
+
+    cffi.FFI().cdef("int prctl (int __option, ...);")
 
 
 def freeze() -> None:

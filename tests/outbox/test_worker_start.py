@@ -43,3 +43,24 @@ def test_each_child_is_forked_from_a_collected_and_frozen_parent(freezes):
     assert connected(worker_before_create_process, "django-diller-freeze-before-fork")
     worker._freeze_before_fork()
     assert freezes == ["collect", "freeze"]
+
+
+def test_worker_init_builds_the_tls_context_the_children_share(freezes, monkeypatch):
+    from django_diller.api import tls
+
+    monkeypatch.setattr(tls, "_context", None)
+    worker.warm_up()
+    built = tls._context
+    assert built is not None
+    assert tls.shared_tls_context() is built
+
+
+def test_worker_init_builds_the_c_parser_billiard_uses_in_each_child(monkeypatch):
+    """billiard declares ``prctl`` with cffi in every child when cffi is loaded; the parser
+    that declaration needs is built once, in the main process."""
+    import cffi  # noqa: F401  (loaded, as in a worker whose dependencies use it)
+    from cffi import cparser
+
+    monkeypatch.setattr(cparser, "_parser_cache", None)
+    worker.warm_up()
+    assert cparser._parser_cache is not None
