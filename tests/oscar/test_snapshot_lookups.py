@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from oscar.core.loading import get_model
 
-from django_diller.contrib.oscar.basket import current_loyalty, loyalty_row
+from django_diller.contrib.oscar.basket import current_loyalty, loyalty_row, open_basket_snapshot
 from django_diller.models import BasketLoyalty, MemberLink
 
 from .conftest import ESPRESSO
@@ -56,3 +56,41 @@ def _espresso_pk() -> int:
     from oscar.core.loading import get_model
 
     return get_model("catalogue", "Product").objects.get(upc=ESPRESSO).pk
+
+
+def open_basket(user, *, usable):
+    return open_basket_snapshot(user.pk, Basket._meta.db_table, Basket.OPEN, usable=usable)
+
+
+def test_the_open_basket_and_its_snapshot_come_in_one_statement(make_basket, member):
+    basket = make_basket({ESPRESSO: 1}, chosen=["PCT10"])
+    with CaptureQueriesContext(connection) as read:
+        basket_id, snapshot = open_basket(member, usable=True)
+    assert len(read.captured_queries) == 1
+    assert basket_id == basket.id
+    assert snapshot == loyalty_row(basket)
+    assert snapshot.chosen_codes == ["PCT10"]  # JSON read back as a list, not text
+    assert {c["code"] for c in snapshot.coupons} >= {"PCT10"}
+
+
+def test_an_open_basket_without_a_snapshot_has_its_id_only(make_basket, member):
+    basket = make_basket({ESPRESSO: 1}, snapshot=False)
+    assert open_basket(member, usable=False) == (basket.id, None)
+    assert open_basket(member, usable=True) == (basket.id, None)
+
+
+def test_another_member_s_snapshot_is_usable_only_when_asked_for_any(make_basket, member):
+    basket = make_basket({ESPRESSO: 1}, chosen=["PCT10"])
+    MemberLink.objects.filter(user=member).update(member_id="another-member")
+    assert open_basket(member, usable=True) == (basket.id, None)
+    basket_id, snapshot = open_basket(member, usable=False)
+    assert (basket_id, snapshot) == (basket.id, loyalty_row(basket))
+
+
+def test_no_open_basket_or_two_give_nothing(make_basket, member):
+    assert open_basket(member, usable=False) == (None, None)
+    make_basket({ESPRESSO: 1})
+    make_basket({ESPRESSO: 2})  # Oscar merges them when it loads the basket
+    assert open_basket(member, usable=True) == (None, None)
+    Basket.objects.filter(owner=member).update(status=Basket.SUBMITTED)
+    assert open_basket(member, usable=False) == (None, None)

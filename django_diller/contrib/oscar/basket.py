@@ -145,6 +145,16 @@ def current_loyalty(basket) -> BasketLoyalty | None:
     return _remembered(basket, "_diller_current_loyalty", find)
 
 
+def _usable(owner: str) -> str:
+    """SQL: the snapshot ``s`` has no member, or its member is the one the user ``owner`` (a
+    column or a placeholder) is linked to in its store."""
+    links = connection.ops.quote_name(MemberLink._meta.db_table)
+    return (
+        f"(s.member_id = '' OR EXISTS (SELECT 1 FROM {links} l WHERE l.user_id = {owner} "  # noqa: S608
+        "AND l.member_id = s.member_id AND l.store_id = s.store_id))"
+    )
+
+
 def usable_snapshot(basket_id: int, owner_id: int | None) -> BasketLoyalty | None:
     """The snapshot of ``basket_id`` if it has no member, or its member is the one
     ``owner_id`` is linked to in its store.
@@ -152,16 +162,32 @@ def usable_snapshot(basket_id: int, owner_id: int | None) -> BasketLoyalty | Non
     Every priced page runs this; written as SQL because building the same query with the ORM
     (a filter with an ``Exists`` subquery) costs about ten times as long as running it.
     """
-    quote = connection.ops.quote_name
-    snapshots, links = quote(BasketLoyalty._meta.db_table), quote(MemberLink._meta.db_table)
+    snapshots = connection.ops.quote_name(BasketLoyalty._meta.db_table)
     # The tables' own names, quoted; the values are parameters.
-    sql = (
-        f"SELECT s.* FROM {snapshots} s WHERE s.basket_id = %s AND (s.member_id = '' OR EXISTS ("  # noqa: S608
-        f"SELECT 1 FROM {links} l WHERE l.user_id = %s AND l.member_id = s.member_id "
-        "AND l.store_id = s.store_id))"
-    )
+    sql = f"SELECT s.* FROM {snapshots} s WHERE s.basket_id = %s AND {_usable('%s')}"  # noqa: S608
     found = list(BasketLoyalty.objects.raw(sql, [basket_id, owner_id]))
     return found[0] if found else None
+
+
+def open_basket_snapshot(
+    owner_id: int, baskets_table: str, open_status: str, *, usable: bool
+) -> tuple[int | None, BasketLoyalty | None]:
+    """The id of the user's one open basket and its snapshot, in one statement and without
+    loading or pricing the basket: (None, None) when the user has not exactly one open basket
+    (Oscar merges them as it loads the basket); the snapshot None when the basket has none
+    (with ``usable``: none that :func:`usable_snapshot` would return)."""
+    quote = connection.ops.quote_name
+    snapshots = quote(BasketLoyalty._meta.db_table)
+    joined = f"s.basket_id = b.id AND {_usable('b.owner_id')}" if usable else "s.basket_id = b.id"
+    sql = (
+        f"SELECT s.*, b.id AS diller_open_basket_id FROM {quote(baskets_table)} b "  # noqa: S608
+        f"LEFT JOIN {snapshots} s ON {joined} WHERE b.owner_id = %s AND b.status = %s LIMIT 2"
+    )
+    found = list(BasketLoyalty.objects.raw(sql, [owner_id, open_status]))
+    if len(found) != 1:
+        return None, None
+    row = found[0]
+    return row.diller_open_basket_id, (row if row.pk is not None else None)
 
 
 def basket_sources(loyalty: BasketLoyalty) -> list[DiscountSource]:

@@ -14,7 +14,7 @@ import logging
 from decimal import Decimal
 
 from django.contrib import messages
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject, empty
@@ -40,7 +40,7 @@ from ...loyalty.reservations import (
 from ...loyalty.wallet import forget_wallet
 from ...models import BasketLoyalty, MemberLink
 from . import coupon_choice, preview, triggers, vouchers
-from .basket import basket_offers, known_snapshot, loyalty_row, usable_snapshot
+from .basket import basket_offers, known_snapshot, loyalty_row, open_basket_snapshot
 from .forms import GuestConsentForm
 from .guard import guarded
 from .offers import PLAN_ATTRIBUTE
@@ -169,20 +169,12 @@ def _unpriced(request) -> bool:
     return isinstance(basket, SimpleLazyObject) and basket._wrapped is empty
 
 
-def _open_basket_id(request) -> int | None:
-    """The id of the signed-in shopper's one open basket, without loading or pricing it (None
-    when there is not exactly one: Oscar merges them as it loads the basket)."""
+def _open_basket(request, *, usable: bool) -> tuple[int | None, BasketLoyalty | None]:
+    """The signed-in shopper's one open basket's id and its snapshot, without loading or
+    pricing the basket (see :func:`.basket.open_basket_snapshot`)."""
     if not request.user.is_authenticated:
-        return None
-    # Plain SQL: building this query with the ORM took longer than running it.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {connection.ops.quote_name(Basket._meta.db_table)} "  # noqa: S608
-            "WHERE owner_id = %s AND status = %s LIMIT 2",
-            [request.user.pk, Basket.OPEN],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    return ids[0] if len(ids) == 1 else None
+        return None, None
+    return open_basket_snapshot(request.user.pk, Basket._meta.db_table, Basket.OPEN, usable=usable)
 
 
 def _choosing(request) -> bool:
@@ -241,10 +233,12 @@ class DillerCheckoutMixin:
     def _keep_wallet_before_pricing(self, request) -> BasketLoyalty | None:
         """The member's wallet kept on their basket, before it is priced; the snapshot."""
         member_id = _member_id(request)
-        basket_id = _open_basket_id(request) if member_id is not None else None
-        if member_id is None or basket_id is None:
+        if member_id is None:
             return None
-        kept = coupon_choice.keep_wallet(basket_id, member_id)
+        basket_id, row = _open_basket(request, usable=False)
+        if basket_id is None:
+            return None
+        kept = coupon_choice.keep_wallet(basket_id, member_id, row, looked_up=True)
         self.diller_wallet = kept.wallet
         self.diller_wallet_kept = True
         return kept.snapshot
@@ -253,11 +247,12 @@ class DillerCheckoutMixin:
         """The shopper's ticks kept on their snapshot, before the basket is priced; the
         snapshot. Sets :attr:`diller_newly_ticked` (left None: not done here)."""
         member_id = _member_id(request)
-        basket_id = _open_basket_id(request) if member_id is not None else None
-        if member_id is None or basket_id is None:
+        if member_id is None:
             return None
-        # the snapshot as pricing reads it (plain SQL), if it is this member's in this store
-        loyalty = usable_snapshot(basket_id, request.user.pk)
+        # the snapshot as pricing reads it, if it is this member's in this store
+        basket_id, loyalty = _open_basket(request, usable=True)
+        if basket_id is None:
+            return None
         if loyalty is None or (loyalty.member_id, loyalty.store_id) != (
             member_id,
             current_store_id() or "",

@@ -70,18 +70,21 @@ class KeptWallet:
     snapshot: BasketLoyalty | None  # as kept (None: Diller could not be reached)
 
 
-def keep_wallet(basket_id: int, member_id: str, row: BasketLoyalty | None = None) -> KeptWallet:
+def keep_wallet(
+    basket_id: int, member_id: str, row: BasketLoyalty | None = None, *, looked_up: bool = False
+) -> KeptWallet:
     """The member's wallet kept on the basket.
 
     The wallet comes from the cache (it was prefetched when the shopper logged in or filled
-    the basket) or from Diller.
+    the basket) or from Diller. ``row``: the basket's snapshot, if the caller read it
+    (``looked_up``: read, and None means the basket has none).
     """
     try:
         wallet = fetch_wallet(member_id)
     except DillerError as exc:
         logger.warning("diller coupon choice without loyalty: %s", exc)
         return KeptWallet(None, False, None)
-    if row is None:
+    if row is None and not looked_up:
         row = BasketLoyalty.objects.of_basket(basket_id)
     before = _snapshot_state(row)
     loyalty = snapshot_for_basket(basket_id, member_id, wallet, row=row, looked_up=True)
