@@ -6,6 +6,8 @@ it: :meth:`SharedClients.get` builds it on first use (outside the lock: building
 settings and the cache), and when two threads build at once the second one's is closed and the
 first one's kept. :meth:`SharedClients.reset` closes them all and forgets the sandbox (tests,
 and a change of the provider's settings, which :meth:`SharedClients.forget_on_change` wires up).
+Every provider's clients verify servers with the process's one TLS context
+(:func:`django_diller.api.tls.shared_tls_context`); :func:`warm_up` builds it ahead.
 """
 
 from __future__ import annotations
@@ -78,3 +80,14 @@ class SharedClients(Generic[ClientT, SandboxT]):
                 forget_all()
 
         setting_changed.connect(forget, weak=False, dispatch_uid=dispatch_uid)
+
+
+def warm_up() -> None:
+    """Build what every client of the process shares before any is made: the HTTP transport's
+    modules (httpcore2, h11) and the TLS context. A Celery worker calls it in its main process
+    before it forks its pool, so the children share them. Nothing connects."""
+    import httpx2
+
+    from .api.tls import shared_tls_context
+
+    httpx2.Client(verify=shared_tls_context()).close()

@@ -26,6 +26,8 @@ import sys
 
 from celery.signals import worker_before_create_process, worker_init
 
+from .. import shared_clients
+
 logger = logging.getLogger("django_diller.outbox")
 
 # Imported by a task or a delivery on first use; loaded once in the main process instead.
@@ -49,13 +51,7 @@ def warm_up() -> None:
         except ImportError:  # an optional part the shop does not use
             logger.debug("outbox worker: %s not available", name)
     _warm_pdeathsig()
-    import httpx2
-
-    from django_diller.api.tls import shared_tls_context
-
-    # Building a client imports the transport (httpcore2, h11); the TLS context every client
-    # of the process shares is built with it. Nothing connects.
-    httpx2.Client(verify=shared_tls_context()).close()
+    shared_clients.warm_up()
 
 
 def _warm_pdeathsig() -> None:
