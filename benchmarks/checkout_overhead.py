@@ -348,31 +348,59 @@ def report(base: dict, fast: dict, slow: dict, runs: int) -> None:
     )
 
 
+CACHE_OPERATIONS = ("get", "get_many", "set", "set_many", "add", "delete", "delete_many", "incr")
+
+
 def count_statements() -> None:
-    """SQL statements per step (each ``SAVEPOINT`` and ``RELEASE`` counts), plain shop against
+    """SQL statements and cache operations per step (each ``SAVEPOINT`` and ``RELEASE``
+    counts; with Redis as the cache, each cache operation is a round trip), plain shop against
     a member's, from one checkout each after a warm-up one."""
+    from django.core.cache import caches
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    counts: dict[str, dict[bool, int]] = {}
+    counts: dict[str, dict[bool, tuple[int, int]]] = {}
     timed = Checkout._timed
+    backend = type(caches["default"])
+    originals = {name: getattr(backend, name) for name in CACHE_OPERATIONS}
+    cache_operations, inside = [0], [False]
+
+    def counting(real):
+        def operation(self, *args, **kwargs):
+            if inside[0]:  # get_many of the local-memory cache calls get: one operation
+                return real(self, *args, **kwargs)
+            cache_operations[0] += 1
+            inside[0] = True
+            try:
+                return real(self, *args, **kwargs)
+            finally:
+                inside[0] = False
+
+        return operation
 
     def counted(self, step, method, url, data=None):
+        cache_operations[0] = 0
         with CaptureQueriesContext(connection) as statements:
             response = timed(self, step, method, url, data)
-        counts.setdefault(step, {})[self.member] = len(statements)
+        counts.setdefault(step, {})[self.member] = (len(statements), cache_operations[0])
         return response
 
     Checkout._timed = counted  # type: ignore[method-assign]
-    for member in (False, True):
-        checkout_once(member, 0.0)  # warm-up
-        checkout_once(member, 0.0)
-    Checkout._timed = timed  # type: ignore[method-assign]
-    print("\n| Step | SQL without plugin | SQL with plugin | More |")
-    print("| --- | ---: | ---: | ---: |")
+    for name, real in originals.items():
+        setattr(backend, name, counting(real))
+    try:
+        for member in (False, True):
+            checkout_once(member, 0.0)  # warm-up
+            checkout_once(member, 0.0)
+    finally:
+        Checkout._timed = timed  # type: ignore[method-assign]
+        for name, real in originals.items():
+            setattr(backend, name, real)
+    print("\n| Step | SQL without plugin | SQL with plugin | More | Cache ops without | with |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for step in STEPS:
-        plain, plugin = counts[step][False], counts[step][True]
-        print(f"| {step} | {plain} | {plugin} | {plugin - plain:+d} |")
+        (plain, plain_ops), (plugin, plugin_ops) = counts[step][False], counts[step][True]
+        print(f"| {step} | {plain} | {plugin} | {plugin - plain:+d} | {plain_ops} | {plugin_ops} |")
 
 
 def main() -> None:

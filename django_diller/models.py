@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -10,6 +10,7 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import request_memo
 from .outbox.models import OutboxEntry  # noqa: F401  (the app registers its tables here)
 
 STORE_CONFIGURATION_CACHE_KEY = "diller:store-configuration"
@@ -48,20 +49,27 @@ class StoreConfiguration(models.Model):
         self.pk = 1  # a single row
         super().save(*args, **kwargs)
         cache.delete(STORE_CONFIGURATION_CACHE_KEY)
+        request_memo.forget(STORE_CONFIGURATION_CACHE_KEY)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         result = super().delete(*args, **kwargs)
         cache.delete(STORE_CONFIGURATION_CACHE_KEY)
+        request_memo.forget(STORE_CONFIGURATION_CACHE_KEY)
         return result
 
     @classmethod
     def current(cls) -> StoreConfiguration | None:
-        """The saved choice, cached for a minute (it is read on every client creation)."""
-        saved = cache.get(STORE_CONFIGURATION_CACHE_KEY)
+        """The saved choice, cached for a minute (it is read on every client creation), and
+        read once per request (see :mod:`.request_memo`)."""
+        return request_memo.remembered(STORE_CONFIGURATION_CACHE_KEY, cls._cached) or None
+
+    @classmethod
+    def _cached(cls) -> StoreConfiguration | Literal[False]:
+        saved: StoreConfiguration | Literal[False] | None = cache.get(STORE_CONFIGURATION_CACHE_KEY)
         if saved is None:
             saved = cls.objects.filter(pk=1).first() or False
             cache.set(STORE_CONFIGURATION_CACHE_KEY, saved, 60)
-        return saved or None
+        return saved
 
 
 class Source(models.TextChoices):

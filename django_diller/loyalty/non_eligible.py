@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from .. import request_memo
 from ..api import (
     DillerClient,
     DillerError,
@@ -153,11 +154,16 @@ def _from_items(store_id: str, items: list, fetched_at: datetime | None) -> NonE
 
 
 def current_list(store_id: str | None = None) -> NonEligibleList:
-    """The list pricing uses. Never calls Diller (see the module docstring)."""
+    """The list pricing uses. Never calls Diller (see the module docstring). Read once per
+    request (see :mod:`django_diller.request_memo`)."""
     store = store_id or current_store_id()
     if not store:
         return NonEligibleList("")
     key = _cache_key(store)
+    return request_memo.remembered(key, partial(_cached_list, store, key))
+
+
+def _cached_list(store: str, key: str) -> NonEligibleList:
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -219,6 +225,7 @@ def save_list(store_id: str, entries: list[wire.NonEligibleProductResponse]) -> 
     )
     fresh = NonEligibleList(store_id, tuple(Rule.from_wire(e) for e in entries), now)
     cache.set(_cache_key(store_id), fresh, _lifetime())
+    request_memo.forget(_cache_key(store_id))
     return fresh
 
 

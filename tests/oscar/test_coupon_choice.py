@@ -160,3 +160,27 @@ def test_a_payment_page_with_the_choice_is_not_reported(caplog, monkeypatch):
     with caplog.at_level(logging.WARNING, logger="django_diller.oscar"):
         checkout_module._warn_without_choice(HttpResponse(b'<div id="diller-coupon-choice">'))
     assert not caplog.records
+
+
+def test_the_payment_page_reads_each_loyalty_setting_from_the_cache_once(
+    member_client, monkeypatch
+):
+    """With Redis every cache read is a round trip: the set-up, the staff's marks and Diller's
+    non-eligible list are each read once per page, however often pricing asks."""
+    from django.core.cache import caches
+
+    from django_diller.contrib.oscar.non_eligible import MARKS_CACHE_KEY
+    from django_diller.loyalty.non_eligible import _cache_key
+    from django_diller.models import STORE_CONFIGURATION_CACHE_KEY
+    from django_diller.sandbox.seed import SEED_STORE_ID
+
+    add_to_basket(member_client, ESPRESSO, 2)
+    to_payment(member_client)
+    backend = type(caches["default"])
+    real_get, reads = backend.get, []
+    monkeypatch.setattr(
+        backend, "get", lambda self, key, *a, **k: reads.append(key) or real_get(self, key, *a, **k)
+    )
+    assert member_client.get(reverse(DETAILS)).status_code == 200
+    settings_read = [STORE_CONFIGURATION_CACHE_KEY, MARKS_CACHE_KEY, _cache_key(SEED_STORE_ID)]
+    assert [reads.count(key) for key in settings_read] == [1, 1, 1]

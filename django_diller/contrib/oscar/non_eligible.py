@@ -28,6 +28,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from ... import request_memo
 from ...adapter import get_adapter
 from ...loyalty.connection import current_store_id
 from ...loyalty.non_eligible import PushResult, push_entries
@@ -51,7 +52,12 @@ class Marked:
 
 
 def marked() -> Marked:
-    """The marked product classes and products (cached: one query when the cache is cold)."""
+    """The marked product classes and products (cached: one query when the cache is cold;
+    read once per request, see :mod:`django_diller.request_memo`)."""
+    return request_memo.remembered(MARKS_CACHE_KEY, _cached_marks)
+
+
+def _cached_marks() -> Marked:
     found = cache.get(MARKS_CACHE_KEY)
     if found is None:
         rows = list(NonEligibleMark.objects.values_list("product_class_id", "product_id"))
@@ -67,6 +73,7 @@ def forget_marks() -> None:
     """Drop the cached marks now and again after the commit (a request that read the old marks
     in between must not keep them)."""
     cache.delete(MARKS_CACHE_KEY)
+    request_memo.forget(MARKS_CACHE_KEY)
     transaction.on_commit(lambda: cache.delete(MARKS_CACHE_KEY))
 
 

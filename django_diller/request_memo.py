@@ -1,0 +1,55 @@
+"""Values a request reads many times, read once per request.
+
+The shop's loyalty settings kept in the database (the store chosen on the set-up page, the
+product marks and Diller's list of products that earn nothing) live in Django's cache, shared by
+every process. With Redis that is a round trip per read, and one checkout page reads them up
+to ten times. Within a request (from Django's ``request_started`` to its ``request_finished``)
+the first answer is kept for the rest of the request; outside a request (Celery tasks,
+management commands) every call reads the cache, as before.
+
+A change saved in the same request is seen at once: whoever changes a value calls
+:func:`forget` with its key. Other requests in flight keep the answer they read until they
+end, as they would have kept a value read a moment before the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from django.core.signals import request_finished, request_started
+
+T = TypeVar("T")
+
+_memo: ContextVar[dict[Hashable, Any] | None] = ContextVar("diller_request_memo", default=None)
+
+
+def remembered(key: Hashable, read: Callable[[], T]) -> T:
+    """``read()``'s answer, kept for the rest of the current request under ``key``."""
+    memo = _memo.get()
+    if memo is None:  # not in a request
+        return read()
+    if key in memo:
+        return memo[key]  # type: ignore[no-any-return]
+    value = memo[key] = read()
+    return value
+
+
+def forget(key: Hashable) -> None:
+    """Drop the current request's answer for ``key`` (its value just changed)."""
+    memo = _memo.get()
+    if memo is not None:
+        memo.pop(key, None)
+
+
+def _request_started(**kwargs: object) -> None:
+    _memo.set({})
+
+
+def _request_finished(**kwargs: object) -> None:
+    _memo.set(None)
+
+
+request_started.connect(_request_started, dispatch_uid="diller-request-memo-start")
+request_finished.connect(_request_finished, dispatch_uid="diller-request-memo-end")
