@@ -2,7 +2,11 @@
 round trips each checkout step makes.
 
     .venv/bin/python benchmarks/checkout_overhead.py [--runs 15] [--fastest] [--cold]
-    .venv/bin/python benchmarks/checkout_overhead.py --queries   # SQL statements per step
+        [--redis redis://127.0.0.1:6379/0]
+    .venv/bin/python benchmarks/checkout_overhead.py --queries   # SQL and cache operations
+
+Django's cache is the test settings' local memory unless ``--redis`` puts it in Redis, as a
+shop runs it (there each cache operation is a round trip to Redis).
 
 The example shop (``example_shop.settings.test``: SQLite, here in a temporary file, the demo
 catalogue from ``load_demo_shop``) is driven through Django's test ``Client``, logged in as
@@ -78,11 +82,20 @@ STEPS = [
 ]
 
 
-def setup_django(db_path: str) -> None:
+def setup_django(db_path: str, redis_url: str | None = None) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "example_shop.settings.test"
     from django.conf import settings
 
     settings.DATABASES["default"]["NAME"] = db_path
+    if redis_url:  # the cache a shop runs: every cache operation is a round trip
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+                # This run's own keys: nothing else in that database is read or cleared.
+                "KEY_PREFIX": f"diller-benchmark-{os.getpid()}-{time.time_ns()}",
+            }
+        }
     import django
 
     django.setup()
@@ -415,7 +428,15 @@ def main() -> None:
         help="each step's fastest run instead of its median (a busy machine)",
     )
     parser.add_argument(
-        "--queries", action="store_true", help="count SQL statements per step instead of timing"
+        "--queries",
+        action="store_true",
+        help="count SQL statements and cache operations per step instead of timing",
+    )
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="Django's cache in Redis at URL (e.g. redis://127.0.0.1:6379/0) instead of local "
+        "memory, as a shop runs it; the run's keys have a prefix of their own",
     )
     args = parser.parse_args()
     global COLD, STATISTIC
@@ -423,7 +444,7 @@ def main() -> None:
     if args.fastest:
         STATISTIC = min
     with tempfile.TemporaryDirectory() as tmp:
-        setup_django(str(Path(tmp) / "shop.sqlite3"))
+        setup_django(str(Path(tmp) / "shop.sqlite3"), args.redis)
         if args.queries:
             count_statements()
             return
