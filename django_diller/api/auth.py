@@ -191,20 +191,30 @@ class SharingSettings(Protocol):
 
 class SharedToken:
     """A token kept in a :class:`TokenStore` under :attr:`key`, fetched by one process at a
-    time: every provider's token provider is one (Diller's, Dintero's)."""
+    time: every provider's token provider is one (Diller's, Dintero's).
+
+    The last token read from the store is kept in the process too, and used without reading
+    the store again (a round trip to Redis) while it is fresh and was not refused. A token
+    refused as stale sends the next call to the store, where another process may have put a
+    newer one.
+    """
 
     settings: SharingSettings
     store: TokenStore
     key: str
     lock_key: str
+    _kept: AccessToken | None = None  # the last usable token read from the store
 
     def _usable(self, stale: str | None) -> str | None:
+        now = time.time()
+        kept = self._kept
+        if kept is not None and kept.value == stale:  # refused: never handed out again
+            self._kept = kept = None
+        if kept and kept.is_fresh(now, self.settings.refresh_margin):
+            return kept.value
         token = self.store.get(self.key)
-        if (
-            token
-            and token.value != stale
-            and token.is_fresh(time.time(), self.settings.refresh_margin)
-        ):
+        if token and token.value != stale and token.is_fresh(now, self.settings.refresh_margin):
+            self._kept = token
             return token.value
         return None
 

@@ -9,6 +9,11 @@ without touching the network, for ``cooldown`` seconds. Then one call is let thr
 Any answer from Diller closes the breaker, a refusal or a 404 included: Diller is there.
 Opening is logged once as a warning, closing once as info, whichever process does it.
 
+A guarded call reads the breaker's state once, as it is let go (:meth:`CircuitBreaker.admit_call`,
+one ``get_many``); when nothing was held then (no failure counted, not open), its success has
+nothing to reset and reads nothing more. A failure another process counts while the call is
+under way is left for the next success to reset.
+
 The state lives in a :class:`BreakerStore`: :class:`MemoryBreakerStore` for one process, or a
 shared cache (``django_diller.loyalty.breaker.DjangoCacheBreakerStore``) so that the web
 workers of a shop stop waiting together. Times in the store are seconds since the epoch.
@@ -123,6 +128,15 @@ class BreakerSettings:
     probe_ttl: float = 30.0  # a probe that never reports back frees its place after this long
 
 
+@dataclass(frozen=True)
+class Admission:
+    """A guarded call let go: whether it is the probe of a half-open breaker, and whether the
+    breaker held nothing (no failure counted, not open) when it went."""
+
+    probe: bool
+    clear: bool
+
+
 class CircuitBreaker:
     """Guards the calls someone waits for; see the module's description."""
 
@@ -150,20 +164,28 @@ class CircuitBreaker:
     def admit(self, operation: str | None = None) -> bool:
         """Let a call go, or raise :class:`CircuitOpen`. True: the call is the probe of a
         half-open breaker, and must report with ``failed(probe=True)`` if it fails."""
-        retry_at = self.store.get(self.open_key)
+        return self.admit_call(operation).probe
+
+    def admit_call(self, operation: str | None = None) -> Admission:
+        """:meth:`admit`, with what the call's :meth:`succeeded` needs to know."""
+        held = self.store.get_many([self.failures_key, self.open_key])
+        retry_at = held.get(self.open_key)
         if retry_at is None:
-            return False
+            return Admission(probe=False, clear=held.get(self.failures_key) is None)
         wait = float(retry_at) - self.clock()
         if wait <= 0 and self.store.add(self.probe_key, 1, self.settings.probe_ttl):
-            return True
+            return Admission(probe=True, clear=False)
         raise CircuitOpen(
             "Diller did not answer the last calls; not waiting for it now",
             operation=operation,
             retry_after=max(0.0, wait),
         )
 
-    def succeeded(self) -> None:
-        """Diller answered a call (any call: those nobody waits for too)."""
+    def succeeded(self, admission: Admission | None = None) -> None:
+        """Diller answered a call (any call: those nobody waits for too). ``admission``: the
+        guarded call's, when it went (see the module's description)."""
+        if admission is not None and admission.clear:
+            return
         held = self.store.get_many([self.failures_key, self.open_key])
         if not held:
             return

@@ -148,19 +148,19 @@ class DillerClient(Sender, DillerOperations):
         call = prepare(OPERATIONS[operation_id], path, query, body)
         deadline = None if self.deadline is None else Deadline(self.deadline)
         guard = self.breaker if deadline is not None else None
-        probe = guard.admit(operation_id) if guard is not None else False
+        admission = guard.admit_call(operation_id) if guard is not None else None
         try:
             result = self._attempts(call, deadline, self.config.retry)
         except DillerUnavailable:
-            if guard is not None:
-                guard.failed(probe=probe)
+            if guard is not None and admission is not None:
+                guard.failed(probe=admission.probe)
             raise
         except DillerError:  # Diller answered, if not as hoped
             if self.breaker is not None:
-                self.breaker.succeeded()
+                self.breaker.succeeded(admission)
             raise
         if self.breaker is not None:
-            self.breaker.succeeded()
+            self.breaker.succeeded(admission)
         return result
 
 
@@ -264,19 +264,19 @@ class AsyncDillerClient(DillerOperations):
         deadline = None if self.deadline is None else Deadline(self.deadline)
         guard = self.breaker if deadline is not None else None
         run_sync = self.tokens.run_sync
-        probe = await run_sync(guard.admit, operation_id) if guard is not None else False
+        admission = await run_sync(guard.admit_call, operation_id) if guard is not None else None
         try:
             result = await self._attempts(call, deadline)
         except DillerUnavailable:
-            if guard is not None:
-                await run_sync(functools.partial(guard.failed, probe=probe))
+            if guard is not None and admission is not None:
+                await run_sync(functools.partial(guard.failed, probe=admission.probe))
             raise
         except DillerError:  # Diller answered, if not as hoped
             if self.breaker is not None:
-                await run_sync(self.breaker.succeeded)
+                await run_sync(self.breaker.succeeded, admission)
             raise
         if self.breaker is not None:
-            await run_sync(self.breaker.succeeded)
+            await run_sync(self.breaker.succeeded, admission)
         return result
 
     async def _attempts(self, call: PreparedCall, deadline: Deadline | None) -> Any:

@@ -178,3 +178,40 @@ def test_the_state_is_the_stores_so_clients_sharing_a_store_share_it(sandbox, br
     with DillerClient(make_config(), transport=transport, breaker=other) as second:
         with pytest.raises(CircuitOpen):
             second.with_deadline(2.0).get_member(SEED_MEMBER_ID)
+
+
+class CountingStore(MemoryBreakerStore):
+    """The breaker's shared store, counting reads (each a round trip with Redis)."""
+
+    def __init__(self, clock) -> None:
+        super().__init__(clock=clock)
+        self.reads = 0
+
+    def get(self, key):
+        self.reads += 1
+        return super().get(key)
+
+    def get_many(self, keys):
+        self.reads += 1
+        return super().get_many(keys)
+
+
+def test_a_call_to_a_healthy_diller_reads_the_breaker_once(sandbox, clock):
+    store = CountingStore(clock)
+    breaker = CircuitBreaker(store, breaker_key(BASE_URL, "shop"), clock=clock)
+    with DillerClient(make_config(), transport=SandboxTransport(sandbox), breaker=breaker) as c:
+        shopper = c.with_deadline(2.0)
+        for _ in range(5):
+            shopper.get_segments()
+    assert store.reads == 5
+
+
+def test_a_success_resets_the_failures_counted_before_it_went(shopper, sandbox, breaker):
+    with sandbox.inject(error_rate=1.0):
+        fail(shopper, FAILURES - 1)
+    shopper.get_segments()  # failures were held when it went: its success resets them
+    with sandbox.inject(error_rate=1.0):
+        fail(shopper, FAILURES - 1)
+        assert breaker.state() == "closed"
+        fail(shopper, 1)
+    assert breaker.state() == "open"

@@ -20,6 +20,7 @@ from django_diller.api import (
     Timeouts,
 )
 from django_diller.api import models as m
+from django_diller.api.auth import MemoryTokenStore
 from django_diller.sandbox import SandboxTransport, running_server
 from django_diller.sandbox.seed import (
     SEED_MEMBER_ID,
@@ -128,6 +129,52 @@ def test_a_revoked_token_is_replaced_once(client, sandbox):
     client.get_segments()
     sandbox.revoke_tokens()
     assert client.get_segments()
+    assert sandbox.token_requests == 2
+
+
+class CountingStore(MemoryTokenStore):
+    """The process's token store, counting its reads (each a round trip with Redis)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get(self, key):
+        self.reads += 1
+        return super().get(key)
+
+
+def test_the_token_is_kept_in_the_process_not_read_from_the_store_for_every_call(sandbox):
+    store = CountingStore()
+    with DillerClient(make_config(), token_store=store, transport=SandboxTransport(sandbox)) as c:
+        for _ in range(20):
+            c.get_segments()
+    assert sandbox.token_requests == 1
+    assert store.reads <= 3  # before the fetch, under its lock, and once after it
+
+
+def test_a_refused_token_kept_in_the_process_is_not_used_again(sandbox):
+    with DillerClient(make_config(), transport=SandboxTransport(sandbox)) as diller:
+        diller.get_segments()
+        sandbox.revoke_tokens()
+        for _ in range(3):
+            diller.get_segments()
+    refused = [r for r in sandbox.requests if r.status == 401]
+    assert len(refused) == 1  # the revoked token once, then only the new one
+    assert sandbox.token_requests == 2
+
+
+def test_a_newer_token_another_process_stored_is_taken_once_ours_is_refused(sandbox):
+    store = MemoryTokenStore()
+    config = make_config()
+    with (
+        DillerClient(config, token_store=store, transport=SandboxTransport(sandbox)) as ours,
+        DillerClient(config, token_store=store, transport=SandboxTransport(sandbox)) as theirs,
+    ):
+        ours.get_segments()
+        sandbox.revoke_tokens()
+        theirs.get_segments()  # refused, fetches a new token into the shared store
+        ours.get_segments()  # refused once, then takes the stored one without a fetch
     assert sandbox.token_requests == 2
 
 
