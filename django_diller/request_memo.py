@@ -10,6 +10,11 @@ management commands) every call reads the cache, as before.
 A change saved in the same request is seen at once: whoever changes a value calls
 :func:`forget` with its key. Other requests in flight keep the answer they read until they
 end, as they would have kept a value read a moment before the change.
+
+Under WSGI the signals are enough. Under ASGI, Django sends ``request_started`` in an asyncio
+task of its own, so the memo it starts never reaches the view: a shop served by ASGI puts
+:class:`RequestMemoMiddleware` first in ``MIDDLEWARE`` (without it every call reads the cache,
+as outside a request).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.signals import request_finished, request_started
 
 T = TypeVar("T")
@@ -41,6 +47,35 @@ def forget(key: Hashable) -> None:
     memo = _memo.get()
     if memo is not None:
         memo.pop(key, None)
+
+
+class RequestMemoMiddleware:
+    """Keeps the memo for the whole of each request, sync or async (see the module's
+    description)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: Any) -> Any:
+        if iscoroutinefunction(self):
+            return self._async_call(request)
+        token = _memo.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _memo.reset(token)
+
+    async def _async_call(self, request: Any) -> Any:
+        token = _memo.set({})
+        try:
+            return await self.get_response(request)
+        finally:
+            _memo.reset(token)
 
 
 def _request_started(**kwargs: object) -> None:

@@ -10,9 +10,10 @@ Any answer from Diller closes the breaker, a refusal or a 404 included: Diller i
 Opening is logged once as a warning, closing once as info, whichever process does it.
 
 A guarded call reads the breaker's state once, as it is let go (:meth:`CircuitBreaker.admit_call`,
-one ``get_many``); when nothing was held then (no failure counted, not open), its success has
-nothing to reset and reads nothing more. A failure another process counts while the call is
-under way is left for the next success to reset.
+one ``get_many``); when nothing was held then (no failure counted, not open), its success reads
+nothing more. So a failure another process counts while the call is under way is left for the
+next success to reset, and a breaker other processes open meanwhile is closed by the next call
+that finds it held, nobody waits for, or probes, not by this one.
 
 The state lives in a :class:`BreakerStore`: :class:`MemoryBreakerStore` for one process, or a
 shared cache (``django_diller.loyalty.breaker.DjangoCacheBreakerStore``) so that the web

@@ -154,5 +154,6 @@ def snapshot_for_basket(
         return row
     for name, value in fresh.items():
         setattr(row, name, value)
-    row.save()
+    # Only the wallet's fields: what another request kept meanwhile (a voucher) stays.
+    row.save(update_fields=[*fresh, "updated_at"])
     return row

@@ -139,6 +139,8 @@ MIGRATION_MODULES = {
 }
 
 MIDDLEWARE = [
+    # Settings the plugin reads from the cache, read once per request under ASGI too.
+    "django_diller.request_memo.RequestMemoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -215,3 +215,22 @@ def test_a_success_resets_the_failures_counted_before_it_went(shopper, sandbox, 
         assert breaker.state() == "closed"
         fail(shopper, 1)
     assert breaker.state() == "open"
+
+
+def test_a_breaker_opened_during_a_clear_call_is_closed_by_the_next_call_that_looks(
+    shopper, background, sandbox, breaker, clock, monkeypatch
+):
+    """The success of a call that found nothing held reads nothing more: it does not close a
+    breaker other processes opened while it ran. A call nobody waits for does."""
+    real_attempts = type(shopper)._attempts
+
+    def opened_meanwhile(self, *args, **kwargs):
+        breaker.store.set(breaker.open_key, clock() + COOLDOWN)  # another process opens it
+        return real_attempts(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(shopper), "_attempts", opened_meanwhile)
+    shopper.get_segments()
+    assert breaker.state() == "open"
+    monkeypatch.setattr(type(shopper), "_attempts", real_attempts)
+    background.get_segments()
+    assert breaker.state() == "closed"

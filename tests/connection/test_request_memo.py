@@ -1,11 +1,17 @@
 """Loyalty settings kept in the shared cache are read once per request (``request_memo``)."""
 
+import asyncio
+import itertools
 import threading
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.http import HttpResponse
+from django.test import AsyncClient, Client, override_settings
+from django.urls import path
 
 from django_diller import request_memo
 from django_diller.models import STORE_CONFIGURATION_CACHE_KEY, StoreConfiguration
@@ -89,3 +95,54 @@ def test_the_set_up_is_read_from_the_cache_once_a_request_and_a_save_is_seen_at_
     StoreConfiguration.current()
     StoreConfiguration.current()
     assert reads.count(STORE_CONFIGURATION_CACHE_KEY) == 4  # outside a request, each reads
+
+
+_counter = itertools.count(1)
+
+
+def memo_page(request):
+    """Asks three times for a value that changes on every read."""
+    answers = [request_memo.remembered("page", lambda: next(_counter)) for _ in range(3)]
+    return HttpResponse(" ".join(str(a - answers[0] + 1) for a in answers))
+
+
+urlpatterns = [path("memo/", memo_page)]
+MEMO_MIDDLEWARE = "django_diller.request_memo.RequestMemoMiddleware"
+
+
+@pytest.mark.django_db  # the example shop's requests are atomic
+@override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=[])
+def test_a_wsgi_request_keeps_the_memo_by_the_signals_alone():
+    assert Client().get("/memo/").content == b"1 1 1"
+
+
+def test_the_example_shop_puts_the_middleware_first():
+    assert settings.MIDDLEWARE[0] == MEMO_MIDDLEWARE
+
+
+@pytest.mark.django_db(transaction=True)  # the view runs in a thread of its own
+@override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=[MEMO_MIDDLEWARE])
+def test_an_asgi_request_keeps_the_memo_with_the_middleware():
+    assert asyncio.run(AsyncClient().get("/memo/")).content == b"1 1 1"
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=[])
+def test_without_the_middleware_an_asgi_request_reads_every_time():
+    """Django sends ``request_started`` in a task of its own under ASGI: no memo, no harm."""
+    assert asyncio.run(AsyncClient().get("/memo/")).content == b"1 2 3"
+
+
+def test_the_middleware_starts_a_memo_for_sync_and_async_requests_and_ends_it():
+    def work(request):
+        return [request_memo.remembered("k", lambda: next(_counter)) for _ in range(2)]
+
+    first, second = request_memo.RequestMemoMiddleware(work)(None)
+    assert first == second
+
+    async def async_work(request):
+        return work(request)
+
+    first, second = asyncio.run(request_memo.RequestMemoMiddleware(async_work)(None))
+    assert first == second
+    assert request_memo.remembered("k", lambda: "read") == "read"  # ended with the request

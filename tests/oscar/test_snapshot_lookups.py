@@ -94,3 +94,22 @@ def test_no_open_basket_or_two_give_nothing(make_basket, member):
     assert open_basket(member, usable=True) == (None, None)
     Basket.objects.filter(owner=member).update(status=Basket.SUBMITTED)
     assert open_basket(member, usable=False) == (None, None)
+
+
+def test_keeping_a_changed_wallet_leaves_what_another_request_kept_meanwhile(make_basket):
+    """The snapshot is read before the wallet is fetched (which may call Diller): writing the
+    wallet must not undo a voucher another request kept on the basket meanwhile."""
+    from dataclasses import replace
+
+    from django_diller.loyalty.wallet import fetch_wallet, snapshot_for_basket
+    from django_diller.sandbox.seed import SEED_MEMBER_ID
+
+    basket = make_basket({ESPRESSO: 1}, chosen=["PCT10"])
+    row = BasketLoyalty.objects.of_basket(basket.id)  # as this request read it
+    BasketLoyalty.objects.filter(pk=row.pk).update(providers={"coupontools": {"code": "V1"}})
+    wallet = fetch_wallet(SEED_MEMBER_ID)
+    changed = replace(wallet, coupons=wallet.coupons[:1])  # Diller's answer changed
+    snapshot_for_basket(basket.id, SEED_MEMBER_ID, changed, row=row)
+    kept = BasketLoyalty.objects.get(pk=row.pk)
+    assert kept.providers == {"coupontools": {"code": "V1"}}
+    assert [c["code"] for c in kept.coupons] == [wallet.coupons[0].code]
