@@ -43,10 +43,14 @@ def remembered(key: Hashable, read: Callable[[], T]) -> T:
 
 
 def forget(key: Hashable) -> None:
-    """Drop the current request's answer for ``key`` (its value just changed)."""
+    """Drop the current request's answer for ``key`` (its value just changed), and the answers
+    worked out from it: those kept under a tuple that starts with ``key``."""
     memo = _memo.get()
-    if memo is not None:
-        memo.pop(key, None)
+    if memo is None:
+        return
+    memo.pop(key, None)
+    for derived in [k for k in memo if isinstance(k, tuple) and k and k[0] == key]:
+        del memo[derived]
 
 
 class RequestMemoMiddleware:

@@ -18,6 +18,7 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -25,9 +26,10 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from .. import request_memo
 from ..api import AsyncDillerClient, ClientConfig, DillerClient, RetryPolicy, Timeouts
 from ..conf import app_settings, sandbox_allowed
-from ..models import StoreConfiguration
+from ..models import STORE_CONFIGURATION_CACHE_KEY, StoreConfiguration
 from ..shared_clients import SharedClients
 from ..token_cache import DjangoCacheTokenStore
 from .breaker import shared_breaker
@@ -109,7 +111,14 @@ def connection() -> Connection:
 
 
 def _chosen(field: str, setting: str, seed: str) -> str | None:
-    """Staff's choice on the set-up page, else the setting, else (sandbox) the seed's."""
+    """Staff's choice on the set-up page, else the setting, else (sandbox) the seed's; worked
+    out once per request (a checkout page asks up to five times)."""
+    return request_memo.remembered(
+        (STORE_CONFIGURATION_CACHE_KEY, field), partial(_work_out, field, setting, seed)
+    )
+
+
+def _work_out(field: str, setting: str, seed: str) -> str | None:
     saved = StoreConfiguration.current()
     if saved and getattr(saved, field):
         return str(getattr(saved, field))

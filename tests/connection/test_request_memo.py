@@ -146,3 +146,16 @@ def test_the_middleware_starts_a_memo_for_sync_and_async_requests_and_ends_it():
     first, second = asyncio.run(request_memo.RequestMemoMiddleware(async_work)(None))
     assert first == second
     assert request_memo.remembered("k", lambda: "read") == "read"  # ended with the request
+
+
+@pytest.mark.django_db
+def test_the_chosen_store_is_worked_out_once_a_request_and_a_saved_choice_is_seen_at_once():
+    from django_diller.loyalty.connection import current_store_id
+
+    StoreConfiguration(store_id="store-a", department_id="dept-a").save()
+    with Request():
+        assert current_store_id() == "store-a"
+        StoreConfiguration.objects.filter(pk=1).update(store_id="store-b")  # no forget: kept
+        assert current_store_id() == "store-a"
+        StoreConfiguration(store_id="store-c", department_id="dept-c").save()
+        assert current_store_id() == "store-c"
