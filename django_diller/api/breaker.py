@@ -9,7 +9,7 @@ without touching the network, for ``cooldown`` seconds. Then one call is let thr
 Any answer from Diller closes the breaker, a refusal or a 404 included: Diller is there.
 Opening is logged once as a warning, closing once as info, whichever process does it.
 
-A guarded call reads the breaker's state once, as it is let go (:meth:`CircuitBreaker.admit_call`,
+A guarded call reads the breaker's state once, as it is let go (:meth:`CircuitBreaker.admit`,
 one ``get_many``); when nothing was held then (no failure counted, not open), its success reads
 nothing more. So a failure another process counts while the call is under way is left for the
 next success to reset, and a breaker other processes open meanwhile is closed by the next call
@@ -162,13 +162,10 @@ class CircuitBreaker:
             return "closed"
         return "open" if self.clock() < float(retry_at) else "half-open"
 
-    def admit(self, operation: str | None = None) -> bool:
-        """Let a call go, or raise :class:`CircuitOpen`. True: the call is the probe of a
-        half-open breaker, and must report with ``failed(probe=True)`` if it fails."""
-        return self.admit_call(operation).probe
-
-    def admit_call(self, operation: str | None = None) -> Admission:
-        """:meth:`admit`, with what the call's :meth:`succeeded` needs to know."""
+    def admit(self, operation: str | None = None) -> Admission:
+        """Let a call go, or raise :class:`CircuitOpen`. A probe of a half-open breaker
+        (``probe``) must report with ``failed(probe=True)`` if it fails; ``succeeded`` takes
+        the admission."""
         held = self.store.get_many([self.failures_key, self.open_key])
         retry_at = held.get(self.open_key)
         if retry_at is None:

@@ -148,7 +148,7 @@ class DillerClient(Sender, DillerOperations):
         call = prepare(OPERATIONS[operation_id], path, query, body)
         deadline = None if self.deadline is None else Deadline(self.deadline)
         guard = self.breaker if deadline is not None else None
-        admission = guard.admit_call(operation_id) if guard is not None else None
+        admission = guard.admit(operation_id) if guard is not None else None
         try:
             result = self._attempts(call, deadline, self.config.retry)
         except DillerUnavailable:
@@ -264,7 +264,7 @@ class AsyncDillerClient(DillerOperations):
         deadline = None if self.deadline is None else Deadline(self.deadline)
         guard = self.breaker if deadline is not None else None
         run_sync = self.tokens.run_sync
-        admission = await run_sync(guard.admit_call, operation_id) if guard is not None else None
+        admission = await run_sync(guard.admit, operation_id) if guard is not None else None
         try:
             result = await self._attempts(call, deadline)
         except DillerUnavailable:

@@ -143,7 +143,7 @@ def test_only_one_probe_at_a_time(shopper, sandbox, breaker, clock):
     with sandbox.inject(error_rate=1.0):
         fail(shopper, FAILURES)
     clock.now += COOLDOWN
-    assert breaker.admit("getMemberById") is True  # a probe on its way, in another thread
+    assert breaker.admit("getMemberById").probe is True  # a probe on its way, in another thread
     with pytest.raises(CircuitOpen):
         shopper.get_member(SEED_MEMBER_ID)
     clock.now += 5.0  # that probe never reported back: its place is free again

@@ -59,7 +59,7 @@ def _espresso_pk() -> int:
 
 
 def open_basket(user, *, usable):
-    return open_basket_snapshot(user.pk, Basket._meta.db_table, Basket.OPEN, usable=usable)
+    return open_basket_snapshot(user.pk, usable=usable)
 
 
 def test_the_open_basket_and_its_snapshot_come_in_one_statement(make_basket, member):
@@ -113,3 +113,13 @@ def test_keeping_a_changed_wallet_leaves_what_another_request_kept_meanwhile(mak
     kept = BasketLoyalty.objects.get(pk=row.pk)
     assert kept.providers == {"coupontools": {"code": "V1"}}
     assert [c["code"] for c in kept.coupons] == [wallet.coupons[0].code]
+
+
+def test_the_coupon_step_reads_a_basket_s_missing_snapshot_once_before_keeping_the_wallet(
+    member_client,
+):
+    member_client.post(reverse("basket:add", kwargs={"pk": _espresso_pk()}), {"quantity": 2})
+    with CaptureQueriesContext(connection) as page:
+        assert member_client.get(reverse("diller_oscar:coupons")).status_code == 200
+    plain_reads = [q["sql"] for q in page.captured_queries if q["sql"].startswith("SELECT * FROM")]
+    assert sum('FROM "diller_basketloyalty"' in sql for sql in plain_reads) == 1

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from oscar.core.loading import get_model
 
 from ...adapter import get_adapter
 from ...discounts import BasketLine, DiscountPlan
@@ -29,6 +30,8 @@ from ...discounts.sources import (
 )
 from ...loyalty.sources import registry
 from ...models import BasketLoyalty, MemberLink
+
+Basket = get_model("basket", "Basket")
 
 
 def engine_lines(basket, offer) -> list[BasketLine]:
@@ -169,9 +172,7 @@ def usable_snapshot(basket_id: int, owner_id: int | None) -> BasketLoyalty | Non
     return found[0] if found else None
 
 
-def open_basket_snapshot(
-    owner_id: int, baskets_table: str, open_status: str, *, usable: bool
-) -> tuple[int | None, BasketLoyalty | None]:
+def open_basket_snapshot(owner_id: int, *, usable: bool) -> tuple[int | None, BasketLoyalty | None]:
     """The id of the user's one open basket and its snapshot, in one statement and without
     loading or pricing the basket: (None, None) when the user has not exactly one open basket
     (Oscar merges them as it loads the basket); the snapshot None when the basket has none
@@ -180,10 +181,10 @@ def open_basket_snapshot(
     snapshots = quote(BasketLoyalty._meta.db_table)
     joined = f"s.basket_id = b.id AND {_usable('b.owner_id')}" if usable else "s.basket_id = b.id"
     sql = (
-        f"SELECT s.*, b.id AS diller_open_basket_id FROM {quote(baskets_table)} b "  # noqa: S608
+        f"SELECT s.*, b.id AS diller_open_basket_id FROM {quote(Basket._meta.db_table)} b "  # noqa: S608
         f"LEFT JOIN {snapshots} s ON {joined} WHERE b.owner_id = %s AND b.status = %s LIMIT 2"
     )
-    found = list(BasketLoyalty.objects.raw(sql, [owner_id, open_status]))
+    found = list(BasketLoyalty.objects.raw(sql, [owner_id, Basket.OPEN]))
     if len(found) != 1:
         return None, None
     row = found[0]

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from oscar.core.loading import get_class, get_model
+from oscar.core.loading import get_class
 from oscar.templatetags.currency_filters import currency as format_currency
 
 from ...adapter import get_adapter
@@ -47,7 +47,6 @@ from .offers import PLAN_ATTRIBUTE
 
 logger = logging.getLogger("django_diller.oscar")
 Applicator = get_class("offer.applicator", "Applicator")
-Basket = get_model("basket", "Basket")
 
 
 def _member_id(request) -> str | None:
@@ -174,7 +173,7 @@ def _open_basket(request, *, usable: bool) -> tuple[int | None, BasketLoyalty | 
     pricing the basket (see :func:`.basket.open_basket_snapshot`)."""
     if not request.user.is_authenticated:
         return None, None
-    return open_basket_snapshot(request.user.pk, Basket._meta.db_table, Basket.OPEN, usable=usable)
+    return open_basket_snapshot(request.user.pk, usable=usable)
 
 
 def _choosing(request) -> bool:

@@ -112,7 +112,8 @@ def choice_for(basket, wallet) -> CouponChoice:
 def prepare(request, basket, member_id: str) -> CouponChoice:
     """The member's coupons for a basket Oscar has priced already: the wallet kept on it, and
     the basket priced again only when that changed the snapshot."""
-    kept = keep_wallet(basket.id, member_id, loyalty_row(basket))
+    # loyalty_row looked the snapshot up (None: the basket has none): not read again.
+    kept = keep_wallet(basket.id, member_id, loyalty_row(basket), looked_up=True)
     if kept.changed:
         reprice(request, basket)
     return choice_for(basket, kept.wallet)
