@@ -412,7 +412,11 @@ def count_statements() -> None:
         cache_operations[0] = 0
         with CaptureQueriesContext(connection) as statements:
             response = timed(self, step, method, url, data)
-        counts.setdefault(step, {})[self.member] = (len(statements), cache_operations[0])
+        counts.setdefault(step, {})[self.member] = (
+            len(statements),
+            cache_operations[0],
+            committed_writes([q["sql"] for q in statements.captured_queries]),
+        )
         return response
 
     Checkout._timed = counted  # type: ignore[method-assign]
@@ -426,11 +430,41 @@ def count_statements() -> None:
         Checkout._timed = timed  # type: ignore[method-assign]
         for name, real in originals.items():
             setattr(backend, name, real)
-    print("\n| Step | SQL without plugin | SQL with plugin | More | Cache ops without | with |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "\n| Step | SQL without plugin | SQL with plugin | More | Cache ops without | with "
+        "| Commits that write, without | with |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for step in STEPS:
-        (plain, plain_ops), (plugin, plugin_ops) = counts[step][False], counts[step][True]
-        print(f"| {step} | {plain} | {plugin} | {plugin - plain:+d} | {plain_ops} | {plugin_ops} |")
+        (plain, plain_ops, plain_commits) = counts[step][False]
+        (plugin, plugin_ops, plugin_commits) = counts[step][True]
+        print(
+            f"| {step} | {plain} | {plugin} | {plugin - plain:+d} | {plain_ops} | {plugin_ops} "
+            f"| {plain_commits} | {plugin_commits} |"
+        )
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def committed_writes(statements: list[str]) -> int:
+    """How many commits wrote something: each transaction (``BEGIN`` … ``COMMIT``) with a
+    write in it, and each write outside one (committed on its own). On disk each is a flush
+    (SQLite's sync, PostgreSQL's WAL), the dearest thing a page can do besides a round trip."""
+    commits, open_transaction, wrote = 0, False, False
+    for sql in statements:
+        word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+        if word == "BEGIN":
+            open_transaction, wrote = True, False
+        elif word in ("COMMIT", "ROLLBACK"):
+            commits += int(word == "COMMIT" and wrote)
+            open_transaction = wrote = False
+        elif word in WRITES:
+            if open_transaction:
+                wrote = True
+            else:
+                commits += 1
+    return commits
 
 
 def main() -> None:

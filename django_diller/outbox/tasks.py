@@ -8,20 +8,24 @@ Queuing a row twice is harmless: only one task can claim it. The task names are 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from celery import shared_task
 from celery.signals import task_prerun
 from django.db import close_old_connections, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from ..conf import app_settings
 from . import engine as outbox
 from . import worker  # noqa: F401  (warms and freezes a worker's main process before it forks)
 from .models import OutboxEntry
 
+logger = logging.getLogger("django_diller.outbox")
 MAX_COUNTDOWN = timedelta(hours=1)  # longer waits are left to the sweep (broker visibility)
 
 
@@ -104,8 +108,44 @@ def queue_outbox_entries(entry_ids: Iterable[int], *, at_commit: bool = True) ->
 
 
 def _queue_now(entry_ids: list[int]) -> None:
-    for entry_id in outbox.mark_ready_queued(entry_ids, timezone.now()):
-        deliver_outbox_entry.delay(entry_id)
+    _send_tasks(outbox.mark_ready_queued(entry_ids, timezone.now()))
+
+
+def _send_tasks(entry_ids: list[int]) -> None:
+    """A delivery task per entry, already marked as queued. With the broker down the entries
+    stay in the outbox, and the sweep queues them once their task is late: nothing fails for
+    it (the cause, an order say, is committed)."""
+    for sent, entry_id in enumerate(entry_ids):
+        try:
+            deliver_outbox_entry.delay(entry_id)
+        except (OperationalError, OSError) as exc:
+            logger.warning(
+                "diller outbox: %d delivery task(s) not queued (%s); the sweep queues them",
+                len(entry_ids) - sent,
+                type(exc).__name__,
+            )
+            return
+
+
+def queue_waiting_before_commit() -> None:
+    """Mark the entries waiting for the current transaction's commit as queued now, inside it,
+    so that once it commits only their tasks are sent.
+
+    Call it as the last thing a transaction does (placing an order: see
+    :class:`django_diller.contrib.oscar.checkout.DillerCheckoutMixin`): its commit then writes
+    the marks, instead of a transaction of their own after it. Outside a transaction it does
+    nothing (the entries were queued as they came).
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return
+    waiting = _waiting(connection)
+    registered = {callback[1] for callback in connection.run_on_commit}
+    ids = [entry_id for entry_id, queues in waiting.items() if queues in registered]
+    waiting.clear()  # their callbacks, when they run, find nothing left
+    ready = outbox.mark_ready_queued(ids, timezone.now()) if ids else []
+    if ready:
+        transaction.on_commit(partial(_send_tasks, ready), using=connection.alias)
 
 
 def _waiting(connection: Any) -> dict[int, Callable[[], None]]:

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from oscar.core.loading import get_class, get_model
 
 from django_diller.contrib.oscar.carrier import LOYALTY_SLUG, SHIPPING_SLUG, ensure_carrier_offers
@@ -135,3 +137,45 @@ def test_a_registered_source_s_offers_apply_with_diller_s(make_basket):
     finally:
         registry.unregister(shop_rules)
     assert make_basket({EARL_GREY: 1}).total_incl_tax == D("79.00")
+
+
+def test_a_line_has_one_loyalty_discount_with_what_the_cards_and_coupons_gave_together(
+    make_basket,
+):
+    basket = make_basket({ESPRESSO: 2})
+    offer = ConditionalOffer.objects.get(slug=LOYALTY_SLUG)
+    (line,) = basket.all_lines()
+    (discount,) = [d for d in line.discounts.all() if d.offer is not None]
+    assert (discount.amount, discount.offer.pk) == (D("226.80"), offer.pk)
+    assert line.discounts.num_consumed(discount.offer) == 2 == line.discounts.num_consumed()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    quantity=st.integers(min_value=1, max_value=6),
+    units=st.lists(st.integers(min_value=0, max_value=6), min_size=1, max_size=5),
+    used_before=st.integers(min_value=0, max_value=6),
+)
+def test_consuming_the_units_at_once_leaves_a_line_as_one_discount_after_the_other(
+    quantity, units, used_before
+):
+    """Why one discount per line is the same to Oscar's other offers as one per coupon."""
+    Line = get_model("basket", "Line")
+    offer, other = ConditionalOffer(pk=1), ConditionalOffer(pk=2)
+
+    def registry_after(applications):
+        line = Line(quantity=quantity)
+        line.consume(used_before, offer=other)
+        for amount, taken in applications:
+            line.discount(amount, taken, incl_tax=True, offer=offer)
+        registry = line.discounts
+        return (
+            registry.num_consumed(),
+            registry.num_consumed(offer),
+            registry.available(offer),
+            registry.total,
+        )
+
+    one_by_one = [(D(1), taken) for taken in units]
+    at_once = [(D(len(units)), sum(units))]
+    assert registry_after(one_by_one) == registry_after(at_once)

@@ -68,6 +68,10 @@ def test_the_order_records_and_reserves_what_each_coupon_and_card_gave(
     assert (discount.offer_name, discount.amount) == ("Diller loyalty", D("226.80"))
     (line,) = order.lines.all()
     assert line.line_price_before_discounts_incl_tax - line.line_price_incl_tax == D("226.80")
+    # One line discount for the offer, the stamp card's and the coupon's together.
+    assert [(d.order_discount_id, d.amount) for d in line.discounts.all()] == [
+        (discount.pk, D("226.80"))
+    ]
     items = {i.reference: i for i in OrderLoyaltyItem.objects.filter(order_number=order.number)}
     assert items["PCT20COFFEE"].amount == D("37.80")
     # As the member saw them, for the order's pages and its receipt.

@@ -39,10 +39,12 @@ from ...loyalty.reservations import (
 )
 from ...loyalty.wallet import forget_wallet
 from ...models import BasketLoyalty, MemberLink
+from ...outbox.tasks import queue_waiting_before_commit
 from . import coupon_choice, preview, triggers, vouchers
 from .basket import basket_offers, known_snapshot, loyalty_row, open_basket_snapshot
 from .forms import GuestConsentForm
 from .guard import guarded
+from .offer_usage import count_uses_before_commit
 from .offers import PLAN_ATTRIBUTE
 
 logger = logging.getLogger("django_diller.oscar")
@@ -478,7 +480,12 @@ class DillerCheckoutMixin:
             forget_wallet(member_id)  # the next basket must not reuse what this order spent
         if self.diller_guest_consents is not None:
             self._register_guest(order, **self.diller_guest_consents)
-        return super().handle_successful_order(order)
+        response = super().handle_successful_order(order)
+        # The order is written: the carrier offers' uses and the outbox's marks go in as its
+        # transaction's last statements, instead of transactions of their own after its commit.
+        count_uses_before_commit()
+        queue_waiting_before_commit()
+        return response
 
     def _record_loyalty(self, order, plan, member_id: str) -> None:
         """What each coupon and stamp card gave the order, and their reservation at Diller

@@ -7,14 +7,20 @@ then waits for the one before it to commit (the offer's row stays locked until t
 orders placed at once count one use instead of two, and a change staff saved to the offer in
 the meantime (suspending it, say) is written over with what the order loaded.
 
-For the carrier offers, the counts are added instead in one ``UPDATE`` of the three counters
-once the order has committed: no lock is held while the order is written, no count is lost,
-and nothing else of the offer is written. A failure to count is logged, never raised (the
-order is placed by then).
+For the carrier offers, the counts are added instead with one ``UPDATE`` of the three counters,
+and nothing else of the offer is written: no count is lost and no change staff saved is written
+over. The checkout runs it as the order's transaction's last statement
+(:func:`count_uses_before_commit`, called by
+:class:`~django_diller.contrib.oscar.checkout.DillerCheckoutMixin` once the order is placed), so
+that the offer's row is locked only for the moment before the commit and no transaction of its
+own follows the order's. An order placed some other way has its uses counted once it has
+committed. A failure to count after the commit is logged, never raised (the order is placed by
+then).
 """
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -25,21 +31,75 @@ from oscar.core.loading import get_model
 
 ConditionalOffer = get_model("offer", "ConditionalOffer")
 
+# Uses waiting for their transaction's commit, on its connection: key → (offer, applications,
+# amount, the on_commit callback that counts it). A use whose callback a rollback discarded is
+# not counted.
+_keys = itertools.count()
+
 
 def count_use_after_commit(offer: Any) -> None:
     """Make Oscar's ``offer.record_usage(discount)``, for this loaded offer, count the use
-    once the order commits (see the module's description)."""
-    offer.record_usage = partial(_count_after_commit, offer.pk)
+    when the order commits (see the module's description)."""
+    offer.record_usage = partial(_count_at_commit, offer.pk)
 
 
-def _count_after_commit(offer_id: int, discount: dict[str, Any]) -> None:
+Use = tuple[int, int, Decimal, Any]
+
+
+def _pending(connection: Any) -> dict[int, Use]:
+    pending: dict[int, Use] | None = getattr(connection, "_diller_offer_uses", None)
+    if pending is None:
+        pending = connection._diller_offer_uses = {}
+    return pending
+
+
+def _count_at_commit(offer_id: int, discount: dict[str, Any]) -> None:
     applications, amount = int(discount["freq"]), Decimal(discount["discount"])
-    transaction.on_commit(partial(_count, offer_id, applications, amount), robust=True)
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _count(offer_id, applications, amount, orders=1)
+        return
+    pending = _pending(connection)
+    registered = {callback[1] for callback in connection.run_on_commit}
+    for gone in [key for key, use in pending.items() if use[3] not in registered]:
+        del pending[gone]  # rolled back with its callback
+    key = next(_keys)
+    callback = partial(_count_if_pending, connection, key)
+    pending[key] = (offer_id, applications, amount, callback)
+    transaction.on_commit(callback, robust=True)
 
 
-def _count(offer_id: int, applications: int, amount: Decimal) -> None:
+def _count_if_pending(connection: Any, key: int) -> None:
+    """After the commit: the use, unless it was counted before the commit."""
+    use = _pending(connection).pop(key, None)
+    if use is not None:
+        offer_id, applications, amount, _callback = use
+        _count(offer_id, applications, amount, orders=1)
+
+
+def count_uses_before_commit() -> None:
+    """Count the uses waiting for the current transaction's commit now, inside it: one
+    ``UPDATE`` per offer. Call it as the transaction's last statement (the offer's row stays
+    locked until the commit)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return
+    pending = _pending(connection)
+    registered = {callback[1] for callback in connection.run_on_commit}
+    by_offer: dict[int, tuple[int, Decimal, int]] = {}
+    for key, (offer_id, applications, amount, callback) in list(pending.items()):
+        del pending[key]  # its callback, when it runs, finds nothing left
+        if callback not in registered:
+            continue  # its savepoint was rolled back
+        counted = by_offer.get(offer_id, (0, Decimal(0), 0))
+        by_offer[offer_id] = (counted[0] + applications, counted[1] + amount, counted[2] + 1)
+    for offer_id, (applications, amount, orders) in sorted(by_offer.items()):
+        _count(offer_id, applications, amount, orders=orders)
+
+
+def _count(offer_id: int, applications: int, amount: Decimal, *, orders: int) -> None:
     ConditionalOffer.objects.filter(pk=offer_id).update(
         num_applications=F("num_applications") + applications,
         total_discount=F("total_discount") + amount,
-        num_orders=F("num_orders") + 1,
+        num_orders=F("num_orders") + orders,
     )

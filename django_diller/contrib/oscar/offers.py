@@ -76,6 +76,22 @@ def discount_already_applied(basket, offer) -> BasketDiscount | None:
     return BasketDiscount(sum((d.amount for d in already), Decimal(0)))
 
 
+def _per_line(plan) -> dict[str, tuple[Decimal, int]]:
+    """The plan's discounts added up per basket line: (amount, units).
+
+    One Oscar discount per line and offer, however many coupons and cards share the line: the
+    order then records one line discount row for it, not one per coupon (what each coupon gave
+    is in the order's loyalty items). Consuming the units at once leaves the line as consuming
+    them one discount after the other does.
+    """
+    per_line: dict[str, tuple[Decimal, int]] = {}
+    for discount in plan.line_discounts:
+        if discount.amount > 0:
+            amount, units = per_line.get(discount.line_id, (Decimal(0), 0))
+            per_line[discount.line_id] = (amount + discount.amount, units + discount.units)
+    return per_line
+
+
 class LoyaltyCondition(Condition):
     """Met by a basket that has a loyalty snapshot (a member went through the coupon step)."""
 
@@ -117,14 +133,13 @@ class LoyaltyBenefit(Benefit):
         if plan is None:
             return ZERO_DISCOUNT
         setattr(basket, PLAN_ATTRIBUTE, plan)
-        lines = {str(line.pk): line for line in basket.all_lines()}
+        per_line = _per_line(plan)
         total = Decimal(0)
-        for discount in plan.line_discounts:
-            if discount.amount > 0:
-                lines[discount.line_id].discount(
-                    discount.amount, discount.units, incl_tax=True, offer=offer
-                )
-                total += discount.amount
+        for line in basket.all_lines():
+            amount, units = per_line.get(str(line.pk), (Decimal(0), 0))
+            if amount > 0:
+                line.discount(amount, units, incl_tax=True, offer=offer)
+                total += amount
         return BasketDiscount(total) if total > 0 else ZERO_DISCOUNT
 
 
