@@ -453,7 +453,10 @@ def committed_writes(statements: list[str]) -> int:
     (SQLite's sync, PostgreSQL's WAL), the dearest thing a page can do besides a round trip."""
     commits, open_transaction, wrote = 0, False, False
     for sql in statements:
-        word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+        words = sql.upper().split(None, 2)
+        word = words[0] if words else ""
+        if word == "ROLLBACK" and len(words) > 1 and words[1] == "TO":
+            continue  # back to a savepoint: the transaction goes on
         if word == "BEGIN":
             open_transaction, wrote = True, False
         elif word in ("COMMIT", "ROLLBACK"):

@@ -118,7 +118,7 @@ def _send_tasks(entry_ids: list[int]) -> None:
     for sent, entry_id in enumerate(entry_ids):
         try:
             deliver_outbox_entry.delay(entry_id)
-        except (OperationalError, OSError) as exc:
+        except OperationalError as exc:
             logger.warning(
                 "diller outbox: %d delivery task(s) not queued (%s); the sweep queues them",
                 len(entry_ids) - sent,
@@ -127,23 +127,28 @@ def _send_tasks(entry_ids: list[int]) -> None:
             return
 
 
-def queue_waiting_before_commit() -> None:
-    """Mark the entries waiting for the current transaction's commit as queued now, inside it,
-    so that once it commits only their tasks are sent.
-
-    Call it as the last thing a transaction does (placing an order: see
-    :class:`django_diller.contrib.oscar.checkout.DillerCheckoutMixin`): its commit then writes
-    the marks, instead of a transaction of their own after it. Outside a transaction it does
-    nothing (the entries were queued as they came).
+def entries_to_mark(connection: Any) -> list[int]:
+    """The entries waiting for the current transaction's commit that may be marked as queued
+    now, inside it: those queued in the savepoint open now (one from outside it would lose its
+    mark if the savepoint were rolled back). See :mod:`django_diller.contrib.oscar.order_commit`.
     """
-    connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        return
+        return []
+    innermost = set(connection.savepoint_ids)
+    registered = {callback[1]: callback[0] for callback in connection.run_on_commit}
+    return [
+        entry_id
+        for entry_id, queues in _waiting(connection).items()
+        if queues in registered and innermost <= registered[queues]
+    ]
+
+
+def send_after_commit(connection: Any, entry_ids: list[int], ready: list[int]) -> None:
+    """``entry_ids`` were marked inside the transaction (``ready``: those that may go): once it
+    commits, only the tasks of ``ready`` are sent."""
     waiting = _waiting(connection)
-    registered = {callback[1] for callback in connection.run_on_commit}
-    ids = [entry_id for entry_id, queues in waiting.items() if queues in registered]
-    waiting.clear()  # their callbacks, when they run, find nothing left
-    ready = outbox.mark_ready_queued(ids, timezone.now()) if ids else []
+    for entry_id in entry_ids:
+        waiting.pop(entry_id, None)  # its callback, when it runs, finds nothing left
     if ready:
         transaction.on_commit(partial(_send_tasks, ready), using=connection.alias)
 

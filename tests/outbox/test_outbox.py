@@ -270,55 +270,6 @@ def test_entries_queued_in_a_savepoint_that_was_rolled_back_are_not_queued(
     ]
 
 
-def test_entries_marked_before_the_commit_are_written_by_it_and_only_sent_after_it(
-    monkeypatch, django_capture_on_commit_callbacks
-):
-    from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
-
-    from django_diller.outbox import tasks
-
-    queued = []
-    monkeypatch.setattr(tasks.deliver_outbox_entry, "delay", queued.append)
-    with django_capture_on_commit_callbacks() as callbacks:
-        first = entry("100001")
-        tasks.queue_outbox_entries([first.pk])
-        try:
-            with transaction.atomic():
-                tasks.queue_outbox_entries([entry("100002").pk])
-                raise RuntimeError("the cause failed")
-        except RuntimeError:
-            pass
-        waiting = cancel_after(first)
-        tasks.queue_outbox_entries([waiting.pk])
-        tasks.queue_waiting_before_commit()
-        due = dict(OutboxEntry.objects.values_list("pk", "task_due_at"))
-        assert due[first.pk] is not None and due[waiting.pk] is None  # in the transaction
-    assert queued == []
-    with CaptureQueriesContext(connection) as statements:
-        for callback in callbacks:
-            callback()
-    assert queued == [first.pk]  # the cancel waits; the rolled-back entry is gone
-    assert statements.captured_queries == []  # after the commit: tasks only, no statement
-
-
-@pytest.mark.django_db(transaction=True)
-def test_marking_before_the_commit_outside_a_transaction_does_nothing(monkeypatch):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from django_diller.outbox import tasks
-
-    queued = []
-    monkeypatch.setattr(tasks.deliver_outbox_entry, "delay", queued.append)
-    first = entry()
-    tasks.queue_outbox_entries([first.pk])  # no transaction: queued at once
-    assert queued == [first.pk]
-    with CaptureQueriesContext(connection) as statements:
-        tasks.queue_waiting_before_commit()
-    assert statements.captured_queries == [] and queued == [first.pk]
-
-
 def test_with_the_broker_down_the_entries_wait_for_the_sweep_and_nothing_fails(monkeypatch, caplog):
     from kombu.exceptions import OperationalError
 

@@ -39,13 +39,12 @@ from ...loyalty.reservations import (
 )
 from ...loyalty.wallet import forget_wallet
 from ...models import BasketLoyalty, MemberLink
-from ...outbox.tasks import queue_waiting_before_commit
 from . import coupon_choice, preview, triggers, vouchers
 from .basket import basket_offers, known_snapshot, loyalty_row, open_basket_snapshot
 from .forms import GuestConsentForm
 from .guard import guarded
-from .offer_usage import count_uses_before_commit
 from .offers import PLAN_ATTRIBUTE
+from .order_commit import write_before_commit
 
 logger = logging.getLogger("django_diller.oscar")
 Applicator = get_class("offer.applicator", "Applicator")
@@ -483,8 +482,7 @@ class DillerCheckoutMixin:
         response = super().handle_successful_order(order)
         # The order is written: the carrier offers' uses and the outbox's marks go in as its
         # transaction's last statements, instead of transactions of their own after its commit.
-        count_uses_before_commit()
-        queue_waiting_before_commit()
+        write_before_commit()
         return response
 
     def _record_loyalty(self, order, plan, member_id: str) -> None:

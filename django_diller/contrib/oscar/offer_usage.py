@@ -9,13 +9,12 @@ the meantime (suspending it, say) is written over with what the order loaded.
 
 For the carrier offers, the counts are added instead with one ``UPDATE`` of the three counters,
 and nothing else of the offer is written: no count is lost and no change staff saved is written
-over. The checkout runs it as the order's transaction's last statement
-(:func:`count_uses_before_commit`, called by
-:class:`~django_diller.contrib.oscar.checkout.DillerCheckoutMixin` once the order is placed), so
-that the offer's row is locked only for the moment before the commit and no transaction of its
-own follows the order's. An order placed some other way has its uses counted once it has
-committed. A failure to count after the commit is logged, never raised (the order is placed by
-then).
+over. When the checkout places the order in a transaction (``ATOMIC_REQUESTS``), it runs the
+``UPDATE`` as the transaction's last statements (see :mod:`.order_commit`), so that the offer's
+row is locked only for the moment before the commit and no transaction of its own follows the
+order's. Otherwise (an order placed some other way, or that ``UPDATE`` failing) the use is
+counted once the order has committed; a failure then is logged, never raised (the order is
+placed by then).
 """
 
 from __future__ import annotations
@@ -77,24 +76,43 @@ def _count_if_pending(connection: Any, key: int) -> None:
         _count(offer_id, applications, amount, orders=1)
 
 
-def count_uses_before_commit() -> None:
-    """Count the uses waiting for the current transaction's commit now, inside it: one
-    ``UPDATE`` per offer. Call it as the transaction's last statement (the offer's row stays
-    locked until the commit)."""
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        return
+def _within(sids: set[str], connection: Any) -> bool:
+    """Whether a callback registered under the savepoints ``sids`` belongs to the innermost
+    savepoint open now (or one inside it): rolled back with it, if it is."""
+    return set(connection.savepoint_ids) <= sids
+
+
+def uses_to_count(connection: Any) -> list[int]:
+    """The uses waiting for the current transaction's commit that may be counted now, inside
+    it: those whose callbacks are registered in the savepoint open now (a use from outside it
+    could stay uncounted if the savepoint were rolled back). Their keys."""
     pending = _pending(connection)
-    registered = {callback[1] for callback in connection.run_on_commit}
+    registered = {callback[1]: callback[0] for callback in connection.run_on_commit}
+    return [
+        key
+        for key, use in pending.items()
+        if use[3] in registered and _within(registered[use[3]], connection)
+    ]
+
+
+def count_now(connection: Any, keys: list[int]) -> None:
+    """Count these uses now: one ``UPDATE`` per offer. Run it as the transaction's last
+    statements (the offer's row stays locked until the commit), then :func:`forget` them."""
+    pending = _pending(connection)
     by_offer: dict[int, tuple[int, Decimal, int]] = {}
-    for key, (offer_id, applications, amount, callback) in list(pending.items()):
-        del pending[key]  # its callback, when it runs, finds nothing left
-        if callback not in registered:
-            continue  # its savepoint was rolled back
+    for key in keys:
+        offer_id, applications, amount, _callback = pending[key]
         counted = by_offer.get(offer_id, (0, Decimal(0), 0))
         by_offer[offer_id] = (counted[0] + applications, counted[1] + amount, counted[2] + 1)
     for offer_id, (applications, amount, orders) in sorted(by_offer.items()):
         _count(offer_id, applications, amount, orders=orders)
+
+
+def forget(connection: Any, keys: list[int]) -> None:
+    """These uses were counted before the commit: their callbacks find nothing left."""
+    pending = _pending(connection)
+    for key in keys:
+        pending.pop(key, None)
 
 
 def _count(offer_id: int, applications: int, amount: Decimal, *, orders: int) -> None:
