@@ -236,6 +236,26 @@ def _check_adapter() -> list:
     return []
 
 
+def _check_order_transaction() -> list:
+    """An Oscar shop should place orders inside the request's transaction: Oscar commits the
+    order in a block of its own and its payment after it, so without ``ATOMIC_REQUESTS`` the
+    order's transaction entry is committed, and its task sent, before the reservation of its
+    coupons is queued, and the order's loyalty records are written apart from it."""
+    if not apps.is_installed("django_diller.contrib.oscar"):
+        return []
+    if settings.DATABASES.get("default", {}).get("ATOMIC_REQUESTS"):
+        return []
+    return [
+        Warning(
+            "DATABASES['default']['ATOMIC_REQUESTS'] is off: a member's order, its payment "
+            "and its loyalty records are committed apart, and the order's transaction can "
+            "reach Diller before its coupons are reserved.",
+            hint="Set ATOMIC_REQUESTS = True for the database of Oscar's orders.",
+            id="diller.W012",
+        )
+    ]
+
+
 def _check_sandbox() -> list:
     """The sandbox shows one-time codes and phone numbers: never with DEBUG off, unless test
     settings (which run with DEBUG off) say so."""
@@ -318,6 +338,7 @@ def check_diller_settings(app_configs=None, **kwargs) -> list:
         )
     problems += _check_transaction_settings()
     problems += _check_adapter()
+    problems += _check_order_transaction()
     problems += _check_time_zone()
     problems += _check_sandbox()
     problems += _check_sandbox_installed()

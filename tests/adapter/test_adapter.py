@@ -216,6 +216,13 @@ def test_an_oscar_shop_is_warned_when_its_adapter_is_not_an_oscar_adapter():
     assert "diller.W011" not in diller_ids(**REAL)
 
 
+def test_an_oscar_shop_without_atomic_requests_is_warned():
+    databases = {"default": {**settings.DATABASES["default"], "ATOMIC_REQUESTS": False}}
+    with override_settings(DATABASES=databases):
+        assert "diller.W012" in diller_ids(**REAL)
+    assert "diller.W012" not in diller_ids(**REAL)
+
+
 def test_the_neutral_layout_is_a_whole_page_with_the_loyalty_blocks():
     engine = Engine(dirs=[str(CORE_TEMPLATES)], libraries={"i18n": "django.templatetags.i18n"})
     with translation.override("en"):

@@ -27,6 +27,7 @@ DEBUG = False
 DATABASES = {
     "default": {
         **postgres_from_url(os.environ["WORKER_DATABASE_URL"]),
+        "ATOMIC_REQUESTS": True,  # the shop's, as its web processes have it (diller.W012)
         "CONN_MAX_AGE": float(env("WORKER_CONN_MAX_AGE", "600")),
     }
 }
