@@ -23,6 +23,7 @@ PACKAGE = "django_diller"
 # version, and any unit may read it.
 CORE = {"conf", "models", "signals", "phones", "countries", "token_cache", "migrations"}
 CORE |= {"accounts", "links", "inserts", "settings_checks", "shared_clients", "request_memo"}
+CORE |= {"commit_waiting"}
 WEB = {"views", "urls", "templatetags", "admin", "admin_non_eligible", "management", "tasks"}
 # The app's wiring: AppConfig.ready() connects receivers and registers handlers; the system
 # checks look at everything.

@@ -9,7 +9,7 @@ Queuing a row twice is harmless: only one task can claim it. The task names are 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -20,12 +20,15 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from ..commit_waiting import Waiting
 from ..conf import app_settings
 from . import engine as outbox
 from . import worker  # noqa: F401  (warms and freezes a worker's main process before it forks)
 from .models import OutboxEntry
 
 logger = logging.getLogger("django_diller.outbox")
+# The entries queued while a transaction is open, each with the callback that queues it.
+WAITING: Waiting[int, None] = Waiting("_diller_outbox_waiting")
 MAX_COUNTDOWN = timedelta(hours=1)  # longer waits are left to the sweep (broker visibility)
 
 
@@ -94,17 +97,9 @@ def queue_outbox_entries(entry_ids: Iterable[int], *, at_commit: bool = True) ->
     def queue_waiting() -> None:
         _queue_waiting(connection)
 
-    waiting = _waiting(connection)
-    # While the transaction is open its callbacks are all in ``run_on_commit`` (when it commits,
-    # Django takes them out before running them): one missing went with a rollback.
-    registered = {callback[1] for callback in connection.run_on_commit}
-    for entry_id, queues in list(waiting.items()):
-        if queues not in registered:
-            del waiting[entry_id]
-    for entry_id in ids:
-        waiting.pop(entry_id, None)  # in the order of its latest queuing
-        waiting[entry_id] = queue_waiting
     transaction.on_commit(queue_waiting, using=connection.alias)
+    for entry_id in ids:
+        WAITING.add(connection, entry_id, None, queue_waiting)
 
 
 def _queue_now(entry_ids: list[int]) -> None:
@@ -132,40 +127,19 @@ def entries_to_mark(connection: Any) -> list[int]:
     now, inside it: those queued in the savepoint open now (one from outside it would lose its
     mark if the savepoint were rolled back). See :mod:`django_diller.contrib.oscar.order_commit`.
     """
-    if not connection.in_atomic_block:
-        return []
-    innermost = set(connection.savepoint_ids)
-    registered = {callback[1]: callback[0] for callback in connection.run_on_commit}
-    return [
-        entry_id
-        for entry_id, queues in _waiting(connection).items()
-        if queues in registered and innermost <= registered[queues]
-    ]
+    return WAITING.in_open_savepoint(connection)
 
 
 def send_after_commit(connection: Any, entry_ids: list[int], ready: list[int]) -> None:
     """``entry_ids`` were marked inside the transaction (``ready``: those that may go): once it
     commits, only the tasks of ``ready`` are sent."""
-    waiting = _waiting(connection)
     for entry_id in entry_ids:
-        waiting.pop(entry_id, None)  # its callback, when it runs, finds nothing left
+        WAITING.pop(connection, entry_id)  # its callback, when it runs, finds nothing left
     if ready:
         transaction.on_commit(partial(_send_tasks, ready), using=connection.alias)
 
 
-def _waiting(connection: Any) -> dict[int, Callable[[], None]]:
-    """The ids queued on this connection, each with the callback that queues it."""
-    waiting: dict[int, Callable[[], None]] | None = getattr(
-        connection, "_diller_outbox_waiting", None
-    )
-    if waiting is None:
-        waiting = connection._diller_outbox_waiting = {}
-    return waiting
-
-
 def _queue_waiting(connection: Any) -> None:
-    waiting = _waiting(connection)
-    ids = list(waiting)
-    waiting.clear()
+    ids = WAITING.take_all(connection)
     if ids:
         _queue_now(ids)

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from oscar.core.loading import get_class, get_model
 
-from django_diller.contrib.oscar.offer_usage import count_use_after_commit
+from django_diller.contrib.oscar.offer_usage import count_use_at_commit
 from django_diller.contrib.oscar.order_commit import write_before_commit
 
 from .test_checkout_flow import place_order, to_preview
@@ -29,7 +29,7 @@ def counters(offer):
 
 
 def use(offer, amount="10.00"):
-    count_use_after_commit(offer)
+    count_use_at_commit(offer)
     offer.record_usage({"freq": 1, "discount": D(amount)})
 
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from oscar.core.loading import get_model
 
 from django_diller.contrib.oscar import order_commit
-from django_diller.contrib.oscar.offer_usage import count_use_after_commit
+from django_diller.contrib.oscar.offer_usage import count_use_at_commit
 from django_diller.contrib.oscar.order_commit import write_before_commit
 from django_diller.loyalty.kinds import Kind
 from django_diller.models import OutboxEntry
@@ -41,9 +41,15 @@ def counters():
     ).get(slug="diller-loyalty")
 
 
+def one_use_more(before):
+    """The counters after one more use of 10.00."""
+    applications, total, orders = before
+    return applications + 1, total + D("10.00"), orders + 1
+
+
 def use(amount="10.00"):
     offer = loyalty_offer()
-    count_use_after_commit(offer)
+    count_use_at_commit(offer)
     offer.record_usage({"freq": 1, "discount": D(amount)})
 
 
@@ -84,7 +90,7 @@ def test_marks_and_uses_go_in_before_the_commit_and_after_it_only_tasks_are_sent
             write_before_commit()
         # One savepoint: the offer's counters, and the entries marked (the cancel waits).
         assert len(statements.captured_queries) == 4
-        assert counters() == (before[0] + 1, before[1] + D("10.00"), before[2] + 1)
+        assert counters() == one_use_more(before)
         assert due_at()["100001"] is not None and due_at()["100001-C"] is None
     assert queued == []
     with CaptureQueriesContext(connection) as statements:
@@ -92,7 +98,7 @@ def test_marks_and_uses_go_in_before_the_commit_and_after_it_only_tasks_are_sent
             callback()
     assert queued == [first.pk]  # the rolled-back entry is gone, the cancel waits
     assert statements.captured_queries == []  # no statement after the commit
-    assert counters() == (before[0] + 1, before[1] + D("10.00"), before[2] + 1)
+    assert counters() == one_use_more(before)
 
 
 def test_a_failure_before_the_commit_leaves_everything_for_after_it(
@@ -116,7 +122,7 @@ def test_a_failure_before_the_commit_leaves_everything_for_after_it(
     for callback in callbacks:
         callback()
     assert queued == [first.pk]
-    assert counters() == (before[0] + 1, before[1] + D("10.00"), before[2] + 1)
+    assert counters() == one_use_more(before)
 
 
 def test_what_was_queued_outside_the_savepoint_open_now_waits_for_the_commit(
@@ -135,4 +141,4 @@ def test_what_was_queued_outside_the_savepoint_open_now_waits_for_the_commit(
     for callback in callbacks:
         callback()
     assert sorted(queued) == sorted([outside.pk, inside.pk])
-    assert counters() == (before[0] + 1, before[1] + D("10.00"), before[2] + 1)
+    assert counters() == one_use_more(before)

@@ -29,7 +29,7 @@ from oscar.apps.offer.results import ZERO_DISCOUNT, BasketDiscount
 from oscar.core.loading import get_model
 
 from ...discountapi.previews import register_basket_preview
-from .offer_usage import count_use_after_commit
+from .offer_usage import count_use_at_commit
 from .offers import discount_already_applied, log_fallback
 
 Benefit = get_model("offer", "Benefit")
@@ -202,7 +202,7 @@ class DiscountRulesBenefit(Benefit):
         proxy = True
 
     def apply(self, basket, condition, offer, **kwargs):
-        count_use_after_commit(offer)
+        count_use_at_commit(offer)
         try:
             already = discount_already_applied(basket, offer)
             if already is not None:  # applied once in this pass already: don't stack

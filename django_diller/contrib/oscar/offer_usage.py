@@ -28,28 +28,19 @@ from django.db import transaction
 from django.db.models import F
 from oscar.core.loading import get_model
 
+from ...commit_waiting import Waiting
+
 ConditionalOffer = get_model("offer", "ConditionalOffer")
 
-# Uses waiting for their transaction's commit, on its connection: key → (offer, applications,
-# amount, the on_commit callback that counts it). A use whose callback a rollback discarded is
-# not counted.
+# Uses waiting for their transaction's commit: key → (offer, applications, amount).
+USES: Waiting[int, tuple[int, int, Decimal]] = Waiting("_diller_offer_uses")
 _keys = itertools.count()
 
 
-def count_use_after_commit(offer: Any) -> None:
+def count_use_at_commit(offer: Any) -> None:
     """Make Oscar's ``offer.record_usage(discount)``, for this loaded offer, count the use
     when the order commits (see the module's description)."""
     offer.record_usage = partial(_count_at_commit, offer.pk)
-
-
-Use = tuple[int, int, Decimal, Any]
-
-
-def _pending(connection: Any) -> dict[int, Use]:
-    pending: dict[int, Use] | None = getattr(connection, "_diller_offer_uses", None)
-    if pending is None:
-        pending = connection._diller_offer_uses = {}
-    return pending
 
 
 def _count_at_commit(offer_id: int, discount: dict[str, Any]) -> None:
@@ -58,50 +49,32 @@ def _count_at_commit(offer_id: int, discount: dict[str, Any]) -> None:
     if not connection.in_atomic_block:
         _count(offer_id, applications, amount, orders=1)
         return
-    pending = _pending(connection)
-    registered = {callback[1] for callback in connection.run_on_commit}
-    for gone in [key for key, use in pending.items() if use[3] not in registered]:
-        del pending[gone]  # rolled back with its callback
     key = next(_keys)
     callback = partial(_count_if_pending, connection, key)
-    pending[key] = (offer_id, applications, amount, callback)
     transaction.on_commit(callback, robust=True)
+    USES.add(connection, key, (offer_id, applications, amount), callback)
 
 
 def _count_if_pending(connection: Any, key: int) -> None:
     """After the commit: the use, unless it was counted before the commit."""
-    use = _pending(connection).pop(key, None)
+    use = USES.pop(connection, key)
     if use is not None:
-        offer_id, applications, amount, _callback = use
+        offer_id, applications, amount = use
         _count(offer_id, applications, amount, orders=1)
-
-
-def _within(sids: set[str], connection: Any) -> bool:
-    """Whether a callback registered under the savepoints ``sids`` belongs to the innermost
-    savepoint open now (or one inside it): rolled back with it, if it is."""
-    return set(connection.savepoint_ids) <= sids
 
 
 def uses_to_count(connection: Any) -> list[int]:
     """The uses waiting for the current transaction's commit that may be counted now, inside
-    it: those whose callbacks are registered in the savepoint open now (a use from outside it
-    could stay uncounted if the savepoint were rolled back). Their keys."""
-    pending = _pending(connection)
-    registered = {callback[1]: callback[0] for callback in connection.run_on_commit}
-    return [
-        key
-        for key, use in pending.items()
-        if use[3] in registered and _within(registered[use[3]], connection)
-    ]
+    it: those of the savepoint open now (see :mod:`django_diller.commit_waiting`). Their keys."""
+    return USES.in_open_savepoint(connection)
 
 
 def count_now(connection: Any, keys: list[int]) -> None:
     """Count these uses now: one ``UPDATE`` per offer. Run it as the transaction's last
     statements (the offer's row stays locked until the commit), then :func:`forget` them."""
-    pending = _pending(connection)
     by_offer: dict[int, tuple[int, Decimal, int]] = {}
     for key in keys:
-        offer_id, applications, amount, _callback = pending[key]
+        offer_id, applications, amount = USES.value(connection, key)
         counted = by_offer.get(offer_id, (0, Decimal(0), 0))
         by_offer[offer_id] = (counted[0] + applications, counted[1] + amount, counted[2] + 1)
     for offer_id, (applications, amount, orders) in sorted(by_offer.items()):
@@ -110,9 +83,8 @@ def count_now(connection: Any, keys: list[int]) -> None:
 
 def forget(connection: Any, keys: list[int]) -> None:
     """These uses were counted before the commit: their callbacks find nothing left."""
-    pending = _pending(connection)
     for key in keys:
-        pending.pop(key, None)
+        USES.pop(connection, key)
 
 
 def _count(offer_id: int, applications: int, amount: Decimal, *, orders: int) -> None:

@@ -18,7 +18,7 @@ from oscar.apps.offer.results import SHIPPING_DISCOUNT, ZERO_DISCOUNT, BasketDis
 from oscar.core.loading import get_model
 
 from .basket import current_loyalty, plan_for_basket
-from .offer_usage import count_use_after_commit
+from .offer_usage import count_use_at_commit
 
 logger = logging.getLogger("django_diller.oscar")
 
@@ -121,7 +121,7 @@ class LoyaltyBenefit(Benefit):
         proxy = True
 
     def apply(self, basket, condition, offer, **kwargs):
-        count_use_after_commit(offer)
+        count_use_at_commit(offer)
         try:
             already = discount_already_applied(basket, offer)
             if already is not None:  # applied once in this pass already: don't stack
@@ -154,7 +154,7 @@ class LoyaltyShippingBenefit(Benefit):
         proxy = True
 
     def apply(self, basket, condition, offer, **kwargs):
-        count_use_after_commit(offer)
+        count_use_at_commit(offer)
         try:
             plan = getattr(basket, PLAN_ATTRIBUTE, None) or plan_for_basket(basket, offer)
         except Exception as exc:  # never break the basket: shipping charged as usual
