@@ -76,3 +76,22 @@ def test_a_guest_pays_with_a_voucher_and_a_second_shopper_finds_it_used(page, br
     expect(other.locator("#basket_totals")).to_contain_text("NOK189.00")
     screenshot(other, "basket-voucher-used")
     other.context.close()
+
+
+def test_a_guest_who_signs_in_at_checkout_keeps_the_voucher(page, shop):
+    add_to_basket(page, shop, ESPRESSO, 1)
+    page.goto(f"{shop}/basket/")
+    use_voucher(page, SEED_VOUCHER_AMOUNT)
+    expect(page.locator("#basket_totals")).to_contain_text("NOK139.00")
+
+    page.goto(f"{shop}/checkout/")  # "I am a returning customer"
+    page.locator("#id_username").fill("customer@example.com")
+    page.locator("input[name=options][value=existing]").check()
+    page.locator("#id_password").fill("customer-demo-pass")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(SHIPPING_ADDRESS_URL)
+
+    page.goto(f"{shop}/basket/")
+    expect(page.locator("#diller-voucher-list")).to_contain_text("NOK50.00 off this order")
+    expect(page.locator("#basket_totals")).to_contain_text("NOK139.00")
+    screenshot(page, "basket-voucher-after-sign-in")

@@ -10,8 +10,9 @@ class DillerOscarConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Signal receivers (orders; non-eligible marks) and payload builders.
-        from . import non_eligible, payloads, receivers  # noqa: F401
+        # Signal receivers (orders; non-eligible marks; a guest's basket at sign-in) and
+        # payload builders.
+        from . import non_eligible, payloads, receivers, sign_in_basket  # noqa: F401
         from .carrier import ensure_carrier_offers_after_migrate, hide_carrier_offers
         from .dintero_triggers import connect as connect_dintero_receipts
 

@@ -1,0 +1,114 @@
+"""A guest's vouchers, and the discounts staff applied to a guest's basket, stay on the basket
+when the guest signs in and Oscar merges the basket into their own."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from oscar.core.loading import get_model
+
+from django_diller.contrib.oscar import sign_in_basket
+from django_diller.coupontools.sandbox import SEED_VOUCHER_AMOUNT, SEED_VOUCHER_PERCENT
+from django_diller.models import BasketLoyalty
+
+from .conftest import EARL_GREY, ESPRESSO, add_to_basket
+from .test_vouchers import basket_total, enter
+
+Basket = get_model("basket", "Basket")
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(client):
+    """The demo member, through Oscar's own sign-in form, as a shopper does (it sends
+    ``user_logged_in`` with the request that carries the basket cookie)."""
+    response = client.post(
+        reverse("customer:login"),
+        {
+            "login-username": "customer@example.com",
+            "login-password": "customer-demo-pass",
+            "login_submit": "1",
+            "redirect_url": reverse("basket:summary"),
+        },
+    )
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+def open_basket_of(email="customer@example.com"):
+    return Basket.open.get(owner=get_user_model().objects.get(email=email))
+
+
+def test_a_guest_s_voucher_is_on_the_basket_after_signing_in(client, member):
+    add_to_basket(client, ESPRESSO, 1)
+    enter(client, SEED_VOUCHER_AMOUNT)
+    assert basket_total(client) == D("139.00")  # 189.00 less 50
+    sign_in(client)
+    assert basket_total(client) == D("139.00")
+    basket = open_basket_of()
+    assert basket.num_items == 1  # Oscar merged the guest's basket into the member's
+    html = client.get(reverse("basket:summary")).content.decode()
+    assert "NOK50.00 off this order" in html
+
+
+def sessions_on(basket) -> list[str]:
+    row = BasketLoyalty.objects.get(basket_id=basket.pk)
+    return [v["session"] for v in row.providers["coupontools"]]
+
+
+def test_the_voucher_joins_those_already_on_the_member_s_basket(client, member):
+    sign_in(client)
+    add_to_basket(client, ESPRESSO, 1)
+    enter(client, SEED_VOUCHER_PERCENT)
+    client.logout()
+    add_to_basket(client, EARL_GREY, 1)  # as a guest again, with a voucher of the guest's
+    enter(client, SEED_VOUCHER_AMOUNT)
+    enter(client, SEED_VOUCHER_PERCENT)  # the one the member's basket has already
+    sign_in(client)
+    client.get(reverse("basket:summary"))
+    basket = open_basket_of()
+    assert basket.num_lines == 2
+    assert sessions_on(basket) == [SEED_VOUCHER_PERCENT, SEED_VOUCHER_AMOUNT]
+
+
+def test_without_the_guest_s_basket_cookie_nothing_is_carried(client, member):
+    add_to_basket(client, ESPRESSO, 1)
+    enter(client, SEED_VOUCHER_AMOUNT)
+    client.cookies["oscar_open_basket"] = "12:forged-signature"
+    sign_in(client)
+    assert basket_total(client) == D("0.00")  # the forged cookie named no basket to merge
+    assert not BasketLoyalty.objects.filter(basket_id=open_basket_of().pk).exists()
+
+
+def test_a_failure_does_not_stop_the_sign_in(client, member, monkeypatch, caplog):
+    def broken(*args):
+        raise RuntimeError("customer@example.com")
+
+    monkeypatch.setattr(sign_in_basket, "carry_over", broken)
+    add_to_basket(client, ESPRESSO, 1)
+    enter(client, SEED_VOUCHER_AMOUNT)
+    sign_in(client)
+    assert client.get(reverse("basket:summary")).context["user"] == member
+    (record,) = [r for r in caplog.records if "did not follow the sign-in" in r.getMessage()]
+    assert "RuntimeError" in record.getMessage()
+    assert "example.com" not in record.getMessage()
+
+
+def test_each_provider_s_entries_are_added_once_in_order():
+    member_s = {
+        "coupontools": [{"session": "a", "value": "10"}],
+        "discountapi": [{"discountId": "d1", "rate": None}],
+        "someone": {"kept": "as is"},
+    }
+    guest_s = {
+        "coupontools": [{"session": "a", "value": "12"}, {"session": "b", "value": "5"}],
+        "discountapi": [{"discountId": "d2", "rate": 15}],
+        "someone": {"kept": "not this"},
+        "other": ["x", "x", "y"],
+    }
+    assert sign_in_basket.merged_providers(member_s, guest_s) == {
+        "coupontools": [{"session": "a", "value": "10"}, {"session": "b", "value": "5"}],
+        "discountapi": [{"discountId": "d1", "rate": None}, {"discountId": "d2", "rate": 15}],
+        "someone": {"kept": "as is"},
+        "other": ["x", "y"],
+    }
