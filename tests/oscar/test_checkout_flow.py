@@ -65,7 +65,7 @@ def test_the_order_records_and_reserves_what_each_coupon_and_card_gave(
     assert order.total_incl_tax == D("151.20") + STANDARD_SHIPPING
     # Oscar's own records: one basket discount from the carrier offer, spread over the line.
     (discount,) = order.discounts.all()
-    assert (discount.offer_name, discount.amount) == ("Diller loyalty", D("226.80"))
+    assert (discount.offer_name, discount.amount) == ("Coupons and vouchers", D("226.80"))
     (line,) = order.lines.all()
     assert line.line_price_before_discounts_incl_tax - line.line_price_incl_tax == D("226.80")
     # One line discount for the offer, the stamp card's and the coupon's together.

@@ -60,7 +60,7 @@ def test_the_offer_list_shows_the_shops_offers_but_not_the_carrier_offers(client
     assert page.status_code == 200
     assert [o.slug for o in page.context["offers"]] == [shop_offer.slug]
     html = page.content.decode()
-    assert "<h2>Diller loyalty</h2>" not in html and "Diller free shipping" not in html
+    assert "<h2>Coupons and vouchers</h2>" not in html and "Free-shipping coupon" not in html
 
 
 def test_a_carrier_offer_has_no_public_page(client, shop_offer):
@@ -149,7 +149,11 @@ def test_staff_cannot_build_a_second_carrier_offer_in_the_wizard(staff):
     offers_before = ConditionalOffer.objects.count()
     # The metadata step refuses the carrier's name (offer names are unique) ...
     taken = MetaDataForm(
-        data={"name": "Diller loyalty", "description": "", "offer_type": ConditionalOffer.SITE}
+        data={
+            "name": "Coupons and vouchers",
+            "description": "",
+            "offer_type": ConditionalOffer.SITE,
+        }
     )
     assert not taken.is_valid() and "name" in taken.errors
     # ... and with another name, the incentive and condition steps refuse the plugin's rows.

@@ -78,7 +78,7 @@ def test_a_member_unlinked_after_the_preview_is_not_charged_the_full_price(shopp
 
 def test_the_loyalty_offer_suspended_after_the_preview_stops_the_order(shopper):
     _page, token = previewed(shopper)
-    ConditionalOffer.objects.filter(name="Diller loyalty").update(status=ConditionalOffer.SUSPENDED)
+    ConditionalOffer.objects.filter(slug="diller-loyalty").update(status=ConditionalOffer.SUSPENDED)
     text = assert_stopped(place(shopper, token), new_total=WITHOUT_LOYALTY)
     assert "Loyalty discounts can't be used right now" in text
 

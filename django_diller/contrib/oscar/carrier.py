@@ -1,8 +1,12 @@
 """The two site offers that carry loyalty discounts, created once after ``migrate``.
 
-* "Diller loyalty" (priority -1000, exclusive, once per basket): coupons and stamp cards on the
-  basket lines, after every shop offer so it can see what they took.
-* "Diller free shipping" (priority -1001, once per basket): a free-shipping coupon.
+* "Coupons and vouchers" (priority -1000, exclusive, once per basket): coupons, stamp cards and
+  other providers' vouchers on the basket lines, after every shop offer so it can see what they
+  took.
+* "Free-shipping coupon" (priority -1001, once per basket): a free-shipping coupon.
+
+Their names are what shoppers read beside the discount in Oscar's totals, so they name the
+discount, not the vendor; staff may rename them, and ``migrate`` keeps a name once given.
 * "Discount rules" (priority -900, once per basket), when ``django_diller.discountapi`` is
   installed: the chain's discount rules, before Diller's offer so it sees them as the shop's
   own discounts (see :mod:`.discount_rules`).
@@ -48,10 +52,10 @@ def ensure_carrier_offers():
     from .discount_rules import DiscountRulesBenefit, DiscountRulesCondition
 
     carriers = [
-        (LOYALTY_SLUG, "Diller loyalty", LoyaltyCondition, LoyaltyBenefit, -1000, True),
+        (LOYALTY_SLUG, "Coupons and vouchers", LoyaltyCondition, LoyaltyBenefit, -1000, True),
         (
             SHIPPING_SLUG,
-            "Diller free shipping",
+            "Free-shipping coupon",
             LoyaltyCondition,
             LoyaltyShippingBenefit,
             -1001,
