@@ -11,7 +11,7 @@ from typing import Any
 
 from .models import DiscountAudit
 
-SOURCES = ("api", "admin")
+SOURCES = ("api", "admin", "shop")  # "shop": the shop itself (a basket merged at sign-in)
 
 
 def record(

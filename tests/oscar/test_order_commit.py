@@ -142,3 +142,31 @@ def test_what_was_queued_outside_the_savepoint_open_now_waits_for_the_commit(
         callback()
     assert sorted(queued) == sorted([outside.pk, inside.pk])
     assert counters() == one_use_more(before)
+
+
+class OutboxElsewhere:
+    """A shop's router that writes the outbox on a database of its own."""
+
+    def db_for_write(self, model, **hints):
+        return "outbox" if model is OutboxEntry else None
+
+
+def test_with_the_outbox_written_elsewhere_everything_waits_for_the_commit(
+    queued, shop, settings, django_capture_on_commit_callbacks
+):
+    settings.DATABASE_ROUTERS = [OutboxElsewhere()]
+    before = counters()
+    with django_capture_on_commit_callbacks() as callbacks:
+        settings.DATABASE_ROUTERS = []  # the entry itself on the test database
+        first = queue("100001")
+        use()
+        settings.DATABASE_ROUTERS = [OutboxElsewhere()]
+        with CaptureQueriesContext(connection) as statements:
+            write_before_commit()
+        assert statements.captured_queries == []  # no savepoint that could not cover it
+        assert counters() == before
+        settings.DATABASE_ROUTERS = []
+    for callback in callbacks:
+        callback()
+    assert queued == [first.pk]
+    assert counters() == one_use_more(before)

@@ -6,16 +6,19 @@ from decimal import Decimal as D
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from oscar.apps.payment.exceptions import UnableToTakePayment
 from oscar.core.loading import get_model
 
 from django_diller.contrib.oscar import sign_in_basket
 from django_diller.coupontools.sandbox import SEED_VOUCHER_AMOUNT, SEED_VOUCHER_PERCENT
-from django_diller.models import BasketLoyalty
+from django_diller.models import BasketLoyalty, CouponClaim
 
 from .conftest import EARL_GREY, ESPRESSO, add_to_basket
-from .test_vouchers import basket_total, enter
+from .test_guest_checkout import checkout_as_guest
+from .test_vouchers import basket_total, checkout_address, enter, messages_of
 
 Basket = get_model("basket", "Basket")
+Order = get_model("order", "Order")
 pytestmark = pytest.mark.django_db
 
 
@@ -106,9 +109,68 @@ def test_each_provider_s_entries_are_added_once_in_order():
         "someone": {"kept": "not this"},
         "other": ["x", "x", "y"],
     }
-    assert sign_in_basket.merged_providers(member_s, guest_s) == {
+    merged, carried = sign_in_basket.merged_providers(member_s, guest_s)
+    assert merged == {
         "coupontools": [{"session": "a", "value": "10"}, {"session": "b", "value": "5"}],
         "discountapi": [{"discountId": "d1", "rate": None}, {"discountId": "d2", "rate": 15}],
         "someone": {"kept": "as is"},
         "other": ["x", "y"],
     }
+    assert carried == {
+        "coupontools": [{"session": "b", "value": "5"}],
+        "discountapi": [{"discountId": "d2", "rate": 15}],
+        "other": ["x", "y"],
+    }
+
+
+def test_a_guest_s_failed_payment_does_not_cost_the_voucher_after_signing_in(
+    client, member, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The guest's checkout claimed the voucher, then the card was declined: the claim goes
+    with the voucher, so the member's order may use it."""
+    from example_shop.checkout.views import PaymentDetailsView
+
+    checkout_as_guest(client)
+    enter(client, SEED_VOUCHER_AMOUNT)
+
+    def declined(self, order_number, total, **kwargs):
+        raise UnableToTakePayment("card declined")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(PaymentDetailsView, "handle_payment", declined)
+        client.post(reverse("checkout:preview"))
+        client.post(reverse("checkout:preview"), {"action": "place_order"})
+    assert not Order.objects.exists()
+    assert CouponClaim.objects.filter(code=SEED_VOUCHER_AMOUNT, order_number="").exists()
+
+    sign_in(client)
+    add_to_basket(client, EARL_GREY, 1)
+    client.post(reverse("checkout:shipping-address"), checkout_address())
+    client.post(reverse("checkout:shipping-method"), {"method_code": "standard"})
+    client.get(reverse("checkout:payment-details"))
+    client.post(reverse("checkout:preview"), {"diller_coupon_choice": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+    assert response["Location"] == reverse("checkout:thank-you"), messages_of(response)
+    order = Order.objects.get()
+    assert order.total_discount_incl_tax >= D("50.00")
+    (claim,) = CouponClaim.objects.filter(code=SEED_VOUCHER_AMOUNT)
+    assert claim.order_number == str(order.number)
+
+
+def test_a_discount_staff_applied_to_the_guest_s_basket_follows_with_an_audit_entry(client, member):
+    from django_diller.contrib.oscar import discount_rules_manual as manual
+    from django_diller.discountapi.models import DiscountAudit
+
+    add_to_basket(client, ESPRESSO, 1)
+    guest_basket = Basket.open.get(owner=None)
+    manual.keep(guest_basket.pk, manual.AppliedDiscount("D-PHONE", 15))
+    sign_in(client)
+    member_basket = open_basket_of()
+    row = BasketLoyalty.objects.get(basket_id=member_basket.pk)
+    assert manual.applied_of(row) == [manual.AppliedDiscount("D-PHONE", 15)]
+    (entry,) = DiscountAudit.objects.filter(discount_id="D-PHONE")
+    assert entry.action == f"moved to basket {member_basket.pk} at sign-in"
+    assert (entry.source, entry.actor) == ("shop", "customer@example.com")
+    assert entry.before == {"basket": guest_basket.pk, "rate": 15}
+    assert entry.after == {"basket": member_basket.pk, "rate": 15}

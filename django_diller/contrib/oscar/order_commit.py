@@ -10,18 +10,22 @@ They run in a savepoint: should one fail (a lock timeout, a serialization failur
 untouched and everything is left to run after the commit, as it would without this. Only what
 was queued in the savepoint open now is taken, so a rollback of it takes nothing from elsewhere.
 Outside a transaction (no ``ATOMIC_REQUESTS``: Oscar commits the order in a block of its own)
-there is nothing left to do: all of it ran at that commit.
+there is nothing left to do: all of it ran at that commit. A shop whose database router writes
+the offers or the outbox elsewhere than the order's transaction keeps it all for after the
+commit: a savepoint here could not cover a failure there.
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, router, transaction
 from django.utils import timezone
+from oscar.core.loading import get_model
 
 from ...outbox import engine as outbox
 from ...outbox import tasks as outbox_tasks
+from ...outbox.models import OutboxEntry
 from . import offer_usage
 
 logger = logging.getLogger("django_diller.oscar")
@@ -31,7 +35,7 @@ def write_before_commit() -> None:
     """Count the offers' uses and mark the outbox's entries now, inside the current transaction;
     call it as the transaction's last step."""
     connection = transaction.get_connection()
-    if not connection.in_atomic_block:
+    if not connection.in_atomic_block or not _writes_here(connection.alias):
         return
     uses = offer_usage.uses_to_count(connection)
     entries = outbox_tasks.entries_to_mark(connection)
@@ -49,3 +53,9 @@ def write_before_commit() -> None:
         return
     offer_usage.forget(connection, uses)
     outbox_tasks.send_after_commit(connection, entries, ready)
+
+
+def _writes_here(alias: str) -> bool:
+    """Whether the offers and the outbox are written on the order's connection ``alias``."""
+    offer = get_model("offer", "ConditionalOffer")
+    return router.db_for_write(offer) == alias and router.db_for_write(OutboxEntry) == alias

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.core.signing import BadSignature, Signer
@@ -21,7 +22,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from ...models import BasketLoyalty
+from ...models import BasketLoyalty, CouponClaim
 
 logger = logging.getLogger("django_diller.oscar")
 
@@ -29,7 +30,8 @@ Basket = get_model("basket", "Basket")
 
 # What tells two entries of a provider apart: a second entry with the same value replaces
 # nothing and is not added. A provider not named here: the whole entry.
-ENTRY_KEYS = {"coupontools": "session", "discountapi": "discountId"}
+DISCOUNT_API = "discountapi"
+ENTRY_KEYS = {"coupontools": "session", DISCOUNT_API: "discountId"}
 
 
 def _cookie_basket_id(request: Any) -> int | None:
@@ -51,10 +53,14 @@ def _identity(provider: str, entry: Any) -> Any:
     return repr(entry)
 
 
-def merged_providers(into: dict[str, Any], added: dict[str, Any]) -> dict[str, Any]:
-    """``into``'s providers with ``added``'s entries that ``into`` has not: a provider's list
-    is extended, in order; a provider whose value is not a list keeps ``into``'s value if any."""
+def merged_providers(
+    into: dict[str, Any], added: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """``into``'s providers with ``added``'s entries that ``into`` has not, and those entries
+    by provider: a provider's list is extended, in order; a provider whose value is not a list
+    keeps ``into``'s value if any."""
     merged = dict(into)
+    carried: dict[str, list[Any]] = {}
     for provider, entries in added.items():
         present = merged.get(provider)
         if not isinstance(entries, list):
@@ -65,32 +71,62 @@ def merged_providers(into: dict[str, Any], added: dict[str, Any]) -> dict[str, A
         for entry in entries:
             if _identity(provider, entry) not in seen:
                 kept.append(entry)
+                carried.setdefault(provider, []).append(entry)
                 seen.add(_identity(provider, entry))
         merged[provider] = kept
-    return merged
+    return merged, carried
 
 
 def carry_over(guest_basket_id: int, user: Any) -> BasketLoyalty | None:
     """Add the providers' entries of the guest's basket to the basket Oscar merges it into:
     the user's open basket (the first, as Oscar takes it, if there are several), created as
-    Oscar would create it if there is none. The snapshot it wrote, or None: nothing to carry."""
-    guest_row = BasketLoyalty.objects.of_basket(guest_basket_id)
-    if guest_row is None or not guest_row.providers:
-        return None
-    if not Basket.open.filter(pk=guest_basket_id, owner=None).exists():
-        return None  # merged already, or not a guest's basket
+    Oscar would create it if there is none. The snapshot it wrote, or None: nothing to carry.
+
+    The guest's claims not yet attached to an order (a voucher claimed by a checkout whose
+    payment failed) move with them: the signed-in shopper's order may then use the voucher.
+    One savepoint: a database error leaves the sign-in's own transaction usable.
+    """
     with transaction.atomic():
+        guest_row = BasketLoyalty.objects.of_basket(guest_basket_id)
+        if guest_row is None or not guest_row.providers:
+            return None
+        if not Basket.open.filter(pk=guest_basket_id, owner=None).exists():
+            return None  # merged already, or not a guest's basket
         baskets = list(Basket.open.filter(owner=user))
         target = baskets[0] if baskets else Basket.open.create(owner=user)
         row, _created = BasketLoyalty.objects.select_for_update().get_or_create(
             basket_id=target.pk,
             defaults={"store_id": "", "member_id": "", "fetched_at": timezone.now()},
         )
-        providers = merged_providers(row.providers or {}, guest_row.providers)
-        if providers != (row.providers or {}):
+        providers, carried = merged_providers(row.providers or {}, guest_row.providers)
+        if carried:
             row.providers = providers
             row.save(update_fields=["providers", "updated_at"])
+        CouponClaim.objects.filter(basket_id=guest_basket_id, order_number="").update(
+            basket_id=target.pk
+        )
+        _audit_moved_discounts(carried.get(DISCOUNT_API, []), guest_basket_id, target.pk, user)
     return row
+
+
+def _audit_moved_discounts(entries: list[Any], from_basket: int, to_basket: int, user: Any) -> None:
+    """The discount audit log says where each discount staff applied by hand went."""
+    if not entries or not apps.is_installed("django_diller.discountapi"):
+        return
+    from ...discountapi import audit
+
+    for entry in entries:
+        if not isinstance(entry, dict) or "discountId" not in entry:
+            continue
+        details = {key: value for key, value in entry.items() if key != "discountId"}
+        audit.record(
+            str(entry["discountId"]),
+            f"moved to basket {to_basket} at sign-in",
+            actor=str(getattr(user, "username", "") or ""),
+            source="shop",
+            before={"basket": from_basket, **details},
+            after={"basket": to_basket, **details},
+        )
 
 
 @receiver(user_logged_in, dispatch_uid="diller-carry-guest-basket-on-sign-in")
