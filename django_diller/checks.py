@@ -236,6 +236,24 @@ def _check_adapter() -> list:
     return []
 
 
+def _check_offers_incl_tax() -> list:
+    """The carrier offers discount lines tax-inclusively (Diller's amounts include VAT, and so
+    do the chain's discount rules); Oscar refuses to mix that with a shop offer's tax-exclusive
+    discount on the same line, and pricing such a basket would fail."""
+    if not apps.is_installed("django_diller.contrib.oscar"):
+        return []
+    if getattr(settings, "OSCAR_OFFERS_INCL_TAX", False):
+        return []
+    return [
+        Error(
+            "OSCAR_OFFERS_INCL_TAX is off: the loyalty discounts are tax-inclusive, and Oscar "
+            "cannot price a line that one of the shop's offers also discounts tax-exclusively.",
+            hint="Set OSCAR_OFFERS_INCL_TAX = True.",
+            id="diller.E015",
+        )
+    ]
+
+
 def _check_order_transaction() -> list:
     """An Oscar shop should place orders inside the request's transaction: Oscar commits the
     order in a block of its own and its payment after it, so without ``ATOMIC_REQUESTS`` the
@@ -338,6 +356,7 @@ def check_diller_settings(app_configs=None, **kwargs) -> list:
         )
     problems += _check_transaction_settings()
     problems += _check_adapter()
+    problems += _check_offers_incl_tax()
     problems += _check_order_transaction()
     problems += _check_time_zone()
     problems += _check_sandbox()

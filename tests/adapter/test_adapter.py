@@ -223,6 +223,12 @@ def test_an_oscar_shop_without_atomic_requests_is_warned():
     assert "diller.W012" not in diller_ids(**REAL)
 
 
+def test_an_oscar_shop_with_tax_exclusive_offers_is_stopped():
+    with override_settings(OSCAR_OFFERS_INCL_TAX=False):
+        assert "diller.E015" in diller_ids(**REAL)
+    assert "diller.E015" not in diller_ids(**REAL)
+
+
 def test_the_neutral_layout_is_a_whole_page_with_the_loyalty_blocks():
     engine = Engine(dirs=[str(CORE_TEMPLATES)], libraries={"i18n": "django.templatetags.i18n"})
     with translation.override("en"):
