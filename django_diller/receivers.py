@@ -17,8 +17,17 @@ from .models import BasketLoyalty, MemberLink, OutboxEntry
 
 @receiver(post_delete, sender=MemberLink, dispatch_uid="diller-forget-baskets-of-link")
 def forget_basket_loyalty_of_unlinked_member(sender, instance: MemberLink, **kwargs) -> None:
-    """A member who left (or was unlinked) takes their coupons and stamp cards off baskets."""
-    BasketLoyalty.objects.filter(member_id=instance.member_id, store_id=instance.store_id).delete()
+    """A member who left (or was unlinked) takes their coupons and stamp cards off baskets.
+    What other providers keep on a basket (a voucher the shopper entered, a discount staff
+    applied) is the shopper's, not the club's: it stays, on a snapshot of no member."""
+    rows = BasketLoyalty.objects.filter(member_id=instance.member_id, store_id=instance.store_id)
+    for row in rows:
+        if not row.providers:
+            row.delete()
+            continue
+        row.member_id, row.store_id = "", ""
+        row.coupons, row.stamp_cards, row.chosen_codes, row.declined_codes = [], [], [], []
+        row.save()
 
 
 @receiver(user_logged_in, dispatch_uid="diller-prefetch-wallet-on-login")

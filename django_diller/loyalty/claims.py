@@ -64,6 +64,13 @@ def _take_a_slot(
     return False
 
 
+def release_unattached(basket_id: int) -> None:
+    """Free what an earlier attempt to place this basket's order claimed (a payment that was
+    declined): the attempt now claims again what it uses, and what it no longer uses is free
+    for other orders, not attached to this one."""
+    CouponClaim.objects.filter(basket_id=basket_id, order_number="").delete()
+
+
 def attach_to_order(basket_id: int, order_number: str) -> None:
     CouponClaim.objects.filter(basket_id=basket_id, order_number="").update(
         order_number=str(order_number)

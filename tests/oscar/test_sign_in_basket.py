@@ -6,7 +6,6 @@ from decimal import Decimal as D
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from oscar.apps.payment.exceptions import UnableToTakePayment
 from oscar.core.loading import get_model
 
 from django_diller.contrib.oscar import sign_in_basket
@@ -14,7 +13,6 @@ from django_diller.coupontools.sandbox import SEED_VOUCHER_AMOUNT, SEED_VOUCHER_
 from django_diller.models import BasketLoyalty, CouponClaim
 
 from .conftest import EARL_GREY, ESPRESSO, add_to_basket
-from .test_guest_checkout import checkout_as_guest
 from .test_vouchers import basket_total, checkout_address, enter, messages_of
 
 Basket = get_model("basket", "Basket")
@@ -128,21 +126,9 @@ def test_a_guest_s_failed_payment_does_not_cost_the_voucher_after_signing_in(
 ):
     """The guest's checkout claimed the voucher, then the card was declined: the claim goes
     with the voucher, so the member's order may use it."""
-    from example_shop.checkout.views import PaymentDetailsView
+    from .test_claims_after_failures import a_guest_s_declined_attempt_with_the_voucher
 
-    checkout_as_guest(client)
-    enter(client, SEED_VOUCHER_AMOUNT)
-
-    def declined(self, order_number, total, **kwargs):
-        raise UnableToTakePayment("card declined")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(PaymentDetailsView, "handle_payment", declined)
-        client.post(reverse("checkout:preview"))
-        client.post(reverse("checkout:preview"), {"action": "place_order"})
-    assert not Order.objects.exists()
-    assert CouponClaim.objects.filter(code=SEED_VOUCHER_AMOUNT, order_number="").exists()
-
+    a_guest_s_declined_attempt_with_the_voucher(client, monkeypatch)
     sign_in(client)
     add_to_basket(client, EARL_GREY, 1)
     client.post(reverse("checkout:shipping-address"), checkout_address())

@@ -90,6 +90,14 @@ def _drop_codes(loyalty: BasketLoyalty, codes: set[str]) -> None:
     loyalty.save()
 
 
+def _drop_diller_offers(loyalty: BasketLoyalty) -> None:
+    """Diller's coupons and stamp cards off the basket; what other providers keep on it (a
+    voucher, a discount applied by hand) stays."""
+    loyalty.coupons, loyalty.stamp_cards = [], []
+    loyalty.chosen_codes, loyalty.declined_codes = [], []
+    loyalty.save()
+
+
 def _refusal_message(problem: CouponProblem) -> str:
     if problem.reason.strip():
         return _("The coupon %(code)s can no longer be used: %(reason)s") % {
@@ -340,6 +348,8 @@ class DillerCheckoutMixin:
         stop = self._stop_if_total_moved(request, plan, linked=member_id is not None)
         if stop is not None:
             return stop
+        if basket.id:  # what an earlier attempt claimed is claimed again below if still used
+            claims.release_unattached(basket.id)
         voucher_problems = vouchers.recheck_vouchers(plan)
         if voucher_problems:
             return self._drop_vouchers(request, basket, voucher_problems)
@@ -362,7 +372,7 @@ class DillerCheckoutMixin:
         except DillerError as exc:
             # Nothing is charged yet: drop the loyalty discounts and show the new total.
             logger.warning("diller could not check coupons before the order: %s", exc)
-            loyalty.delete()
+            _drop_diller_offers(loyalty)
             messages.warning(
                 request,
                 _(
