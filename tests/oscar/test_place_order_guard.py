@@ -17,7 +17,7 @@ from django_diller.loyalty.sources import registry
 from django_diller.models import MemberLink, OrderLoyaltyItem
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID, STAMP_CARD_COFFEE
 
-from .conftest import EARL_GREY, add_to_basket
+from .conftest import EARL_GREY, ESPRESSO, add_to_basket
 from .test_checkout_flow import STANDARD_SHIPPING, to_preview
 
 Order = get_model("order", "Order")
@@ -93,6 +93,24 @@ def test_a_basket_changed_in_another_tab_stops_the_order(shopper):
     response = place(shopper, token)
     text = assert_stopped(response, new_total=PREVIEWED + D("79.00"))
     assert "Your basket changed" in text
+
+
+def test_a_basket_changed_to_the_same_total_in_another_tab_stops_the_order(member_client):
+    """One espresso at 20 % off costs what two cost with one free by the stamp card: the total
+    is the same, the order (and the reward it spends) is not."""
+    add_to_basket(member_client, ESPRESSO, 1)
+    page = to_preview(member_client)
+    token = page.context["diller_preview_token"]
+    assert page.context["order_total"].incl_tax == PREVIEWED
+    add_to_basket(member_client, ESPRESSO, 1)  # the other tab: two espressos, one free
+    response = place(member_client, token)
+    assert response["Location"] == reverse("checkout:preview")
+    assert not Order.objects.exists()
+    text = " ".join(messages_of(response))
+    assert "Your order changed since you saw it" in text and "nothing was charged" in text
+    assert f"Its total is still {currency(PREVIEWED, 'NOK')}" in text
+    assert "Your basket changed." in text
+    assert "The reward of the stamp card Every 10th coffee free now applies." in text
 
 
 def test_a_forged_total_is_refused(shopper):

@@ -345,7 +345,7 @@ class DillerCheckoutMixin:
         basket = request.basket
         plan = getattr(basket, PLAN_ATTRIBUTE, None)
         member_id = _member_id(request)
-        stop = self._stop_if_total_moved(request, plan, linked=member_id is not None)
+        stop = self._stop_if_order_changed(request, plan, linked=member_id is not None)
         if stop is not None:
             return stop
         if basket.id:  # what an earlier attempt claimed is claimed again below if still used
@@ -444,8 +444,9 @@ class DillerCheckoutMixin:
             )
         return HttpResponseRedirect(reverse("checkout:preview"))
 
-    def _stop_if_total_moved(self, request, plan, *, linked: bool):
-        """Back to the preview, charging nothing, when the total is not the one it showed."""
+    def _stop_if_order_changed(self, request, plan, *, linked: bool):
+        """Back to the preview, charging nothing, when the order is not the one it showed (its
+        total, lines, coupons or stamp-card rewards)."""
         try:
             agreed = preview.agreed_snapshot(request, request.basket.id)
         except preview.ForgedPreview:
@@ -458,9 +459,9 @@ class DillerCheckoutMixin:
             return None
         basket = request.basket
         now = preview.take_snapshot(basket, order_total, plan)
-        if (now.total, now.currency) == (agreed.total, agreed.currency):
+        if not preview.differs(agreed, now):
             return None
-        logger.info("diller: the order total moved since the preview; the order was not placed")
+        logger.info("diller: the order changed since the preview; the order was not placed")
         messages.error(request, preview.change_message(agreed, now, basket, linked=linked))
         return HttpResponseRedirect(reverse("checkout:preview"))
 

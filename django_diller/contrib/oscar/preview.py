@@ -3,9 +3,10 @@
 The preview page carries a signed snapshot of what it showed (the order total, the basket's
 lines and the loyalty discounts) in the place-order form. Just before the order is placed, the
 same snapshot is taken again; when the totals differ, nothing is charged and the shopper goes
-back to the preview with a message that names what changed and the new total. Signing keeps a
-shopper from posting a total of their own; the basket's lines in it catch a basket changed in
-another tab.
+back to the preview with a message that names what changed and the new total. The same
+happens when the total is the same but the order is not what the page showed: other lines (a
+basket changed in another tab), another coupon, or a stamp card's reward that it did not show.
+Signing keeps a shopper from posting a total of their own.
 """
 
 from __future__ import annotations
@@ -85,6 +86,22 @@ def take_snapshot(basket, order_total, plan: DiscountPlan | None) -> PreviewSnap
     )
 
 
+def differs(before: PreviewSnapshot, now: PreviewSnapshot) -> bool:
+    """Whether the order is not what the preview showed: its total, its lines, the coupons it
+    uses or the stamp cards whose reward it gives."""
+
+    def shown(snapshot: PreviewSnapshot) -> tuple:
+        return (
+            snapshot.total,
+            snapshot.currency,
+            snapshot.lines,
+            sorted(snapshot.coupons),
+            snapshot.rewards,
+        )
+
+    return shown(before) != shown(now)
+
+
 def _titles(basket) -> tuple[dict[str, str], dict[int, str]]:
     """The coupon and stamp-card titles the shopper saw: of every discount source's offers, and
     of Diller's coupons in the basket's loyalty snapshot (unticked ones too)."""
@@ -124,10 +141,20 @@ def what_changed(
                     _("The coupon %(title)s now takes off %(amount)s.")
                     % {"title": title, "amount": format_currency(now.coupons[code], now.currency)}
                 )
+        for code in now.coupons:
+            if code not in before.coupons:
+                title = coupon_titles.get(code, code)
+                reasons.append(_("The coupon %(title)s now applies.") % {"title": title})
         for card in before.rewards:
             if card not in now.rewards:
                 reasons.append(
                     _("The reward of the stamp card %(title)s no longer applies.")
+                    % {"title": card_titles.get(card, str(card))}
+                )
+        for card in now.rewards:
+            if card not in before.rewards:
+                reasons.append(
+                    _("The reward of the stamp card %(title)s now applies.")
                     % {"title": card_titles.get(card, str(card))}
                 )
     if not reasons:
@@ -136,14 +163,21 @@ def what_changed(
 
 
 def change_message(before: PreviewSnapshot, now: PreviewSnapshot, basket, *, linked: bool) -> str:
-    """The message shown on the preview page when the total moved since the shopper saw it."""
-    summary = _(
-        "Your order total changed from %(before)s to %(now)s, so the order was not placed and "
-        "nothing was charged."
-    ) % {
-        "before": format_currency(before.total, before.currency),
-        "now": format_currency(now.total, now.currency),
-    }
+    """The message shown on the preview page when the order is not the one the shopper saw
+    (see :func:`differs`)."""
+    if (before.total, before.currency) == (now.total, now.currency):
+        summary = _(
+            "Your order changed since you saw it, so it was not placed and nothing was charged. "
+            "Its total is still %(now)s."
+        ) % {"now": format_currency(now.total, now.currency)}
+    else:
+        summary = _(
+            "Your order total changed from %(before)s to %(now)s, so the order was not placed "
+            "and nothing was charged."
+        ) % {
+            "before": format_currency(before.total, before.currency),
+            "now": format_currency(now.total, now.currency),
+        }
     return " ".join([summary, *what_changed(before, now, basket, linked=linked)])
 
 
