@@ -10,7 +10,7 @@ from oscar.core.loading import get_model
 from django_diller.loyalty import claims
 from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import MemberLink, OrderLoyaltyItem
-from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
+from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID, STAMP_CARD_COFFEE
 from example_shop.demo_customers import DEMO_SHIPPING_ADDRESS
 
 from .conftest import ESPRESSO, MUG
@@ -78,6 +78,26 @@ def test_a_stamp_card_reward_is_not_given_on_a_second_order_from_the_same_stamps
     shopper.post(reverse("checkout:preview"), {"action": "place_order"})
     second = Order.objects.exclude(pk=first.pk).get()
     assert second.total_incl_tax == D("302.40") + D("49.00")  # 20 % off both, nothing free
+
+
+def test_a_stamp_card_reward_is_not_given_again_after_a_till_stamp_changed_the_card(
+    shopper, settings, django_capture_on_commit_callbacks
+):
+    settings.DILLER = {**settings.DILLER, "SEND_ON_PAYMENT_EVENTS": []}  # sent when it ships
+    with django_capture_on_commit_callbacks(execute=True):
+        assert checkout(shopper, ESPRESSO, 2)["Location"] == reverse("checkout:thank-you")
+    first = Order.objects.get()
+    assert first.total_incl_tax == D("151.20") + D("49.00")  # 8 + 2 stamps: one free
+    store = embedded_sandbox().state.stores[SEED_STORE_ID]
+    assert str(first.number) not in store.transactions  # Diller has not counted it yet
+    # A coffee bought at a till meanwhile: Diller shows 9 stamps, a card state the first
+    # order's claim was not made on.
+    store.stamp_cards[STAMP_CARD_COFFEE].stamps[SEED_MEMBER_ID] = 9
+    response = checkout(shopper, ESPRESSO, 1)  # 9 + 1: the card looks complete again
+    assert response["Location"] == reverse("checkout:preview")
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("stamp-card reward is already used" in m for m in messages)
+    assert Order.objects.count() == 1
 
 
 def test_leaving_the_club_takes_the_discounts_off_the_basket(make_basket, member):

@@ -156,13 +156,16 @@ def _claim_stamp_rewards(
 ) -> set[int]:
     """Claim each stamp-card reward of the plan; the ids of cards whose reward is taken.
 
-    A reward belongs to the card's state (its stamps as fetched): two orders from the same state
-    would both give the free unit, and Diller sees the stamps spent only when the first order's
-    transaction arrives. One claim per card state lets exactly one of them have it.
+    Diller sees a reward spent only when the order's transaction arrives, which may be days
+    later (when the order ships), and its contract does not say whether a stamp held for a
+    pending order counts on the card meanwhile. So one claim per card: while an order that
+    gives the card's reward is not yet counted by Diller (the claim ends when its transaction
+    is sent, or the order is cancelled), no other order gives it, even after stamps from a
+    till changed the card.
     """
     taken = set()
-    for card_id, stamps in reward_cards.items():
-        key = f"stamp-card:{card_id}@{stamps}"
+    for card_id in reward_cards:
+        key = f"stamp-card:{card_id}"
         if not claims.claim(loyalty.store_id, loyalty.member_id, key, 1, 1, basket_id):
             taken.add(card_id)
     return taken
