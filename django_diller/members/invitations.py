@@ -81,10 +81,19 @@ def release_order(order_number: str, member_id: str) -> None:
     requeue_order_transaction(order_number)
 
 
+# What corrects a sent purchase: skipped while the purchase waited (nothing to correct yet),
+# each goes again after it once the purchase is queued again.
+CORRECTIONS = (Kind.CANCEL_TRANSACTION, Kind.REFUND, Kind.RESEND_REMAINDER)
+
+
 def requeue_order_transaction(order_number: str, *, queue: bool = True) -> list[int]:
     """Queue the order's transaction again if it waits for the guest's join: skipped (waiting,
     or given up) with nothing sent, or failed and due later. Its next attempt reads the
-    invitation's state: sent, or skipped with the reason, never left saying it waits."""
+    invitation's state: sent, or skipped with the reason, never left saying it waits.
+
+    The order's corrections skipped meanwhile (cancelled, or part of it returned, while the
+    purchase waited) are made pending again too: each waits for what it corrects and goes
+    after it, so Diller never keeps a purchase the buyer returned."""
     entries = OutboxEntry.objects.filter(
         order_number=order_number, kind=Kind.SEND_TRANSACTION, payload={}
     ).filter(state__in=[OutboxEntry.State.SKIPPED, OutboxEntry.State.FAILED])
@@ -92,6 +101,18 @@ def requeue_order_transaction(order_number: str, *, queue: bool = True) -> list[
     entries.update(
         state=OutboxEntry.State.PENDING, attempts=0, last_error="", next_attempt_at=timezone.now()
     )
+    if ids:
+        OutboxEntry.objects.filter(
+            order_number=order_number,
+            kind__in=CORRECTIONS,
+            state=OutboxEntry.State.SKIPPED,
+            depends_on__isnull=False,
+        ).update(
+            state=OutboxEntry.State.PENDING,
+            attempts=0,
+            last_error="",
+            next_attempt_at=timezone.now(),
+        )
     if queue:
         queue_outbox_entries(ids)  # after the commit: a worker must see the rows pending
     return ids
