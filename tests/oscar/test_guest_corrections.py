@@ -2,7 +2,6 @@
 the phone's owner to finish joining: once they join, Diller gets the purchase and its
 corrections, never the full purchase of what the buyer gave back."""
 
-
 import pytest
 from oscar.core.loading import get_model
 
@@ -14,7 +13,7 @@ from django_diller.sandbox.seed import SEED_STORE_ID
 
 from .conftest import EARL_GREY, add_to_basket
 from .orders import event, status, transactions_at_diller
-from .test_guest_checkout import guest, place_order  # noqa: F401  (guest: a fixture)
+from .test_guest_checkout import checkout_as_guest, place_order
 
 Order = get_model("order", "Order")
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("diller_settings")]
@@ -26,11 +25,17 @@ def the_owner_finishes_joining(order, capture) -> None:
     record.consent.gdpr_accepted = True  # the owner finished on Diller's page
     with capture(execute=True):
         check_guest_invitations()
-    assert JoinInvitation.objects.get(order_number=order.number).state == JoinInvitation.State.JOINED
+    invitation.refresh_from_db()
+    assert invitation.state == JoinInvitation.State.JOINED
 
 
-def waiting_order(guest, capture):
-    place_order(guest, capture)
+@pytest.fixture
+def guest(client, shop):
+    return checkout_as_guest(client)
+
+
+def waiting_order(client, capture):
+    place_order(client, capture)
     order = Order.objects.get()
     purchase = OutboxEntry.objects.get(order_number=order.number, kind=Kind.SEND_TRANSACTION)
     assert purchase.state == OutboxEntry.State.SKIPPED  # waiting for the phone's owner
@@ -38,7 +43,7 @@ def waiting_order(guest, capture):
 
 
 def test_an_order_cancelled_while_its_purchase_waited_is_cancelled_at_diller_too(
-    guest,  # noqa: F811
+    guest,
     django_capture_on_commit_callbacks,
 ):
     order = waiting_order(guest, django_capture_on_commit_callbacks)
@@ -52,7 +57,7 @@ def test_an_order_cancelled_while_its_purchase_waited_is_cancelled_at_diller_too
 
 
 def test_a_part_returned_while_the_purchase_waited_leaves_diller_with_what_was_kept(
-    guest,  # noqa: F811
+    guest,
     django_capture_on_commit_callbacks,
 ):
     add_to_basket(guest, EARL_GREY, 1)  # an espresso and a tea
