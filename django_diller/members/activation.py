@@ -19,7 +19,13 @@ from ..api import models as wire
 from ..models import JoinInvitation, MemberLink, Source, UsedActivationToken
 from ..signals import member_joined
 from . import invitations, quotas
-from .consents import consent_flags, consents_of, record_consents, record_diller_state
+from .consents import (
+    consent_flags,
+    consents_of,
+    consents_to_send,
+    record_consents,
+    record_diller_state,
+)
 from .errors import LoginNeeded, TokenUsed
 from .links import check_account_free, check_member_free, link_member
 from .profile import Profile
@@ -125,7 +131,7 @@ def complete_activation(
     with transaction.atomic():
         claim_token(members, token, member_id, user)
         before = consents_of(member)
-        chosen = consent_flags(profile.consents)
+        chosen = consents_to_send(member, consent_flags(profile.consents))
         updated = write_member(
             members.client, member, profile_changes(profile, segments), consents=chosen
         )

@@ -19,13 +19,14 @@ from ..api import models as wire
 from ..api.errors import DillerValidationError
 from ..loyalty.connection import current_department_id
 from ..loyalty.origin import origin
-from ..models import Consent, Source
+from ..models import Source
 from ..signals import member_joined
 from . import invitations, pending
 from .consents import (
     accepted_terms,
     consent_flags,
     consents_of,
+    consents_to_send,
     record_consents,
     record_diller_state,
 )
@@ -150,16 +151,8 @@ def verify_code_link(members: MemberService, request: HttpRequest, code: str) ->
     member = members.client.get_member(member_id)
     check_member_free(members, user, member_id)
     before = consents_of(member)
-    ticked = consent_flags(waiting.get("consents") or {})
     joining = not accepted_terms(member)
-    if joining:
-        chosen = ticked if ticked.get(Consent.GDPR) else {}
-    else:
-        chosen = {
-            flag: True
-            for flag, given in ticked.items()
-            if given and flag != Consent.GDPR and not before.get(flag)
-        }
+    chosen = consents_to_send(member, consent_flags(waiting.get("consents") or {}))
     member, kept = _apply_join(members, member, chosen, waiting.get("profile"))
     with transaction.atomic():
         link_member(members, user, member_id, Source.PAGE)

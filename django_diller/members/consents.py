@@ -33,6 +33,24 @@ def accepted_terms(member: wire.MemberResponse) -> bool:
     return bool(member.consent and member.consent.gdpr_accepted)
 
 
+def consents_to_send(member: wire.MemberResponse, ticked: Mapping[str, bool]) -> dict[str, bool]:
+    """What a page that links ``member`` sends of the consents the shopper ticked (``ticked``).
+
+    * A member who had not accepted the club's terms (enrolled at a counter, an invitation
+      never finished) joins with the four consents as ticked, or sends none without the terms.
+    * A member of the club gets the consents ticked that the membership did not have yet: the
+      boxes start unticked, so an unticked box does not withdraw what the member gave before.
+    """
+    if not accepted_terms(member):
+        return dict(ticked) if ticked.get(Consent.GDPR) else {}
+    before = consents_of(member)
+    return {
+        flag: True
+        for flag, given in ticked.items()
+        if given and flag != Consent.GDPR and not before.get(flag)
+    }
+
+
 def record_consents(
     store_id: str,
     user: AbstractBaseUser | None,

@@ -61,7 +61,11 @@ def segment_field_name(segment_id: int) -> str:
 def _segment_field(segment: wire.StoreSegmentResponse) -> forms.Field:
     label = segment.text or ""
     required = bool(segment.is_required)
-    choices = [(str(option.id), option.text or "") for option in segment.options]
+    # An answer names its options by id: an option without one (the contract allows it)
+    # cannot be chosen, so it is not offered.
+    choices = [
+        (str(option.id), option.text or "") for option in segment.options if option.id is not None
+    ]
     kind = segment.type
     if kind == wire.SegmentType.DateTime:
         return forms.DateField(

@@ -34,16 +34,23 @@ def update(
     member and the names of the changed fields (see :func:`~.profile.changed_fields`).
 
     The consent object sent is complete: the three flags of the form and the member's own
-    ``gdpr_accepted``. ``member_updated`` is sent only when something changed.
+    ``gdpr_accepted``. Diller's answer may leave the consents out (the contract makes them
+    optional); a Diller that replaces the member with what it is sent would then take the
+    missing ``gdpr_accepted`` as a withdrawal and end the membership. The shop account is
+    linked, so the member is in the club: it is sent as accepted. ``member_updated`` is sent
+    only when something changed.
     """
     segments = list(segments)
     consents = {k: v for k, v in profile.consents.items() if k != Consent.GDPR}
+    sent = dict(consents)
+    if current.consent is None or current.consent.gdpr_accepted is None:
+        sent[Consent.GDPR] = True
     changed = changed_fields(current, profile, segments)
     updated = write_member(
         members.client,
         current,
         profile_changes(profile, segments, edit=True),
-        consents=consents,
+        consents=sent,
     )
     record_consents(members.store_id, user, link.member_id, consents, Source.PAGE)
     if changed:

@@ -3,6 +3,7 @@ then as for any phone nobody has proven: Diller's enroll texts the phone's owner
 purchase waits, visibly in the outbox, until the owner has finished joining. The thank-you page
 says where the sign-up stands, and nothing that goes wrong with it fails the placed order."""
 
+import dataclasses
 import re
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from django_diller.contrib.oscar.guests import check_guest_invitations
+from django_diller.contrib.oscar.preview import FIELD, PreviewSnapshot
 from django_diller.loyalty.connection import embedded_sandbox, get_client
 from django_diller.loyalty.kinds import Kind
 from django_diller.models import Consent, ConsentRecord, JoinInvitation, OutboxEntry
@@ -324,3 +326,43 @@ def test_while_diller_is_down_a_worker_retries_and_the_purchase_waits_for_it(
         assert invite_guest_from_order(order.number, last_try=False) == State.INVITED
     entry = the_transaction(order)
     assert "Waiting for the phone's owner" in entry.last_error
+
+
+def ticked_boxes(html: str) -> int:
+    fieldset = html[html.index('id="diller-guest-consents"') :]
+    return fieldset[: fieldset.index("</fieldset>")].count("checked")
+
+
+TICKED = {"action": "place_order", "diller-join": "on", "diller-save_order_history": "on"}
+
+
+def test_the_guest_s_ticks_survive_a_payment_error(guest, monkeypatch):
+    from oscar.apps.payment.exceptions import PaymentError
+
+    from example_shop.checkout.views import PaymentDetailsView
+
+    def gateway_down(self, order_number, total, **kwargs):
+        raise PaymentError("gateway down")
+
+    preview(guest)
+    monkeypatch.setattr(PaymentDetailsView, "handle_payment", gateway_down)
+    page = guest.post(reverse("checkout:preview"), TICKED)
+    assert page.status_code == 200  # the preview again, with Oscar's error
+    assert ticked_boxes(page.content.decode()) == 2
+
+
+def test_the_guest_s_ticks_survive_a_check_that_sends_them_back_to_the_preview(
+    guest, django_capture_on_commit_callbacks
+):
+    shown = guest.post(reverse("checkout:preview")).context["diller_preview_token"]
+    snapshot = PreviewSnapshot.unsign(shown)
+    another_total = dataclasses.replace(snapshot, total=snapshot.total + 1).sign()
+    back = guest.post(reverse("checkout:preview"), {**TICKED, FIELD: another_total})
+    assert back["Location"] == reverse("checkout:preview")  # "your order changed"
+    again = guest.get(reverse("checkout:preview")).content.decode()
+    assert ticked_boxes(again) == 2
+    # The guest unticks both and places the order: nothing is kept any more.
+    with django_capture_on_commit_callbacks(execute=True):
+        placed = guest.post(reverse("checkout:preview"), {"action": "place_order"})
+    assert placed["Location"] == reverse("checkout:thank-you")
+    assert "diller_guest_ticks" not in guest.session

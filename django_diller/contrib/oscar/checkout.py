@@ -172,6 +172,9 @@ def _claim_stamp_rewards(
 
 
 _warned_without_choice = False
+# The guest's "join" and "purchase history" ticks of a place-order form that did not place the
+# order, shown again on the preview it comes back to.
+GUEST_TICKS_KEY = "diller_guest_ticks"
 
 
 def _unpriced(request) -> bool:
@@ -280,7 +283,7 @@ class DillerCheckoutMixin:
         if choice is not None:
             context["diller_coupon_choice"] = choice
         if not self.request.user.is_authenticated:
-            context.setdefault("diller_guest_consent_form", GuestConsentForm())
+            context.setdefault("diller_guest_consent_form", self._guest_consent_form())
         order_total = context.get("order_total")
         if getattr(self, "preview", False) and order_total is not None:
             basket = self.request.basket
@@ -291,6 +294,16 @@ class DillerCheckoutMixin:
             context["diller_preview_token"] = token
             preview.remember(self.request.session, token)
         return context
+
+    def _guest_consent_form(self) -> GuestConsentForm:
+        """Both boxes unticked, unless the guest ticked them on a place-order form that did
+        not place the order (a payment error shows the preview again; the plugin's own checks
+        send the guest back to it): then as the guest left them."""
+        request = self.request
+        if request.method == "POST" and request.POST.get("action") == "place_order":
+            return GuestConsentForm(request.POST)
+        ticked = request.session.get(GUEST_TICKS_KEY)
+        return GuestConsentForm(initial=ticked) if ticked else GuestConsentForm()
 
     def _coupon_choice(self) -> coupon_choice.CouponChoice | None:
         """The member's coupons for the payment details page (not the preview), if it shows
@@ -345,6 +358,11 @@ class DillerCheckoutMixin:
                 "join": bool(form.cleaned_data.get("join")),
                 "save_order_history": bool(form.cleaned_data.get("save_order_history")),
             }
+            # Kept until the order is placed, should a check send the guest back to the preview.
+            if any(self.diller_guest_consents.values()):
+                request.session[GUEST_TICKS_KEY] = self.diller_guest_consents
+            else:
+                request.session.pop(GUEST_TICKS_KEY, None)
         basket = request.basket
         plan = getattr(basket, PLAN_ATTRIBUTE, None)
         member_id = _member_id(request)
@@ -482,6 +500,7 @@ class DillerCheckoutMixin:
             # The order is placed: loyalty bookkeeping never fails it (its own savepoint).
             guarded(self._record_loyalty)(order, plan, member_id)
         preview.forget(self.request.session)
+        self.request.session.pop(GUEST_TICKS_KEY, None)
         if basket.id:
             claims.attach_to_order(basket.id, str(order.number))
             loyalty = loyalty_row(basket)  # as pricing read it: deleted without reading it again
