@@ -39,7 +39,7 @@ from ...loyalty.connection import get_client
 from ...loyalty.kinds import Kind
 from ...loyalty.origin import placement
 from ...loyalty.transactions import builder
-from ...models import Consent, ConsentRecord, MemberLink, OutboxEntry
+from ...models import Consent, ConsentRecord, MemberLink, OrderLoyaltyItem, OutboxEntry
 from ...outbox.engine import Skip
 from .order_facts import ZERO, OrderFacts, money, order_facts
 from .returns import Returned, returned_before, returned_by
@@ -49,7 +49,9 @@ OrderBody = Callable[[OutboxEntry, Any], dict]
 
 
 def order_member_id(order, store_id: str) -> str | None:
-    """The member the order belongs to: the buyer's linked account, or the guest who joined.
+    """The member the order belongs to: the buyer's linked account, or the guest who joined,
+    or the member whose coupons and stamp cards the order used (recorded with it) when the
+    buyer's account was unlinked since: its reservations must be used or released.
 
     "" when a guest joined but their registration at Diller has not finished yet.
     """
@@ -61,7 +63,10 @@ def order_member_id(order, store_id: str) -> str | None:
         order_number=str(order.number), consent=Consent.GDPR, given=True
     )
     if not joined.exists():
-        return None
+        recorded = OrderLoyaltyItem.objects.filter(
+            order_number=str(order.number), store_id=store_id
+        ).exclude(member_id="")
+        return recorded.values_list("member_id", flat=True).first()
     return joined.exclude(member_id="").values_list("member_id", flat=True).first() or ""
 
 

@@ -29,7 +29,7 @@ from oscar.core.loading import get_model
 from ...conf import app_settings
 from ...loyalty.connection import current_store_id
 from ...loyalty.kinds import Kind
-from ...models import OutboxEntry
+from ...models import MemberLink, OutboxEntry
 from ...outbox import engine as outbox
 from ...outbox.tasks import queue_outbox_entries
 from .payloads import order_member_id
@@ -109,10 +109,17 @@ def _member_of(order) -> tuple[str, str] | None:
 
 
 def _negative_return(order, source: str) -> list[OutboxEntry]:
+    """A return of a paid order whose purchase the plugin never sent: Diller has it only if it
+    was paid before the plugin was installed, by an account linked to a member then. One
+    linked only after the order was placed was not a member when it paid: Diller never had
+    the purchase, and nothing is taken back."""
     member = _member_of(order)
     if member is None:
         return []
     store_id, member_id = member
+    link = MemberLink.objects.of(order.user_id, store_id) if order.user_id else None
+    if link is None or (order.date_placed and link.linked_at > order.date_placed):
+        return []
     number = str(order.number)
     entry = outbox.enqueue(
         Kind.RETURN_TRANSACTION,

@@ -1,0 +1,58 @@
+"""The buyer's membership changes between placing the order and its payment or return: the
+purchase goes to the member the order was placed for, and nothing is taken back for a purchase
+Diller never had."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from django_diller.loyalty.reservations import queue_reservation
+from django_diller.models import MemberLink, OrderLoyaltyItem, OutboxEntry, Source
+from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
+
+from .conftest import ESPRESSO
+from .orders import event, loyalty_item, member_points, status, transactions_at_diller
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("diller_settings")]
+
+
+def test_an_order_paid_after_its_member_unlinked_uses_the_coupon_it_reserved(place, commit):
+    order = place({ESPRESSO: 2})
+    item = loyalty_item(
+        order,
+        OrderLoyaltyItem.Kind.COUPON,
+        "PCT20COFFEE",
+        amount=D("37.80"),
+        lines=[{"product_id": ESPRESSO, "discount": "37.80", "collected": 0, "deducted": 0}],
+    )
+    with commit():
+        queue_reservation(order.number, SEED_MEMBER_ID)  # as the checkout does
+    item.refresh_from_db()
+    assert item.reservation == OrderLoyaltyItem.Reservation.RESERVED
+    MemberLink.objects.filter(member_id=SEED_MEMBER_ID).delete()  # unlinked before payment
+    with commit():
+        event(order, "Settled")
+        status(order, "Being processed")
+        status(order, "Complete")
+    sent = transactions_at_diller()[order.number]
+    assert (sent.member_id, sent.coupon_codes) == (SEED_MEMBER_ID, ["PCT20COFFEE"])
+    item.refresh_from_db()
+    assert item.reservation == OrderLoyaltyItem.Reservation.RELEASED  # used by the purchase
+
+
+def test_a_return_after_the_buyer_joined_takes_nothing_back(place, commit):
+    other = get_user_model().objects.get(email="other@example.com")
+    order = place({ESPRESSO: 2}, user=other)
+    with commit():
+        event(order, "Settled")
+    assert not OutboxEntry.objects.exists()  # not a member when paying: nothing sent
+    MemberLink.objects.filter(member_id=SEED_MEMBER_ID).delete()
+    MemberLink.objects.create(
+        user=other, store_id=SEED_STORE_ID, member_id=SEED_MEMBER_ID, source=Source.PAGE
+    )  # linked later
+    before = member_points()
+    with commit():
+        event(order, "Refunded", amount=D("189.00"), lines=[(order.lines.get(), 1)])
+    assert transactions_at_diller() == {}
+    assert member_points() == before
