@@ -10,6 +10,8 @@ from django_diller.loyalty.kinds import Kind  # noqa: F401  (the order tests imp
 from django_diller.models import OrderLoyaltyItem, OutboxEntry
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 
+ESPRESSO = "7040110000012"  # the demo espresso (conftest.ESPRESSO; conftest imports this module)
+
 OrderCreator = get_class("order.utils", "OrderCreator")
 EventHandler = get_class("order.processing", "EventHandler")
 OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
@@ -74,6 +76,18 @@ def loyalty_item(order, kind, reference, **fields):
         kind=kind,
         reference=reference,
         **fields,
+    )
+
+
+def coupon_on_espresso(order, code, amount):
+    """The order's record of the member's coupon ``code``, which took ``amount`` off its
+    espressos."""
+    return loyalty_item(
+        order,
+        OrderLoyaltyItem.Kind.COUPON,
+        code,
+        amount=D(amount),
+        lines=[{"product_id": ESPRESSO, "discount": amount, "collected": 0, "deducted": 0}],
     )
 
 

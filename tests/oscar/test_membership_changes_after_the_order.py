@@ -12,20 +12,14 @@ from django_diller.models import MemberLink, OrderLoyaltyItem, OutboxEntry, Sour
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 
 from .conftest import ESPRESSO
-from .orders import event, loyalty_item, member_points, status, transactions_at_diller
+from .orders import coupon_on_espresso, event, member_points, status, transactions_at_diller
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("diller_settings")]
 
 
 def test_an_order_paid_after_its_member_unlinked_uses_the_coupon_it_reserved(place, commit):
     order = place({ESPRESSO: 2})
-    item = loyalty_item(
-        order,
-        OrderLoyaltyItem.Kind.COUPON,
-        "PCT20COFFEE",
-        amount=D("37.80"),
-        lines=[{"product_id": ESPRESSO, "discount": "37.80", "collected": 0, "deducted": 0}],
-    )
+    item = coupon_on_espresso(order, "PCT20COFFEE", "37.80")
     with commit():
         queue_reservation(order.number, SEED_MEMBER_ID)  # as the checkout does
     item.refresh_from_db()

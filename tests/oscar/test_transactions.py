@@ -28,6 +28,7 @@ from .orders import (
     ShippingEventType,
     State,
     answered_status,
+    coupon_on_espresso,
     event,
     lose_the_answer_once,
     loyalty_item,
@@ -139,13 +140,7 @@ def test_the_transaction_carries_the_coupons_and_stamps_each_line_used(place, co
 def test_without_order_history_only_totals_are_sent_with_loyalty_on_the_transaction(place, commit):
     store().members[SEED_MEMBER_ID].consent.save_order_history = False
     order = place({ESPRESSO: 1})
-    loyalty_item(
-        order,
-        OrderLoyaltyItem.Kind.COUPON,
-        "PCT10",
-        amount=D("18.90"),
-        lines=[{"product_id": ESPRESSO, "discount": "18.90", "collected": 0, "deducted": 0}],
-    )
+    coupon_on_espresso(order, "PCT10", "18.90")
     with commit():
         event(order, "Settled")
     body = transactions_at_diller()[order.number].request
