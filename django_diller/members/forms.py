@@ -409,7 +409,8 @@ def initial_from_member(
 
 
 class OneTimeCodeForm(forms.Form):
-    """The one-time code texted to the member's phone: 4 to 8 digits, spaces ignored.
+    """The one-time code texted to the member's phone: 4 to 9 digits (the contract's int32 holds
+    any 9), spaces ignored.
 
     The contract types ``otp_code`` as an integer and says nothing of its length, so the
     form does not insist on six digits, and the service sends the number: leading zeros are
@@ -426,6 +427,6 @@ class OneTimeCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code = re.sub(r"\s", "", self.cleaned_data.get("code", ""))
-        if not re.fullmatch(r"\d{4,8}", code):
-            raise forms.ValidationError(_("Enter the code from the SMS: 4 to 8 digits."))
+        if not re.fullmatch(r"\d{4,9}", code):
+            raise forms.ValidationError(_("Enter the code from the SMS: 4 to 9 digits."))
         return code

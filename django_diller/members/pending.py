@@ -15,7 +15,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from ..api import models as wire
-from ..api.errors import DillerRefused
+from ..api.errors import DillerRefused, DillerValidationError
 from . import limits
 from .consents import accepted_terms, consent_flags
 from .errors import TooManyAttempts, WrongCode
@@ -111,7 +111,9 @@ def check_code(
     try:
         # ``otp_code`` is an integer: "012345" and "12345" are the same code.
         members.client.verify_login_otp(member_id, int(code))
-    except DillerRefused:
+    except (DillerRefused, DillerValidationError):
+        # The contract lets Diller refuse a code with ``is_ok`` false or with problem details
+        # (a 4xx): either way the code is what was refused.
         pending["wrong"] = tries
         if tries >= MAX_WRONG_CODES:
             forget_pending(request)

@@ -318,6 +318,8 @@ class MemberOptions:
       (``"refuse"``: ``duplicate_phone_status``, naming ``phone``).
     * ``tokens_after_joining``: an activation token still finds its member once they joined
       (``"kept"``, default) or finds nobody (``"cleared"``).
+    * ``wrong_code_answer``: a wrong or expired one-time code is refused with ``is_ok`` false
+      (``"action"``, default) or with a 400 problem naming ``otp_code`` (``"problem"``).
 
     Part of the sandbox's settings: :meth:`Sandbox.reset` keeps them.
     """
@@ -327,6 +329,7 @@ class MemberOptions:
     otp_digits: int = 6
     enroll_existing: Literal["return", "refuse"] = "return"
     tokens_after_joining: Literal["kept", "cleared"] = "kept"
+    wrong_code_answer: Literal["action", "problem"] = "action"
 
     def __setattr__(self, name: str, value: object) -> None:
         allowed: dict[str, object] = {
@@ -335,6 +338,7 @@ class MemberOptions:
             "otp_digits": OTP_DIGITS_RANGE,
             "enroll_existing": ("return", "refuse"),
             "tokens_after_joining": ("kept", "cleared"),
+            "wrong_code_answer": ("action", "problem"),
         }
         if name in allowed and value not in allowed[name]:  # type: ignore[operator]
             raise ValueError(f"{name} cannot be {value!r}")

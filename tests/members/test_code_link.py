@@ -86,6 +86,19 @@ def test_a_wrong_code_is_refused(shopper, user, sandbox):
     assert not MemberLink.objects.exists()
 
 
+def test_a_wrong_code_refused_with_problem_details_is_said_on_the_field(shopper, sandbox):
+    sandbox.settings.members.wrong_code_answer = "problem"  # a 400 naming otp_code
+    try:
+        start(shopper)
+        page = shopper.post(VERIFY, {"code": wrong_code(sandbox.last_otp(SEED_MEMBER_ID))})
+    finally:
+        sandbox.settings.members.wrong_code_answer = "action"
+    assert page.status_code == 200
+    assert "code" in page.context["form"].errors
+    assert "That code is wrong or has expired. Attempts left: 4." in page.content.decode()
+    assert not MemberLink.objects.exists()
+
+
 def test_five_wrong_codes_void_the_pending_link(shopper, sandbox):
     start(shopper)
     right = sandbox.last_otp(SEED_MEMBER_ID)

@@ -99,6 +99,13 @@ class Command(BaseCommand):
             "--otp-digits", type=int, default=6, help="Digits of the one-time codes texted (4-9)."
         )
         parser.add_argument(
+            "--wrong-code-answer",
+            choices=("action", "problem"),
+            default="action",
+            help="A wrong one-time code is refused with HTTP 200 is_ok=false (action) or with "
+            "HTTP 400 problem details naming otp_code (problem).",
+        )
+        parser.add_argument(
             "--enroll-existing",
             choices=("return", "refuse"),
             default="return",
@@ -140,6 +147,7 @@ class Command(BaseCommand):
         members.otp_digits = options["otp_digits"]
         members.enroll_existing = options["enroll_existing"]
         members.tokens_after_joining = options["activation_tokens"]
+        members.wrong_code_answer = options["wrong_code_answer"]
         sandbox.faults.update(**fault_settings(options))
         try:
             serve_forever(

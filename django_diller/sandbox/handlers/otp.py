@@ -73,6 +73,8 @@ def login_otp_verification(ctx: Context) -> dict[str, Any]:
     ok, details = _verify(ctx, member, "login", _code_from_body(ctx))
     if ok:
         del ctx.store.otp_codes[(member.id, "login")]
+    elif ctx.settings.members.wrong_code_answer == "problem":
+        raise field_error("otp_code", details)
     return render.action(ok, details)
 
 
