@@ -341,3 +341,21 @@ def test_the_shops_adapter_writes_the_coupon_values(shopper, demo_link, settings
     html = shopper.get(reverse("diller:me")).content.decode()
     assert "<strong>worth 50 NOK</strong>" in html
     assert "<strong>50 kr</strong>" not in html
+
+
+def test_a_membership_deleted_at_diller_offers_the_way_out_not_try_again(
+    shopper, demo_link, store_state, caplog
+):
+    from django.utils import timezone
+
+    store_state.members[SEED_MEMBER_ID].deleted_at = timezone.now()  # Diller answers 404
+    for page in ("diller:me", "diller:me-edit"):
+        html = shopper.get(reverse(page)).content.decode()
+        assert "no longer has your membership" in html, page
+        assert "try again in a few minutes" not in html
+        assert f'href="{reverse("diller:me-leave")}"' in html
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    # Ending the link finishes here (Diller has nothing to delete); the shopper may join again.
+    assert shopper.post(reverse("diller:me-leave"))["Location"] == reverse("diller:join")
+    assert not MemberLink.objects.exists()
+    assert shopper.get(reverse("diller:join")).status_code == 200

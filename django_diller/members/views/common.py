@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ...adapter import get_adapter
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 UNAVAILABLE = _("The loyalty club can't be reached right now. Please try again in a few minutes.")
 FAILED = _("Something went wrong with the loyalty club. Please try again in a few minutes.")
+GONE = _("The loyalty club no longer has your membership (it may have been closed elsewhere).")
 
 TEMPLATES = "django_diller/members/"
 
@@ -48,11 +50,25 @@ def template(name: str) -> str:
     return f"{TEMPLATES}{name}.html"
 
 
+def membership_gone() -> Any:
+    """For a member page whose member Diller answers 404 for (deleted there): trying again
+    will not help, so the shopper is offered the way out, ending the link (the leave page
+    finishes it here when Diller has nothing to delete), after which they may join again."""
+    logger.warning("Diller has no member for a linked account on a member page")
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        GONE,
+        reverse("diller:me-leave"),
+        _("End the link to it"),
+    )
+
+
 def diller_problem(form: Any, error: DillerError) -> None:
     """Put a Diller failure on ``form`` in words a shopper can use."""
     if isinstance(error, DillerValidationError):
         form.add_diller_errors(error)
         return
+
     if isinstance(error, DillerUnavailable):
         logger.warning("Diller unavailable on a member page: %s", error)
         form.add_error(None, UNAVAILABLE)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from ...adapter import get_adapter
 from ...api import models as wire
-from ...api.errors import DillerError
+from ...api.errors import DillerError, DillerNotFound
 from ...models import MemberLink
 from ..club import remember_member
 from ..forms import MemberEditForm
@@ -26,6 +26,7 @@ from .common import (
     diller_problem,
     form_context,
     member_required,
+    membership_gone,
     problem_message,
     render_page,
     template,
@@ -97,6 +98,8 @@ def me(request: HttpRequest, link: MemberLink) -> HttpResponse:
     """The member's own page: points, level, coupons and stamp cards."""
     try:
         overview = loyalty_overview(MemberService(), link)
+    except DillerNotFound:
+        return render_page(request, template("me"), {"problem": membership_gone()})
     except DillerError as error:
         return render_page(request, template("me"), {"problem": problem_message(error)})
     remember_member(link, overview.member)  # the header shows these points: no second read
@@ -117,6 +120,8 @@ def me_edit(request: HttpRequest, link: MemberLink) -> HttpResponse:
     try:
         member = get_member(service, link)
         segments, store = form_context()
+    except DillerNotFound:
+        return render_page(request, template("edit"), {"form": None, "problem": membership_gone()})
     except DillerError as error:
         return without_diller(request, "edit", MemberEditForm, error)
     form = MemberEditForm(
