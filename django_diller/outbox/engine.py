@@ -120,6 +120,30 @@ def enqueue(
     One statement when the row is new (see :mod:`django_diller.inserts`); the row already
     there otherwise.
     """
+    return enqueue_new(
+        kind,
+        external_id,
+        order_number=order_number,
+        store_id=store_id,
+        member_id=member_id,
+        payload=payload,
+        source=source,
+        depends_on=depends_on,
+    )[0]
+
+
+def enqueue_new(
+    kind: str,
+    external_id: str,
+    *,
+    order_number: str,
+    store_id: str,
+    member_id: str = "",
+    payload: dict[str, Any] | None = None,
+    source: str = "",
+    depends_on: OutboxEntry | None = None,
+) -> tuple[OutboxEntry, bool]:
+    """:func:`enqueue`, and whether the row is new."""
     entry = OutboxEntry(
         kind=kind,
         external_id=external_id,
@@ -131,8 +155,8 @@ def enqueue(
         depends_on=depends_on,
     )
     if insert_new(entry, ["kind", "external_id"]):
-        return entry
-    return OutboxEntry.objects.get(kind=kind, external_id=external_id)
+        return entry, True
+    return OutboxEntry.objects.get(kind=kind, external_id=external_id), False
 
 
 _rng = random.Random()

@@ -1,6 +1,7 @@
-"""The buyer's membership changes between placing the order and its payment or return: the
-purchase goes to the member the order was placed for, and nothing is taken back for a purchase
-Diller never had."""
+"""What happens between placing the order and sending its purchase: the buyer's membership
+changes (the purchase goes to the member the order was placed for, and nothing is taken back
+for a purchase Diller never had), or part of it is refunded first (the purchase sent later
+counts only what was kept)."""
 
 from decimal import Decimal as D
 
@@ -50,3 +51,28 @@ def test_a_return_after_the_buyer_joined_takes_nothing_back(place, commit):
         event(order, "Refunded", amount=D("189.00"), lines=[(order.lines.get(), 1)])
     assert transactions_at_diller() == {}
     assert member_points() == before
+
+
+@pytest.mark.parametrize("partial_returns", ["resend", "refund"])
+def test_a_refund_before_the_purchase_is_sent_is_not_counted_at_diller(
+    place, commit, settings, partial_returns
+):
+    """A shop that sends the purchase when the order ships refunds an item out of stock
+    first: nothing was at Diller to correct then; the purchase sent later leaves Diller with
+    what the buyer kept."""
+    settings.DILLER = {
+        **settings.DILLER,
+        "SEND_ON_PAYMENT_EVENTS": [],
+        "SEND_ON_ORDER_STATUSES": ["Complete"],
+        "PARTIAL_RETURNS": partial_returns,
+    }
+    order = place({ESPRESSO: 2})
+    with commit():
+        event(order, "Refunded", amount=D("189.00"), lines=[(order.lines.get(), 1)])
+    assert not OutboxEntry.objects.exists()
+    with commit():
+        status(order, "Being processed")
+        status(order, "Complete")
+    live = [t for t in transactions_at_diller().values() if not t.is_cancelled]
+    refunded = sum((abs(r.total) for t in live for r in t.refunds), D(0))
+    assert sum((t.total for t in live), D(0)) - refunded == order.total_incl_tax - D("189.00")
