@@ -286,25 +286,11 @@ def test_a_joined_member_can_rejoin_after_leaving(shopper, user, sandbox, store_
     )
 
 
-@pytest.mark.parametrize(
-    ("dtype", "value", "currency", "shown"),
-    [
-        ("Percentage", "10", "NOK", "10 %"),
-        ("Percentage", "12.5", "NOK", "12.50 %"),
-        ("Fixed", "50.00", "NOK", "50 kr"),
-        ("Fixed", "49.5", "SEK", "49.50 kr"),
-        ("Fixed", "20", "EUR", "20 €"),
-        ("Fixed", "20", "GBP", "20 GBP"),
-        ("FreeShipping", "0", "NOK", "Free shipping"),
-    ],
-)
-def test_coupon_values_as_shoppers_read_them(dtype, value, currency, shown):
+def a_coupon(dtype: str, value: str) -> m.MemberCouponResponse:
     from datetime import UTC, datetime
     from decimal import Decimal
 
-    from django_diller.adapter import DefaultAdapter
-
-    coupon = m.MemberCouponResponse(
+    return m.MemberCouponResponse(
         code="C",
         title="C",
         valid_from=datetime(2026, 1, 1, tzinfo=UTC),
@@ -313,7 +299,30 @@ def test_coupon_values_as_shoppers_read_them(dtype, value, currency, shown):
         discount_type=dtype,
         discount_value=Decimal(value),
     )
-    assert DefaultAdapter().coupon_value(coupon, currency) == shown
+
+
+@pytest.mark.parametrize(
+    ("language", "dtype", "value", "currency", "shown"),
+    [
+        ("en", "Percentage", "10", "NOK", "10 %"),
+        ("en", "Percentage", "12.5", "NOK", "12.50 %"),
+        ("en", "Fixed", "50.00", "NOK", "50 kr"),
+        ("en", "Fixed", "49.5", "SEK", "49.50 kr"),
+        ("en", "Fixed", "20", "EUR", "20 €"),
+        ("en", "Fixed", "20", "GBP", "20 GBP"),
+        ("en", "FreeShipping", "0", "NOK", "Free shipping"),
+        ("nb", "Percentage", "12.5", "NOK", "12,50 %"),  # in the shopper's language
+        ("nb", "Fixed", "49.5", "NOK", "49,50 kr"),
+        ("sv", "Fixed", "49.5", "SEK", "49,50 kr"),
+    ],
+)
+def test_coupon_values_as_shoppers_read_them(language, dtype, value, currency, shown):
+    from django.utils import translation
+
+    from django_diller.adapter import DefaultAdapter
+
+    with translation.override(language):
+        assert DefaultAdapter().coupon_value(a_coupon(dtype, value), currency) == shown
 
 
 def test_my_page_asks_diller_for_coupons_and_stamp_cards_of_the_linked_member(
