@@ -18,13 +18,20 @@ STORE_TTL = 5 * 60
 def store_details(store_id: str | None = None) -> wire.StoreResponse:
     """The store (raises the client's errors when Diller can't be asked)."""
     store_id = store_id or current_store_id() or ""
-    key = f"diller:store-details:{store_id}"
-    cached = cache.get(key)
+    cached = cached_store(store_id)
     if cached is not None:
-        return wire.StoreResponse.model_validate(cached)
+        return cached
     store = get_client(store_id).get_store()
-    cache.set(key, store.model_dump(mode="json"), STORE_TTL)
+    cache.set(f"diller:store-details:{store_id}", store.model_dump(mode="json"), STORE_TTL)
     return store
+
+
+def cached_store(store_id: str | None = None) -> wire.StoreResponse | None:
+    """The store as the cache has it, or None: never asks Diller (for a page that must not
+    wait for it, such as the checkout's)."""
+    store_id = store_id or current_store_id() or ""
+    cached = cache.get(f"diller:store-details:{store_id}")
+    return wire.StoreResponse.model_validate(cached) if cached is not None else None
 
 
 def membership_levels(store_id: str | None = None) -> list[wire.StoreMembershipLevelResponse]:

@@ -366,3 +366,18 @@ def test_the_guest_s_ticks_survive_a_check_that_sends_them_back_to_the_preview(
         placed = guest.post(reverse("checkout:preview"), {"action": "place_order"})
     assert placed["Location"] == reverse("checkout:thank-you")
     assert "diller_guest_ticks" not in guest.session
+
+
+def test_the_join_box_links_the_club_s_privacy_policy_once_the_store_is_known(guest):
+    from django.core.cache import cache
+
+    from django_diller.loyalty.store import store_details
+
+    cache.clear()
+    before = len(embedded_sandbox().requests)
+    assert 'id="diller-guest-privacy"' not in preview(guest)  # never asks Diller for it
+    assert len(embedded_sandbox().requests) == before
+    policy = store_details().privacy_policy_url  # the club's pages fetch the store
+    assert policy
+    html = preview(guest)
+    assert f'href="{policy}"' in html and 'id="diller-guest-privacy"' in html

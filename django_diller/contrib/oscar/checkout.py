@@ -28,6 +28,7 @@ from ...api import DillerError
 from ...conf import app_settings
 from ...discounts.model import DILLER
 from ...discounts.sources import GatheredOffers
+from ...links import safe_link
 from ...loyalty import claims
 from ...loyalty.connection import current_store_id
 from ...loyalty.reservations import (
@@ -37,6 +38,7 @@ from ...loyalty.reservations import (
     record_order_items,
     snapshot_titles,
 )
+from ...loyalty.store import cached_store
 from ...loyalty.wallet import forget_wallet
 from ...models import BasketLoyalty, MemberLink
 from . import coupon_choice, preview, triggers, vouchers
@@ -217,6 +219,13 @@ def _warn_without_choice(response) -> None:
     )
 
 
+def _privacy_policy_url() -> str | None:
+    """The club's privacy policy, for the guest's "join" box, when the store's details are in
+    the cache (the checkout never waits for Diller for it; the club's pages fetch them)."""
+    store = cached_store()
+    return safe_link(store.privacy_policy_url) if store is not None else None
+
+
 class DillerCheckoutMixin:
     """For the view that places the order (Oscar's ``PaymentDetailsView``)."""
 
@@ -284,6 +293,7 @@ class DillerCheckoutMixin:
             context["diller_coupon_choice"] = choice
         if not self.request.user.is_authenticated:
             context.setdefault("diller_guest_consent_form", self._guest_consent_form())
+            context.setdefault("diller_privacy_policy_url", _privacy_policy_url())
         order_total = context.get("order_total")
         if getattr(self, "preview", False) and order_total is not None:
             basket = self.request.basket
