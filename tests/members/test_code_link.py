@@ -37,6 +37,9 @@ def test_an_existing_phone_gets_a_code_and_never_sees_the_members_details(shoppe
     assert sandbox.last_otp(SEED_MEMBER_ID) is not None
     html = shopper.get(VERIFY).content.decode()
     assert "We have sent an SMS to the mobile phone number you gave." in html
+    # The same words for everyone: the SMS may have gone to the number of the membership the
+    # e-mail address belongs to, which the page must not tell apart.
+    assert "If a membership with another mobile number has your e-mail address" in html
     assert "already belongs to a member" not in html  # the same page as for a new phone
     for secret in (
         SEED_MEMBER_NATIONAL_PHONE,
