@@ -58,6 +58,7 @@ benchmarks: $(STAMP)
 	$(PY) benchmarks/discount_engine.py
 	$(PY) benchmarks/discount_rules.py
 	$(PY) benchmarks/checkout_overhead.py
+	$(PY) benchmarks/checkout_parts.py
 	$(PY) benchmarks/outbox_throughput.py
 
 # Every benchmark at a tiny size, so that none breaks unnoticed (it fails when a script breaks,
