@@ -104,32 +104,10 @@ class Blocked(Exception):
     """The row waits for a dead row and cannot go without it; it is dead with this message."""
 
 
-def enqueue(
-    kind: str,
-    external_id: str,
-    *,
-    order_number: str,
-    store_id: str,
-    member_id: str = "",
-    payload: dict[str, Any] | None = None,
-    source: str = "",
-    depends_on: OutboxEntry | None = None,
-) -> OutboxEntry:
-    """The row for this effect, created once (call it inside the transaction of the cause).
-
-    One statement when the row is new (see :mod:`django_diller.inserts`); the row already
-    there otherwise.
-    """
-    return enqueue_new(
-        kind,
-        external_id,
-        order_number=order_number,
-        store_id=store_id,
-        member_id=member_id,
-        payload=payload,
-        source=source,
-        depends_on=depends_on,
-    )[0]
+def enqueue(kind: str, external_id: str, **fields: Any) -> OutboxEntry:
+    """The row for this effect, created once (call it inside the transaction of the cause);
+    ``fields`` as :func:`enqueue_new` takes them."""
+    return enqueue_new(kind, external_id, **fields)[0]
 
 
 def enqueue_new(
@@ -143,7 +121,11 @@ def enqueue_new(
     source: str = "",
     depends_on: OutboxEntry | None = None,
 ) -> tuple[OutboxEntry, bool]:
-    """:func:`enqueue`, and whether the row is new."""
+    """The row for this effect, created once, and whether it is new.
+
+    One statement when the row is new (see :mod:`django_diller.inserts`); the row already
+    there otherwise.
+    """
     entry = OutboxEntry(
         kind=kind,
         external_id=external_id,
