@@ -339,6 +339,16 @@ def check_diller_settings(app_configs=None, **kwargs) -> list:
         value = getattr(app_settings, key)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             problems.append(Error(f"DILLER['{key}'] must be a positive number.", id="diller.E006"))
+    unpaid = app_settings.RELEASE_UNPAID_AFTER_MINUTES
+    if unpaid is not None and (
+        isinstance(unpaid, bool) or not isinstance(unpaid, int | float) or unpaid <= 0
+    ):
+        problems.append(
+            Error(
+                "DILLER['RELEASE_UNPAID_AFTER_MINUTES'] must be a positive number or None.",
+                id="diller.E006",
+            )
+        )
     attempts = app_settings.RETRY_ATTEMPTS
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
         problems.append(

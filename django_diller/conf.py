@@ -89,6 +89,12 @@ Keys (defaults in brackets):
     fetches a fresh one.
 ``RELEASE_ON_ORDER_STATUSES`` [["Cancelled"]]
     Oscar order statuses on which the order's coupon reservations are released at Diller.
+``RELEASE_UNPAID_AFTER_MINUTES`` [60]
+    The coupon reservations of an order that was never paid (no payment event, no money
+    allocated or debited on a payment source, no purchase sent) are released this many minutes
+    after it was placed, by the Celery beat task
+    ``django_diller.contrib.oscar.tasks.release_unpaid_reservations``. None keeps them until
+    the order is cancelled.
 
 Transactions (see ``docs/transactions.md``):
 
@@ -163,6 +169,7 @@ DEFAULTS: dict[str, Any] = {
     "COUPON_CHOICE": "payment-details",
     "NON_ELIGIBLE_CACHE_SECONDS": 900,
     "RELEASE_ON_ORDER_STATUSES": ["Cancelled"],
+    "RELEASE_UNPAID_AFTER_MINUTES": 60,
     "SEND_ON_PAYMENT_EVENTS": ["Settled"],
     "SEND_ON_ORDER_STATUSES": [],
     "SEND_ON_ORDER_PLACED": False,

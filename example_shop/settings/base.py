@@ -255,6 +255,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "django_diller.contrib.oscar.tasks.check_guest_invitations",
         "schedule": 300.0,
     },
+    # Diller coupons reserved for orders whose payment never came: released again.
+    "diller-unpaid-reservations": {
+        "task": "django_diller.contrib.oscar.tasks.release_unpaid_reservations",
+        "schedule": 300.0,
+    },
     # Coupontools vouchers of orders whose payment was never taken: unlocked again.
     "coupontools-abandoned-vouchers": {
         "task": "django_diller.contrib.oscar.tasks.release_abandoned_vouchers",

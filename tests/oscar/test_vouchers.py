@@ -264,6 +264,9 @@ def test_an_abandoned_checkout_s_voucher_is_unlocked_by_the_sweep(
     enter(guest, SEED_VOUCHER_AMOUNT)
     with override_settings(DILLER={**settings.DILLER, "SEND_ON_PAYMENT_EVENTS": []}):
         place_order(guest, django_capture_on_commit_callbacks)
+    order = Order.objects.get()
+    order.payment_events.all().delete()  # the gateway never came back: no payment at all
+    order.sources.all().delete()
     OutboxEntry.objects.filter(kind=Kind.LOCK).update(
         created_at=timezone.now() - timedelta(minutes=31)
     )
@@ -271,6 +274,22 @@ def test_an_abandoned_checkout_s_voucher_is_unlocked_by_the_sweep(
     outbox.drain()
     assert not voucher_state(SEED_VOUCHER_AMOUNT).locked
     assert vouchers.release_abandoned(30) == 0  # once
+
+
+def test_a_paid_order_keeps_its_voucher_locked_until_its_payment_event_comes(
+    guest, django_capture_on_commit_callbacks, settings
+):
+    """The card was authorised when the order was placed; the shop records "Settled" (which
+    validates) only when it ships, days later."""
+    enter(guest, SEED_VOUCHER_AMOUNT)
+    with override_settings(DILLER={**settings.DILLER, "SEND_ON_PAYMENT_EVENTS": []}):
+        place_order(guest, django_capture_on_commit_callbacks)
+    Order.objects.get().payment_events.all().delete()  # only the card's source says it is paid
+    OutboxEntry.objects.filter(kind=Kind.LOCK).update(
+        created_at=timezone.now() - timedelta(minutes=31)
+    )
+    assert vouchers.release_abandoned(30) == 0
+    assert voucher_state(SEED_VOUCHER_AMOUNT).locked
 
 
 def test_a_lock_whose_answer_was_lost_is_taken_as_done(guest, django_capture_on_commit_callbacks):

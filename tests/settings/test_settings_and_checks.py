@@ -91,6 +91,8 @@ def test_a_shops_own_adapter_passes():
         ({"TOKEN_CACHE": "nowhere"}, "diller.E005"),
         ({"READ_TIMEOUT": -1}, "diller.E006"),
         ({"RETRY_ATTEMPTS": 0}, "diller.E006"),
+        ({"RELEASE_UNPAID_AFTER_MINUTES": 0}, "diller.E006"),
+        ({"RELEASE_UNPAID_AFTER_MINUTES": "60"}, "diller.E006"),
         ({"STORE_ID": None}, "diller.W001"),
         ({"DEPARTMENT_ID": None}, "diller.W002"),
         ({"CLIENT_SECERT": "typo"}, "diller.W004"),
@@ -105,6 +107,11 @@ def test_each_problem_has_its_own_check_id(change, expected, monkeypatch):
     for name in ("BASE_URL", "CLIENT_ID", "CLIENT_SECRET", "STORE_ID", "DEPARTMENT_ID"):
         monkeypatch.delenv(f"DILLER_{name}", raising=False)
     assert expected in diller_ids(**{**REAL, **change})
+
+
+@pytest.mark.parametrize("minutes", [None, 15, 90.5])
+def test_unpaid_reservations_may_be_kept_or_released_after_any_time(minutes):
+    assert diller_ids(**{**REAL, "RELEASE_UNPAID_AFTER_MINUTES": minutes}) == []
 
 
 @pytest.mark.parametrize("choice", ["payment-details", "step"])

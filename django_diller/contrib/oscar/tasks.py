@@ -65,3 +65,14 @@ def release_abandoned_vouchers() -> int:
     from ...coupontools.conf import coupontools_settings
 
     return release_abandoned(float(coupontools_settings.LOCK_MINUTES))
+
+
+@shared_task(ignore_result=True)
+def release_unpaid_reservations() -> int:
+    """Run from Celery beat: release at Diller the coupon reservations of orders whose payment
+    never came within ``DILLER['RELEASE_UNPAID_AFTER_MINUTES']``; how many orders."""
+    from ...conf import app_settings
+    from .unpaid import release_unpaid_reservations as release
+
+    minutes = app_settings.RELEASE_UNPAID_AFTER_MINUTES
+    return 0 if minutes is None else release(float(minutes))

@@ -168,16 +168,19 @@ def release_vouchers(order_number: str, source: str) -> None:
 
 def release_abandoned(minutes: float) -> int:
     """Unlock the vouchers of orders placed more than ``minutes`` ago whose payment was never
-    taken (a payment page left, a gateway that never came back); how many orders."""
+    taken (a payment page left, a gateway that never came back); how many orders. An order
+    paid some other way than the payment events that validate (an authorised card, a payment
+    event of another type) keeps them."""
     from ...coupontools.kinds import Kind
+    from .unpaid import paid_numbers
 
     before = timezone.now() - timedelta(minutes=minutes)
     locked = OutboxEntry.objects.filter(kind=Kind.LOCK, created_at__lt=before)
     settled = OutboxEntry.objects.filter(kind__in=[Kind.VALIDATE, Kind.UNLOCK]).values(
         "order_number"
     )
-    left = locked.exclude(order_number__in=settled).values_list("order_number", flat=True)
-    numbers = sorted(set(left))
+    left = set(locked.exclude(order_number__in=settled).values_list("order_number", flat=True))
+    numbers = sorted(left - paid_numbers(left))
     for number in numbers:
         release_vouchers(number, "abandoned checkout")
     return len(numbers)

@@ -1,0 +1,121 @@
+"""Orders whose payment never came: their coupon reservations at Diller are released by the
+beat task after ``RELEASE_UNPAID_AFTER_MINUTES``; an order paid in any way keeps them."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from django_diller.contrib.oscar import tasks
+from django_diller.contrib.oscar.unpaid import release_unpaid_reservations
+from django_diller.loyalty.reservations import queue_reservation
+from django_diller.models import CouponClaim, OrderLoyaltyItem, OutboxEntry
+from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
+
+from .conftest import ESPRESSO
+from .orders import Kind, State, coupon_on_espresso, event, status, store
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("diller_settings")]
+COUPON = "PCT20COFFEE"
+
+
+@pytest.fixture
+def reserved(place, commit):
+    """An order placed with the member's coupon, reserved at Diller, and its payment not taken
+    (``paid=True`` leaves the card source the order was placed with)."""
+
+    def make(*, paid=False, minutes_ago=61):
+        order = place({ESPRESSO: 2})
+        if not paid:
+            order.sources.all().delete()
+        item = coupon_on_espresso(order, COUPON, "37.80")
+        CouponClaim.objects.create(
+            store_id=SEED_STORE_ID,
+            member_id=SEED_MEMBER_ID,
+            code=COUPON,
+            slot=1,
+            basket_id=order.basket_id or 0,
+            order_number=order.number,
+        )
+        with commit():
+            queue_reservation(order.number, SEED_MEMBER_ID)
+        OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY).update(
+            created_at=timezone.now() - timedelta(minutes=minutes_ago)
+        )
+        item.refresh_from_db()
+        assert item.reservation == OrderLoyaltyItem.Reservation.RESERVED
+        assert held_at_diller()
+        return order, item
+
+    return make
+
+
+def held_at_diller() -> bool:
+    return SEED_MEMBER_ID in store().coupons[COUPON].reservations
+
+
+def test_an_unpaid_order_s_coupon_is_released_once_its_time_is_up(reserved, commit):
+    order, item = reserved()
+    with commit():
+        assert release_unpaid_reservations(60) == 1
+    release = OutboxEntry.objects.get(kind=Kind.RELEASE_LOYALTY)
+    assert (release.order_number, release.state, release.source) == (
+        order.number,
+        State.SENT,
+        "abandoned checkout",
+    )
+    item.refresh_from_db()
+    assert item.reservation == OrderLoyaltyItem.Reservation.RELEASED
+    assert not held_at_diller()
+    assert not CouponClaim.objects.filter(code=COUPON).exists()  # the shop may use it again
+    with commit():
+        assert release_unpaid_reservations(60) == 0  # once
+    assert OutboxEntry.objects.filter(kind=Kind.RELEASE_LOYALTY).count() == 1
+
+
+def test_an_order_still_within_its_time_keeps_its_coupon(reserved, commit):
+    reserved(minutes_ago=59)
+    with commit():
+        assert release_unpaid_reservations(60) == 0
+    assert held_at_diller()
+
+
+@pytest.mark.parametrize("how", ["card source", "payment event", "purchase sent", "cancelled"])
+def test_an_order_paid_sent_or_released_already_is_left_alone(reserved, commit, how):
+    order, _item = reserved(paid=how == "card source")
+    with commit():
+        if how == "payment event":
+            event(order, "Authorised")  # a type that sends nothing: still money on its way
+        elif how == "purchase sent":
+            event(order, "Settled")
+        elif how == "cancelled":
+            status(order, "Cancelled")
+    releases = OutboxEntry.objects.filter(kind=Kind.RELEASE_LOYALTY).count()
+    with commit():
+        assert release_unpaid_reservations(60) == 0
+    assert OutboxEntry.objects.filter(kind=Kind.RELEASE_LOYALTY).count() == releases
+
+
+def test_a_late_payment_still_sends_the_purchase_with_its_coupon(reserved, commit):
+    from .orders import transactions_at_diller
+
+    order, _item = reserved()
+    with commit():
+        release_unpaid_reservations(60)
+    with commit():
+        event(order, "Settled")  # the gateway called back after all
+    assert transactions_at_diller()[order.number].coupon_codes == [COUPON]
+
+
+def test_the_beat_task_follows_the_setting(reserved, commit, settings):
+    reserved(minutes_ago=30)
+    with override_settings(DILLER={**settings.DILLER, "RELEASE_UNPAID_AFTER_MINUTES": None}):
+        with commit():
+            assert tasks.release_unpaid_reservations() == 0
+    with commit():
+        assert tasks.release_unpaid_reservations() == 0  # the default: 60 minutes
+    with override_settings(DILLER={**settings.DILLER, "RELEASE_UNPAID_AFTER_MINUTES": 20}):
+        with commit():
+            assert tasks.release_unpaid_reservations() == 1
+    assert not held_at_diller()
