@@ -358,13 +358,41 @@ def test_a_membership_deleted_at_diller_offers_the_way_out_not_try_again(
     from django.utils import timezone
 
     store_state.members[SEED_MEMBER_ID].deleted_at = timezone.now()  # Diller answers 404
+    way_out = f"{reverse('diller:me-leave')}?gone=1"
     for page in ("diller:me", "diller:me-edit"):
         html = shopper.get(reverse(page)).content.decode()
         assert "no longer has your membership" in html, page
         assert "try again in a few minutes" not in html
-        assert f'href="{reverse("diller:me-leave")}"' in html
+        assert f'href="{way_out}"' in html
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    # The page says only the link ends: there is nothing left at the club to lose.
+    html = shopper.get(way_out).content.decode()
+    assert "no longer has the membership your account is linked to" in html
+    assert "points, coupons and stamp cards are gone" not in html
     # Ending the link finishes here (Diller has nothing to delete); the shopper may join again.
-    assert shopper.post(reverse("diller:me-leave"))["Location"] == reverse("diller:join")
+    response = shopper.post(reverse("diller:me-leave"), {"gone": "1"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("diller:join")
+    assert "no longer linked to a loyalty membership" in response.content.decode()
+    assert "You have left the loyalty club" not in response.content.decode()
     assert not MemberLink.objects.exists()
     assert shopper.get(reverse("diller:join")).status_code == 200
+
+
+def test_the_header_drops_the_points_of_a_membership_deleted_at_diller(
+    shopper, demo_link, store_state
+):
+    from django.utils import timezone
+
+    from ..members.test_club_pages import header_points
+
+    shopper.get(reverse("diller:me"))  # the header's points are kept for other pages
+    assert header_points(shopper.get("/basket/").content.decode()) is not None
+    store_state.members[SEED_MEMBER_ID].deleted_at = timezone.now()
+    shopper.get(reverse("diller:me"))  # finds it gone
+    assert header_points(shopper.get("/basket/").content.decode()) is None
+
+
+def test_the_leave_page_of_a_member_warns_of_what_is_lost(shopper, demo_link):
+    html = shopper.get(reverse("diller:me-leave")).content.decode()
+    assert "points, coupons and stamp cards are gone" in html
+    assert 'name="gone"' not in html

@@ -21,7 +21,8 @@ from ...adapter import get_adapter
 from ...api import models as wire
 from ...api.errors import DillerError, DillerUnavailable, DillerValidationError
 from ...loyalty.store import store_details
-from ..club import link_of
+from ...models import MemberLink
+from ..club import forget_member_summary, link_of
 from ..forms import MemberProfileForm
 from ..segments import visible_segments
 
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 UNAVAILABLE = _("The loyalty club can't be reached right now. Please try again in a few minutes.")
 FAILED = _("Something went wrong with the loyalty club. Please try again in a few minutes.")
+# The leave page's words for a membership Diller no longer has (only the link ends there).
+GONE_PARAMETER = "gone"
 GONE = _("The loyalty club no longer has your membership (it may have been closed elsewhere).")
 
 TEMPLATES = "django_diller/members/"
@@ -50,15 +53,18 @@ def template(name: str) -> str:
     return f"{TEMPLATES}{name}.html"
 
 
-def membership_gone() -> Any:
+def membership_gone(link: MemberLink) -> Any:
     """For a member page whose member Diller answers 404 for (deleted there): trying again
     will not help, so the shopper is offered the way out, ending the link (the leave page
-    finishes it here when Diller has nothing to delete), after which they may join again."""
+    finishes it here when Diller has nothing to delete), after which they may join again.
+    The points cached for the header go: that membership has none any more."""
     logger.warning("Diller has no member for a linked account on a member page")
+    forget_member_summary(link.store_id, link.member_id)
     return format_html(
-        '{} <a href="{}">{}</a>',
+        '{} <a href="{}?{}=1">{}</a>',
         GONE,
         reverse("diller:me-leave"),
+        GONE_PARAMETER,
         _("End the link to it"),
     )
 

@@ -23,6 +23,7 @@ from ..membership import get_member, leave, update
 from ..overview import loyalty_overview
 from ..service import MemberService
 from .common import (
+    GONE_PARAMETER,
     diller_problem,
     form_context,
     member_required,
@@ -99,7 +100,7 @@ def me(request: HttpRequest, link: MemberLink) -> HttpResponse:
     try:
         overview = loyalty_overview(MemberService(), link)
     except DillerNotFound:
-        return render_page(request, template("me"), {"problem": membership_gone()})
+        return render_page(request, template("me"), {"problem": membership_gone(link)})
     except DillerError as error:
         return render_page(request, template("me"), {"problem": problem_message(error)})
     remember_member(link, overview.member)  # the header shows these points: no second read
@@ -121,7 +122,8 @@ def me_edit(request: HttpRequest, link: MemberLink) -> HttpResponse:
         member = get_member(service, link)
         segments, store = form_context()
     except DillerNotFound:
-        return render_page(request, template("edit"), {"form": None, "problem": membership_gone()})
+        gone = membership_gone(link)
+        return render_page(request, template("edit"), {"form": None, "problem": gone})
     except DillerError as error:
         return without_diller(request, "edit", MemberEditForm, error)
     form = MemberEditForm(
@@ -144,12 +146,19 @@ def me_leave(request: HttpRequest, link: MemberLink) -> HttpResponse:
     """Leave the club after a confirmation: the member is deleted at Diller, the shop
     account stays."""
     problem = None
+    # Sent here from a page that found the membership gone at Diller: only the link ends.
+    gone = GONE_PARAMETER in request.GET or GONE_PARAMETER in request.POST
     if request.method == "POST":
         try:
             leave(MemberService(), request.user, link)
         except DillerError as error:
             problem = problem_message(error)
         else:
-            messages.success(request, _("You have left the loyalty club."))
+            if gone:
+                messages.success(
+                    request, _("Your account is no longer linked to a loyalty membership.")
+                )
+            else:
+                messages.success(request, _("You have left the loyalty club."))
             return redirect("diller:join")
-    return render_page(request, template("leave"), {"problem": problem})
+    return render_page(request, template("leave"), {"problem": problem, "gone": gone})
