@@ -115,6 +115,9 @@ Transactions (see ``docs/transactions.md``):
 ``PARTIAL_RETURNS`` ["resend"]
     ``"resend"``: Diller's guide, cancel the transaction and send what was kept as a new one
     (coupons and stamps stay right). ``"refund"``: the partial refund endpoint (points only).
+    Either way a return that brings back the whole order cancels the transaction; in
+    ``"refund"`` mode, after an earlier refund, it refunds everything the transaction still
+    holds instead, shipping included.
 ``SHIPPING_AS_DETAIL`` [True]
     Send the shipping charge as a detail line of its own (product external id
     ``SHIPPING_PRODUCT_ID`` ["shipping"]), so the details add up to the order total. False

@@ -354,6 +354,95 @@ def test_a_partial_return_can_use_the_refund_endpoint_instead(paid, commit):
     assert not transactions_at_diller()[order.number].is_cancelled
 
 
+@override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})
+def test_a_refund_of_the_whole_order_cancels_its_transaction_instead(place, commit):
+    """A refund of every line would leave the shipping's points and the coupon used."""
+    order = place({ESPRESSO: 2, MUG: 1})
+    coupon_on_espresso(order, "PCT20COFFEE", "37.80")
+    points_before = member_points()
+    with commit():
+        event(order, "Settled")
+    espresso, mug = order.lines.get(upc=ESPRESSO), order.lines.get(upc=MUG)
+    with commit():
+        event(order, "Refunded", amount=D("1.00"), lines=[(espresso, 2), (mug, 1)])
+    refund, cancel = only_entry(kind=Kind.REFUND), only_entry(kind=Kind.CANCEL_TRANSACTION)
+    assert refund.state == State.SKIPPED and f"entry #{cancel.pk}" in refund.last_error
+    assert (cancel.state, cancel.external_id, cancel.source) == (
+        State.SENT,
+        order.number,
+        refund.source,
+    )
+    purchase = transactions_at_diller()[order.number]
+    assert purchase.is_cancelled and purchase.refunds == []
+    assert member_points() == points_before
+    assert store().coupons["PCT20COFFEE"].times_redeemed(SEED_MEMBER_ID) == 0
+    with commit():
+        status(order, "Cancelled")  # the shop cancels the order too: nothing more to do
+    assert OutboxEntry.objects.filter(kind=Kind.CANCEL_TRANSACTION).count() == 1
+
+
+@override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})
+def test_refunds_that_bring_back_the_whole_order_take_every_point_back(paid, commit):
+    """After a refund, the return that completes the order refunds everything the transaction
+    still holds, shipping too (a cancel after refunds is not in Diller's contract)."""
+    points_before = member_points()
+    order = paid({ESPRESSO: 2, MUG: 1})
+    espresso, mug = order.lines.get(upc=ESPRESSO), order.lines.get(upc=MUG)
+    with commit():
+        event(order, "Refunded", amount=D("378.00"), lines=[(espresso, 2)])
+    with commit():
+        event(order, "Refunded", amount=mug.line_price_incl_tax, lines=[(mug, 1)])
+    assert not OutboxEntry.objects.filter(kind=Kind.CANCEL_TRANSACTION).exists()
+    purchase = transactions_at_diller()[order.number]
+    first, last = purchase.refunds
+    assert {d["product"]["external_id"]: d["quantity"] for d in last.request["details"]} == {
+        MUG: 1,
+        "shipping": 1,
+    }
+    assert first.total + last.total == purchase.total == order.total_incl_tax
+    assert member_points() == points_before
+
+
+@override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})
+def test_a_refund_completing_the_order_refunds_the_rest_while_an_earlier_one_waits(paid, commit):
+    """Refunds do not wait for one another: the earlier one may still reach Diller, so the
+    transaction is not cancelled under it."""
+    points_before = member_points()
+    order = paid({ESPRESSO: 2, MUG: 1})
+    espresso, mug = order.lines.get(upc=ESPRESSO), order.lines.get(upc=MUG)
+    with embedded_sandbox().inject(error_rate=1.0, only_operations={"createRefundTransaction"}):
+        with commit():
+            event(order, "Refunded", amount=D("378.00"), lines=[(espresso, 2)])
+    first = only_entry(kind=Kind.REFUND)
+    assert first.state == State.FAILED
+    with commit():
+        event(order, "Refunded", amount=mug.line_price_incl_tax, lines=[(mug, 1)])
+    due_now(first)
+    outbox.drain()
+    assert not OutboxEntry.objects.filter(kind=Kind.CANCEL_TRANSACTION).exists()
+    assert set(OutboxEntry.objects.filter(kind=Kind.REFUND).values_list("state", flat=True)) == {
+        State.SENT
+    }
+    purchase = transactions_at_diller()[order.number]
+    assert purchase.refunded_total == purchase.total and not purchase.is_cancelled
+    assert member_points() == points_before
+
+
+def test_a_return_of_every_line_cancels_and_sends_no_remainder(paid, commit):
+    points_before = member_points()
+    order = paid({ESPRESSO: 2, MUG: 1})
+    espresso, mug = order.lines.get(upc=ESPRESSO), order.lines.get(upc=MUG)
+    with commit():
+        event(order, "Refunded", amount=D("378.00"), lines=[(espresso, 2)])
+    with commit():
+        event(order, "Refunded", amount=mug.line_price_incl_tax, lines=[(mug, 1)])
+    last = OutboxEntry.objects.filter(kind=Kind.RESEND_REMAINDER).latest("pk")
+    assert (last.external_id, last.state) == (f"{order.number}-R2", State.SKIPPED)
+    assert sorted(transactions_at_diller()) == [order.number, f"{order.number}-R1"]
+    assert all(t.is_cancelled for t in transactions_at_diller().values())
+    assert member_points() == points_before
+
+
 def test_a_return_of_an_order_diller_never_received_is_a_negative_transaction(place, commit):
     order = place({ESPRESSO: 2})
     event(order, "Settled")

@@ -42,7 +42,7 @@ from ...loyalty.transactions import builder
 from ...models import Consent, ConsentRecord, MemberLink, OrderLoyaltyItem, OutboxEntry
 from ...outbox.engine import Skip
 from .order_facts import ZERO, OrderFacts, money, order_facts
-from .returns import Returned, returned_before, returned_by
+from .returns import Returned, earlier_refunds, refunded_before, returned_before, returned_by
 
 Order = get_model("order", "Order")
 OrderBody = Callable[[OutboxEntry, Any], dict]
@@ -201,17 +201,26 @@ def _kept(facts: OrderFacts, returned: Returned) -> dict[str, int]:
     return kept
 
 
+def _nothing_kept(facts: OrderFacts, returned: Returned) -> bool:
+    """Do the returns ``returned`` leave the buyer nothing? No goods (shipping and surcharges
+    alone are no purchase), or nothing paid once the amounts returned without lines are off."""
+    if returned.everything:
+        return True
+    kept = _kept(facts, returned)
+    goods = [key for key in kept if key.isdigit()]  # order lines, not shipping or surcharges
+    kept_total = sum((facts.line(key).total_for(q) for key, q in kept.items()), ZERO)
+    return not goods or kept_total - returned.amount <= 0
+
+
 @transaction_body(Kind.RESEND_REMAINDER)
 def remainder(entry: OutboxEntry, order) -> dict:
     """What the buyer kept after every return so far, as a new transaction."""
     _member_id, history = _member(entry, order)
     facts = order_facts(order)
     returned = returned_before(order, entry)
-    kept = {} if returned.everything else _kept(facts, returned)
-    goods = [key for key in kept if key.isdigit()]  # order lines, not shipping or surcharges
-    kept_total = sum((facts.line(key).total_for(q) for key, q in kept.items()), ZERO)
-    if not goods or kept_total - returned.amount <= 0:
+    if _nothing_kept(facts, returned):
         raise Skip("Nothing was kept: the cancel was the whole correction.")
+    kept = _kept(facts, returned)
     return _body(facts, entry.external_id, kept, with_details=history, less=returned.amount)
 
 
@@ -254,17 +263,69 @@ def negative_return(entry: OutboxEntry, order) -> dict:
     return _body(facts, entry.external_id, negative, with_details=history, loyalty=False)
 
 
+def _cancel_instead(refund: OutboxEntry) -> Skip:
+    """The whole order came back: queue the cancel of the refund's transaction, which gives
+    the coupons and stamps back too; the refund itself is skipped."""
+    from .triggers import cancel_instead_of_refund
+
+    cancel = cancel_instead_of_refund(refund)
+    return Skip(f"The whole order came back: its transaction is cancelled (entry #{cancel.pk}).")
+
+
+def _rest(facts: OrderFacts, earlier: Returned) -> dict[str, int]:
+    """What the transaction holds after the refunds before: shipping and surcharges too."""
+    rest = {line.key: line.quantity - earlier.lines.get(line.key, 0) for line in facts.lines}
+    return {key: quantity for key, quantity in rest.items() if quantity > 0}
+
+
+def _refunded(
+    facts: OrderFacts, external_id: str, quantities: dict[str, int], less: Decimal = ZERO
+) -> tuple[dict, list]:
+    """The totals and details of a refund of ``quantities`` (less an amount without lines)."""
+    transaction = _body(facts, external_id, quantities, with_details=True, loyalty=False, less=less)
+    totals = {key: transaction[key] for key in ("total", "total_tax", "total_discount")}
+    return totals, transaction.get("details", [])
+
+
+def _completing(entry: OutboxEntry, facts: OrderFacts, earlier: Returned) -> tuple[dict, list]:
+    """The refund of the return that, with the refunds before it (``earlier``), brings back
+    the whole order. A refund of its lines would leave at Diller the points of the shipping and
+    the coupons and stamps the order used:
+
+    * no refund went before: the transaction is cancelled instead (Diller's guide for a whole
+      return), which takes every point and gives the coupons and stamps back;
+    * refunds went before, or may still go (they do not wait for one another): this one
+      refunds everything the transaction still holds, shipping and surcharges too. Diller's
+      contract does not say whether a cancel after refunds takes back only what is left or
+      the whole purchase again, nor whether it is allowed at all: the member's points are
+      kept right with refunds alone, and the coupons and stamps stay used, as with every
+      refund.
+    """
+    if not earlier_refunds(entry).exclude(state=OutboxEntry.State.SKIPPED).exists():
+        raise _cancel_instead(entry)
+    return _refunded(facts, entry.external_id, _rest(facts, earlier), earlier.amount)
+
+
 @transaction_body(Kind.REFUND)
 def partial_refund(entry: OutboxEntry, order) -> dict:
-    """Diller's partial refund of the transaction it follows (points only)."""
+    """Diller's partial refund of the transaction it follows (points only); when this return
+    completes the order, see :func:`_completing`.
+
+    The returned quantities are read here, when the refund is first sent, and not when the
+    return is recorded: Oscar saves an event's line quantities after the event.
+    """
     facts, history, returned, quantities = _returned_goods(entry, order)
-    if returned.amount and not quantities:
+    earlier = refunded_before(order, entry)
+    so_far = Returned()
+    so_far.add(earlier)
+    so_far.add(returned)
+    if _nothing_kept(facts, so_far):
+        body, details = _completing(entry, facts, earlier)
+    elif returned.amount and not quantities:
         whole = _body(facts, entry.external_id, _everything(facts), with_details=False)
         body, details = _amount_only(whole, returned.amount), []
     else:
-        transaction = _body(facts, entry.external_id, quantities, with_details=True, loyalty=False)
-        body = {key: transaction[key] for key in ("total", "total_tax", "total_discount")}
-        details = transaction.get("details", [])
+        body, details = _refunded(facts, entry.external_id, quantities)
     if Decimal(body["total"]) <= 0:
         raise Skip("The return names nothing to refund.")
     body.update(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from oscar.core.loading import get_model
 
@@ -70,17 +71,34 @@ def returned_by(order, source: str) -> Returned:
     return Returned()
 
 
+def _returned_by_all(order, entries) -> Returned:
+    """What the causes of ``entries`` returned, together."""
+    total = Returned()
+    for source in entries.order_by("pk").values_list("source", flat=True):
+        total.add(returned_by(order, source))
+    return total
+
+
 def returned_before(order, entry: OutboxEntry) -> Returned:
     """Everything returned by this remainder's cause and the remainders before it."""
-    total = Returned()
     earlier = OutboxEntry.objects.filter(
         order_number=entry.order_number,
         kind=Kind.RESEND_REMAINDER,
         pk__lte=entry.pk,
-    ).order_by("pk")
-    for source in earlier.values_list("source", flat=True):
-        total.add(returned_by(order, source))
-    return total
+    )
+    return _returned_by_all(order, earlier)
+
+
+def earlier_refunds(entry: OutboxEntry) -> QuerySet[OutboxEntry]:
+    """The refunds of the same transaction queued before the refund ``entry``."""
+    return OutboxEntry.objects.filter(
+        kind=Kind.REFUND, depends_on_id=entry.depends_on_id, pk__lt=entry.pk
+    )
+
+
+def refunded_before(order, entry: OutboxEntry) -> Returned:
+    """Everything returned by the causes of the refunds before the refund ``entry``."""
+    return _returned_by_all(order, earlier_refunds(entry))
 
 
 def source_key(source: str) -> str:

@@ -14,6 +14,12 @@ Returns follow Diller's guide:
   what was kept as a new one (``<number>-R1``, then ``-R2`` …); with ``"refund"``, Diller's
   partial refund of the transaction.
 
+What a return brings back is known only once its event's line quantities are saved, after the
+event: so a return that turns out to complete the order is settled when its entry is first
+sent. In ``"resend"`` mode the remainder finds nothing kept and is skipped (the cancel was the
+whole correction); in ``"refund"`` mode the refund queues the transaction's cancel instead
+(:func:`cancel_instead_of_refund`), or, after earlier refunds, refunds all that is left.
+
 Each entry waits for the one before it (``depends_on``), so a cancel never overtakes its
 transaction. The order's row is locked while the entries are chosen, so two returns of one
 order at the same moment queue one after the other.
@@ -179,6 +185,16 @@ def _refund(current: OutboxEntry, source: str) -> OutboxEntry:
         source=source,
         depends_on=current,
     )
+
+
+def cancel_instead_of_refund(refund: OutboxEntry) -> OutboxEntry:
+    """Queue the cancel of the transaction ``refund`` was for, for the same cause: the refund
+    found, when it was built, that the whole order came back (see ``payloads.partial_refund``)."""
+    if refund.depends_on is None:
+        raise LookupError("a refund entry needs the transaction it refunds (depends_on)")
+    cancel = _cancel(refund.depends_on, refund.source)
+    queue_outbox_entries([cancel.pk])
+    return cancel
 
 
 def _remainder(current: OutboxEntry, cancel: OutboxEntry, source: str, sent) -> OutboxEntry:
