@@ -127,6 +127,11 @@ class DefaultAdapter:
     # the shop's frame in a subclass (see docs/customising.md).
     layout_template = "django_diller/layout.html"
 
+    def shop_currency(self) -> str:
+        """The shop's own currency (ISO 4217), for a coupon's amount when Diller's store names
+        none; "" when the shop has none either."""
+        return ""
+
     currency_symbols: dict[str, str] = {
         "NOK": "kr",
         "SEK": "kr",

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from ..adapter import get_adapter
 from ..api import models as wire
 from ..loyalty.concurrent import side_by_side
 from ..loyalty.store import membership_levels, store_details
@@ -57,7 +58,9 @@ def loyalty_overview(members: MemberService, link: MemberLink) -> LoyaltyOvervie
     ]
     store = store_details(members.store_id)
     progress = level_progress(member, membership_levels(members.store_id))
-    return LoyaltyOverview(member, coupons, list(cards), progress, store.currency or "")
+    # A store without a currency of its own: its amounts are in the shop's.
+    currency = store.currency or get_adapter().shop_currency()
+    return LoyaltyOverview(member, coupons, list(cards), progress, currency)
 
 
 def level_progress(

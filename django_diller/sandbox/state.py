@@ -382,7 +382,7 @@ class NonEligibleOptions:
 class Store:
     id: str
     store_name: str
-    currency: str
+    currency: str | None  # None: left out of the answer (the contract does not require it)
     time_zone: str
     culture: str
     phone: PhoneNumber

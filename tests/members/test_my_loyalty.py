@@ -342,6 +342,12 @@ class PlainValuesAdapter(OscarAdapter):
         return f"worth {coupon.discount_value} {currency}"
 
 
+def test_a_store_without_a_currency_shows_amounts_in_the_shops(shopper, demo_link, store_state):
+    store_state.currency = None  # Diller's answer leaves it out
+    html = shopper.get(reverse("diller:me")).content.decode()
+    assert "<strong>50 kr</strong>" in html  # the shop's NOK
+
+
 def test_the_shops_adapter_writes_the_coupon_values(shopper, demo_link, settings):
     settings.DILLER = {
         **settings.DILLER,

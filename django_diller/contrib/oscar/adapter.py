@@ -10,6 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+
 from ...adapter import DefaultAdapter
 from .non_eligible import is_marked
 
@@ -37,6 +39,10 @@ class OscarAdapter(DefaultAdapter):
         categories = getattr(source, "get_categories", None)
         category = categories().order_by("pk").first() if categories else None
         return (str(category.pk), str(category.name)) if category else None
+
+    def shop_currency(self) -> str:
+        """Oscar's ``OSCAR_DEFAULT_CURRENCY``."""
+        return str(getattr(settings, "OSCAR_DEFAULT_CURRENCY", "") or "")
 
     def line_sku(self, line: Any) -> str | None:
         """The order line's SKU, or the basket line's stock record's."""
