@@ -36,6 +36,28 @@ def test_an_order_paid_after_its_member_unlinked_uses_the_coupon_it_reserved(pla
     assert item.reservation == OrderLoyaltyItem.Reservation.RELEASED  # used by the purchase
 
 
+def test_an_order_paid_after_its_buyer_linked_another_membership_goes_to_the_first(place, commit):
+    """The coupons were the first member's and reserved for this order: the purchase that
+    uses them is theirs, not the membership the account was linked to since."""
+    from dataclasses import replace
+
+    from .orders import store
+
+    seeded = store().members[SEED_MEMBER_ID]
+    store().members["member-two"] = replace(seeded, id="member-two")
+    order = place({ESPRESSO: 2})
+    coupon_on_espresso(order, "PCT20COFFEE", "37.80")
+    with commit():
+        queue_reservation(order.number, SEED_MEMBER_ID)
+    link = MemberLink.objects.get(member_id=SEED_MEMBER_ID)
+    link.member_id = "member-two"  # unlinked, then linked to another membership
+    link.save()
+    with commit():
+        event(order, "Settled")
+    sent = transactions_at_diller()[order.number]
+    assert (sent.member_id, sent.coupon_codes) == (SEED_MEMBER_ID, ["PCT20COFFEE"])
+
+
 def test_a_return_after_the_buyer_joined_takes_nothing_back(place, commit):
     other = get_user_model().objects.get(email="other@example.com")
     order = place({ESPRESSO: 2}, user=other)

@@ -49,12 +49,18 @@ OrderBody = Callable[[OutboxEntry, Any], dict]
 
 
 def order_member_id(order, store_id: str) -> str | None:
-    """The member the order belongs to: the buyer's linked account, or the guest who joined,
-    or the member whose coupons and stamp cards the order used (recorded with it) when the
-    buyer's account was unlinked since: its reservations must be used or released.
+    """The member the order belongs to: the member whose coupons and stamp cards the order
+    used (recorded with it: their reservations must be used or released by that member's
+    purchase, whoever the buyer's account is linked to since), or the buyer's linked account,
+    or the guest who joined.
 
     "" when a guest joined but their registration at Diller has not finished yet.
     """
+    recorded = OrderLoyaltyItem.objects.filter(
+        order_number=str(order.number), store_id=store_id
+    ).exclude(member_id="")
+    if member_id := recorded.values_list("member_id", flat=True).first():
+        return member_id
     if order.user_id:
         link = MemberLink.objects.of(order.user_id, store_id)
         if link:
@@ -63,10 +69,7 @@ def order_member_id(order, store_id: str) -> str | None:
         order_number=str(order.number), consent=Consent.GDPR, given=True
     )
     if not joined.exists():
-        recorded = OrderLoyaltyItem.objects.filter(
-            order_number=str(order.number), store_id=store_id
-        ).exclude(member_id="")
-        return recorded.values_list("member_id", flat=True).first()
+        return None
     return joined.exclude(member_id="").values_list("member_id", flat=True).first() or ""
 
 
