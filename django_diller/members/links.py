@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from ..models import MemberLink
 from .errors import AlreadyLinked, MemberTaken
@@ -36,7 +37,12 @@ def link_member(
         with transaction.atomic():
             link, _ = MemberLink.objects.update_or_create(
                 user=user,
-                defaults={"store_id": members.store_id, "member_id": member_id, "source": source},
+                defaults={
+                    "store_id": members.store_id,
+                    "member_id": member_id,
+                    "source": source,
+                    "linked_at": timezone.now(),  # when this membership was linked
+                },
             )
     except IntegrityError:
         raise MemberTaken() from None

@@ -50,8 +50,10 @@ def test_an_order_paid_after_its_buyer_linked_another_membership_goes_to_the_fir
     with commit():
         queue_reservation(order.number, SEED_MEMBER_ID)
     link = MemberLink.objects.get(member_id=SEED_MEMBER_ID)
-    link.member_id = "member-two"  # unlinked, then linked to another membership
-    link.save()
+    link.delete()  # unlinked, then linked to another membership
+    MemberLink.objects.create(
+        user=link.user, store_id=SEED_STORE_ID, member_id="member-two", source=Source.PAGE
+    )
     with commit():
         event(order, "Settled")
     sent = transactions_at_diller()[order.number]

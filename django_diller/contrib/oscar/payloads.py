@@ -56,15 +56,16 @@ def order_member_id(order, store_id: str) -> str | None:
 
     "" when a guest joined but their registration at Diller has not finished yet.
     """
+    link = MemberLink.objects.of(order.user_id, store_id) if order.user_id else None
+    if link is not None and not (order.date_placed and link.linked_at > order.date_placed):
+        return link.member_id  # the member who placed it
     recorded = OrderLoyaltyItem.objects.filter(
         order_number=str(order.number), store_id=store_id
     ).exclude(member_id="")
     if member_id := recorded.values_list("member_id", flat=True).first():
         return member_id
-    if order.user_id:
-        link = MemberLink.objects.of(order.user_id, store_id)
-        if link:
-            return link.member_id
+    if link is not None:  # linked since, and the order used no member's coupons or cards
+        return link.member_id
     joined = ConsentRecord.objects.filter(
         order_number=str(order.number), consent=Consent.GDPR, given=True
     )
