@@ -1,6 +1,7 @@
-"""The checkout benchmark's count of commits that write (a flush to disk each)."""
+"""The checkout benchmark's count of commits that write (a flush to disk each), and the time
+it takes out of a request for the sandbox's work."""
 
-from benchmarks.checkout_overhead import committed_writes
+from benchmarks.checkout_overhead import SandboxWork, committed_writes
 
 
 def test_a_transaction_counts_once_if_it_wrote_and_a_write_outside_one_counts_alone():
@@ -27,3 +28,11 @@ def test_a_transaction_counts_once_if_it_wrote_and_a_write_outside_one_counts_al
     ]
     assert committed_writes(statements) == 4
     assert committed_writes([]) == 0
+
+
+def test_the_sandbox_s_work_counts_once_where_threads_overlap_and_only_within_the_request():
+    work = SandboxWork()
+    work.intervals = [(1.0, 2.0), (1.5, 2.5), (3.0, 3.5), (0.0, 0.5), (4.0, 6.0)]
+    # 1.0 to 2.5 once (two threads side by side), 3.0 to 3.5, and 4.0 to 5.0 of the last one
+    assert abs(work.covered(0.8, 5.0) - 3.0) < 1e-9
+    assert work.covered(6.5, 7.0) == 0.0

@@ -185,3 +185,33 @@ def test_an_existing_member_links_their_membership_with_the_texted_code(page, sh
     expect(coupons.get_by_role("heading", name="50 kr off")).to_be_visible()
     expect(coupons).not_to_contain_text("15 % off (expired)")
     expect(page.locator("#diller-stamp-cards")).to_contain_text("8 of 10 stamps")
+
+
+def test_a_member_whose_membership_the_club_deleted_ends_the_link_and_may_join_again(page, shop):
+    from django.utils import timezone
+
+    from .shop_steps import link_customer_to_demo_member
+
+    link_customer_to_demo_member()
+    log_in(page, shop, *CUSTOMER)
+    page.goto(f"{shop}/loyalty/me/")
+    header = page.locator("#diller-header-points")
+    expect(header).to_contain_text("points")  # read and kept for the header
+    sandbox_store().members[SEED_MEMBER_ID].deleted_at = timezone.now()  # closed elsewhere
+
+    page.goto(f"{shop}/loyalty/me/")
+    expect(page.locator(".diller-problem")).to_contain_text("no longer has your membership")
+    page.goto(f"{shop}/basket/")
+    expect(header).to_have_count(0)  # no points of a membership that is gone
+    page.goto(f"{shop}/loyalty/me/")
+    page.get_by_role("link", name="End the link to it").click()
+    expect(page.get_by_role("heading", name="End the link to your membership")).to_be_visible()
+    expect(page.locator("main, body")).not_to_contain_text("points, coupons and stamp cards")
+    screenshot(page, "membership-gone")
+    page.get_by_role("button", name="End the link").click()
+
+    page.wait_for_url(f"{shop}/loyalty/join/")
+    expect(
+        page.locator(".alert", has_text="no longer linked to a loyalty membership")
+    ).to_be_visible()
+    assert not MemberLink.objects.filter(user__email=CUSTOMER[0]).exists()
