@@ -17,7 +17,14 @@ from .app import (
     SandboxTransportFault,
 )
 from .faults import Faults
-from .handlers.base import DUPLICATE_ANSWERS, REFUSAL_ANSWERS, DuplicateAnswer, RefusalAnswer
+from .handlers.base import (
+    DUPLICATE_ANSWERS,
+    HELD_STAMPS,
+    REFUSAL_ANSWERS,
+    DuplicateAnswer,
+    HeldStamps,
+    RefusalAnswer,
+)
 from .problems import SandboxContractError
 from .seed import (
     BAKERY_PRODUCT_IDS,
@@ -83,6 +90,7 @@ __all__ = [
     "DUPLICATE_ANSWERS",
     "EQUIPMENT_PRODUCT_IDS",
     "GIFT_CARD_PRODUCT_IDS",
+    "HELD_STAMPS",
     "INVITATION_TOKEN_ACCEPTED",
     "INVITATION_TOKEN_PENDING",
     "LEVEL_BRONZE",
@@ -115,6 +123,7 @@ __all__ = [
     "AsyncSandboxTransport",
     "DuplicateAnswer",
     "Faults",
+    "HeldStamps",
     "RecordedRequest",
     "RefusalAnswer",
     "Sandbox",

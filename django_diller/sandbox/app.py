@@ -39,7 +39,14 @@ from .emulator import (
 )
 from .faults import TOKEN_OPERATION, FaultKind, Faults
 from .handlers import HANDLERS, Context, Reply, Settings
-from .handlers.base import DUPLICATE_ANSWERS, REFUSAL_ANSWERS, DuplicateAnswer, RefusalAnswer
+from .handlers.base import (
+    DUPLICATE_ANSWERS,
+    HELD_STAMPS,
+    REFUSAL_ANSWERS,
+    DuplicateAnswer,
+    HeldStamps,
+    RefusalAnswer,
+)
 from .problems import PROBLEM_CONTENT_TYPE, ApiProblem, SandboxContractError
 from .seed import (
     SANDBOX_CLIENT_ID,
@@ -61,6 +68,9 @@ class Sandbox(BaseSandbox):
     is answered: ``"200-text"`` (``is_ok = false``), ``"409"`` or ``"400-problem"``;
     ``refusal_answer`` (settable, kept by :meth:`reset`) is how a reservation is refused, in
     the same three styles.
+    ``held_stamps`` (settable, kept by :meth:`reset`) is whether a stamp held for a pending
+    order shows on the member's card until the order's transaction counts it: ``"apart"`` (the
+    card shows only counted stamps) or ``"counted"`` (one stamp more while the hold lasts).
     ``naive_dates`` (settable, kept by :meth:`reset`) answers every date-time without an offset,
     as the store's wall-clock time, as Diller does in places (the answer is checked against the
     contract before the offsets are dropped).
@@ -123,6 +133,17 @@ class Sandbox(BaseSandbox):
         if style not in REFUSAL_ANSWERS:
             raise ValueError(f"refusal_answer must be one of {', '.join(REFUSAL_ANSWERS)}")
         self.settings = dataclasses.replace(self.settings, refusal_answer=style)
+
+    @property
+    def held_stamps(self) -> HeldStamps:
+        """Whether a stamp held for a pending order shows on the card (one of ``HELD_STAMPS``)."""
+        return self.settings.held_stamps
+
+    @held_stamps.setter
+    def held_stamps(self, style: HeldStamps) -> None:
+        if style not in HELD_STAMPS:
+            raise ValueError(f"held_stamps must be one of {', '.join(HELD_STAMPS)}")
+        self.settings = dataclasses.replace(self.settings, held_stamps=style)
 
     def _fresh_state(self) -> SandboxState:
         now = self.clock()

@@ -185,7 +185,9 @@ def store_coupon(value: Coupon) -> dict[str, Any]:
     return compact(_coupon_common(value))
 
 
-def stamp_card(value: StampCard, member_id: str | None = None) -> dict[str, Any]:
+def stamp_card(value: StampCard, member_id: str | None = None, held: int = 0) -> dict[str, Any]:
+    """A card; with ``member_id``, that member's ``stamps_collected`` (``held``: stamps held for
+    pending orders that the card shows already)."""
     body = {
         "id": value.id,
         "external_id": value.external_id,
@@ -203,7 +205,7 @@ def stamp_card(value: StampCard, member_id: str | None = None) -> dict[str, Any]
         "valid_to": iso(value.valid_to),
     }
     if member_id is not None:
-        body["stamps_collected"] = value.stamps_of(member_id)
+        body["stamps_collected"] = value.stamps_of(member_id) + held
     return compact(body)
 
 

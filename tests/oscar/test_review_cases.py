@@ -100,6 +100,44 @@ def test_a_stamp_card_reward_is_not_given_again_after_a_till_stamp_changed_the_c
     assert Order.objects.count() == 1
 
 
+@pytest.mark.parametrize("held_stamps", ["apart", "counted"])
+def test_a_stamp_reward_of_a_pending_order_is_given_once_whether_diller_shows_the_hold(
+    shopper, settings, django_capture_on_commit_callbacks, held_stamps
+):
+    """Each answer the contract allows: a stamp held for a pending order shows on the member's
+    card before the order's transaction counts it ("counted"), or not ("apart")."""
+    from django_diller.loyalty.connection import get_client
+
+    from .orders import status
+
+    settings.DILLER = {
+        **settings.DILLER,
+        "SEND_ON_PAYMENT_EVENTS": [],
+        "SEND_ON_ORDER_STATUSES": ["Being processed"],  # sent when it ships
+    }
+    embedded_sandbox().held_stamps = held_stamps  # the sandbox of these settings
+    with django_capture_on_commit_callbacks(execute=True):
+        assert checkout(shopper, ESPRESSO, 2)["Location"] == reverse("checkout:thank-you")
+    first = Order.objects.get()
+    assert first.total_incl_tax == D("151.20") + D("49.00")  # 8 + 2 stamps: one free
+    assert embedded_sandbox().requests_for("reserveStamp")  # held for the pending order
+
+    def card_at_diller() -> int:
+        cards = get_client().get_member_stamp_cards(SEED_MEMBER_ID)
+        return next(c.stamps_collected for c in cards if c.id == STAMP_CARD_COFFEE)
+
+    assert card_at_diller() == (9 if held_stamps == "counted" else 8)
+    response = checkout(shopper, ESPRESSO, 2)  # the same stamps again, as Diller shows them
+    assert response["Location"] == reverse("checkout:preview")
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("stamp-card reward is already used" in m for m in messages)
+    assert Order.objects.count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        status(first, "Being processed")  # Diller counts the first order once; the hold ends
+    assert card_at_diller() == 0  # 8 + 2 - 10
+
+
 def test_leaving_the_club_takes_the_discounts_off_the_basket(make_basket, member):
     from .conftest import apply_offers
 

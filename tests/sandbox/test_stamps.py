@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from django_diller.sandbox import (
     CINNAMON_BUN_PRODUCT_ID,
     COFFEE_PRODUCT_IDS,
@@ -127,6 +129,24 @@ def test_reserve_stamp_card(sb, client):
     assert buy(client, "o-2", stamp_cards=[collected(STAMP_CARD_COFFEE)])["is_ok"] is True
     card = sb.state.stores[SEED_STORE_ID].stamp_cards[STAMP_CARD_COFFEE]
     assert card.reservations == {}  # the transaction ended the hold
+
+
+def test_a_held_stamp_shows_on_the_card_only_when_the_sandbox_counts_held_stamps(sb, client):
+    url = f"{MEMBER}/stamp-cards/{STAMP_CARD_COFFEE}/reserve"
+    client.post(url, json={"external_transaction_id": "o-1"})
+    assert stamps(client)[STAMP_CARD_COFFEE] == 8  # "apart", the default
+    sb.held_stamps = "counted"
+    try:
+        assert stamps(client)[STAMP_CARD_COFFEE] == 9  # the pending order's stamp shows
+        assert buy(client, "o-1", stamp_cards=[collected(STAMP_CARD_COFFEE)])["is_ok"] is True
+        assert stamps(client)[STAMP_CARD_COFFEE] == 9  # counted once, by the transaction
+    finally:
+        sb.held_stamps = "apart"
+
+
+def test_held_stamps_takes_only_the_two_answers(sb):
+    with pytest.raises(ValueError, match="held_stamps"):
+        sb.held_stamps = "sometimes"
 
 
 def test_reserve_unknown_card_is_404(client):

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_diller.loyalty.connection import shop_activation_link
 from django_diller.sandbox import (
     DUPLICATE_ANSWERS,
+    HELD_STAMPS,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SEED_DEPARTMENT_ID,
@@ -82,6 +83,13 @@ class Command(BaseCommand):
             "with a text, HTTP 409 problem details, or HTTP 400 problem details naming the id.",
         )
         parser.add_argument(
+            "--held-stamps",
+            choices=HELD_STAMPS,
+            default="apart",
+            help="Whether a stamp held for a pending order shows on the member's card before the "
+            "order's transaction counts it: apart (no) or counted (one stamp more meanwhile).",
+        )
+        parser.add_argument(
             "--member-updates",
             choices=("merge", "replace"),
             default="merge",
@@ -141,6 +149,7 @@ class Command(BaseCommand):
             duplicate_answer=options["duplicate_answer"],
             activation_url=shop_activation_link(options["shop_url"]),
         )
+        sandbox.held_stamps = options["held_stamps"]
         members = sandbox.settings.members
         members.updates = options["member_updates"]
         members.duplicate_phone_status = options["duplicate_phone_status"]
@@ -179,6 +188,7 @@ class Command(BaseCommand):
         lines += [
             f"  validation     {'on' if sandbox.validate_requests else 'off'}",
             f"  duplicates     answered {sandbox.duplicate_answer}",
+            f"  held stamps    {sandbox.held_stamps}",
             f"  faults         latency {faults.latency * 1000:.0f} ms, error {faults.error_rate},"
             f" 429 {faults.rate_limit_rate} (Retry-After {faults.retry_after}s),"
             f" timeout {faults.timeout_rate}, drop {faults.drop_rate}, hang {faults.hang_rate}",

@@ -32,6 +32,10 @@ DUPLICATE_ANSWERS: tuple[DuplicateAnswer, ...] = get_args(DuplicateAnswer)
 # code). The contract allows each.
 RefusalAnswer = Literal["200-text", "409", "400-problem"]
 REFUSAL_ANSWERS: tuple[RefusalAnswer, ...] = get_args(RefusalAnswer)
+# Whether a stamp held for a pending order (``POST …/stamp-cards/{id}/reserve``) shows on the
+# member's card before the order's transaction counts it: the guide and the contract do not say.
+HeldStamps = Literal["apart", "counted"]
+HELD_STAMPS: tuple[HeldStamps, ...] = get_args(HeldStamps)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Settings:
     activation_url: str
     duplicate_answer: DuplicateAnswer = "200-text"
     refusal_answer: RefusalAnswer = "200-text"
+    held_stamps: HeldStamps = "apart"
     members: MemberOptions = dataclasses.field(default_factory=MemberOptions)
     non_eligible: NonEligibleOptions = dataclasses.field(default_factory=NonEligibleOptions)
 

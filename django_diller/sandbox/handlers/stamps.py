@@ -3,7 +3,9 @@
 A member sees every active card of the store with their ``stamps_collected``, except a
 non-restartable card they have completed (its reward was deducted). A reservation holds the card
 for one pending order (``external_transaction_id``), like a coupon reservation; it does not
-require the card to be full, since the purchase itself may complete it. An unknown card is a 404.
+require the card to be full, since the purchase itself may complete it. Whether the held stamp
+shows on the card before the order's transaction counts it is the sandbox's ``held_stamps``
+(the contract does not say); the transaction ends the hold either way. An unknown card is a 404.
 """
 
 from __future__ import annotations
@@ -55,8 +57,9 @@ def get_store_stamps(ctx: Context) -> list[dict[str, Any]]:
 
 def get_member_stamp_cards(ctx: Context) -> list[dict[str, Any]]:
     member = ctx.member()
+    counted = ctx.settings.held_stamps == "counted"
     return [
-        render.stamp_card(card, member.id)
+        render.stamp_card(card, member.id, held=int(counted and member.id in card.reservations))
         for card in ctx.store.stamp_cards.values()
         if card.is_active(ctx.now) and member.id not in card.used_up
     ]
