@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from ..api import models as wire
-from ..api.errors import DillerNotFound
+from ..api.errors import DillerError, DillerNotFound
 from ..models import Consent, MemberLink, Source
 from ..signals import member_left, member_updated
 from .consents import CONSENT_FLAGS, record_consents
@@ -20,6 +20,18 @@ from .updates import profile_changes, write_member
 def get_member(members: MemberService, link: MemberLink) -> wire.MemberResponse:
     """The linked member as Diller has it now."""
     return members.client.get_member(link.member_id)
+
+
+def member_exists(members: MemberService, link: MemberLink) -> bool:
+    """Whether Diller still has the linked member: False only when it answers "not found"
+    (a failure to ask is not an answer)."""
+    try:
+        members.client.get_member(link.member_id)
+    except DillerNotFound:
+        return False
+    except DillerError:
+        return True
+    return True
 
 
 def update(
@@ -64,11 +76,16 @@ def update(
     return updated, changed
 
 
-def leave(members: MemberService, user: AbstractBaseUser, link: MemberLink) -> None:
-    """Delete the member at Diller and the link here; the shop account stays."""
+def leave(
+    members: MemberService, user: AbstractBaseUser, link: MemberLink, *, at_diller: bool = True
+) -> None:
+    """Delete the member at Diller and the link here; the shop account stays. ``at_diller``
+    False ends only the link: the shopper was told the club no longer has the membership, and
+    that only the link ends (were it there after all, it stays)."""
     member_id = link.member_id
-    with contextlib.suppress(DillerNotFound):  # already gone at Diller: finish here
-        members.client.delete_member(member_id)
+    if at_diller:
+        with contextlib.suppress(DillerNotFound):  # already gone at Diller: finish here
+            members.client.delete_member(member_id)
     record_consents(
         members.store_id, user, member_id, dict.fromkeys(CONSENT_FLAGS, False), Source.PAGE
     )

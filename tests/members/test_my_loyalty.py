@@ -398,6 +398,26 @@ def test_the_header_drops_the_points_of_a_membership_deleted_at_diller(
     assert header_points(shopper.get("/basket/").content.decode()) is None
 
 
+def test_the_page_that_ends_only_the_link_never_deletes_a_membership_diller_still_has(
+    shopper, demo_link, store_state
+):
+    way_out = f"{reverse('diller:me-leave')}?gone=1"
+    html = shopper.get(way_out).content.decode()  # an old tab: Diller has the member
+    assert "points, coupons and stamp cards are gone" in html  # the true words
+    assert "Ending the link only removes it" not in html
+    shopper.post(way_out, {"gone": "1"})  # the page that said only the link ends, posted
+    assert not store_state.members[SEED_MEMBER_ID].is_deleted
+    assert not MemberLink.objects.exists()
+
+
+def test_a_coupon_list_not_found_is_not_a_membership_gone(shopper, demo_link, sandbox):
+    problem = {"title": "Not Found", "status": 404}
+    sandbox.override_response("getMemberCoupons", 404, problem)
+    html = shopper.get(reverse("diller:me")).content.decode()
+    assert "no longer has your membership" not in html
+    assert "Please try again in a few minutes" in html
+
+
 def test_the_leave_page_of_a_member_warns_of_what_is_lost(shopper, demo_link):
     html = shopper.get(reverse("diller:me-leave")).content.decode()
     assert "points, coupons and stamp cards are gone" in html

@@ -19,7 +19,7 @@ from ...api.errors import DillerError, DillerNotFound
 from ...models import MemberLink
 from ..club import remember_member
 from ..forms import MemberEditForm
-from ..membership import get_member, leave, update
+from ..membership import get_member, leave, member_exists, update
 from ..overview import loyalty_overview
 from ..service import MemberService
 from .common import (
@@ -97,10 +97,14 @@ def stamp_card_rows(cards: list[wire.MemberStampCard]) -> list[StampCardRow]:
 @require_http_methods(["GET"])
 def me(request: HttpRequest, link: MemberLink) -> HttpResponse:
     """The member's own page: points, level, coupons and stamp cards."""
+    service = MemberService()
     try:
-        overview = loyalty_overview(MemberService(), link)
-    except DillerNotFound:
-        return render_page(request, template("me"), {"problem": membership_gone(link)})
+        overview = loyalty_overview(service, link)
+    except DillerNotFound as error:
+        # Gone only if the member is: a 404 of the coupons or the store is a failure.
+        gone = not member_exists(service, link)
+        problem = membership_gone(link) if gone else problem_message(error)
+        return render_page(request, template("me"), {"problem": problem})
     except DillerError as error:
         return render_page(request, template("me"), {"problem": problem_message(error)})
     remember_member(link, overview.member)  # the header shows these points: no second read
@@ -121,7 +125,9 @@ def me_edit(request: HttpRequest, link: MemberLink) -> HttpResponse:
     try:
         member = get_member(service, link)
         segments, store = form_context()
-    except DillerNotFound:
+    except DillerNotFound as error:
+        if member_exists(service, link):  # the segments or the store, not the member
+            return without_diller(request, "edit", MemberEditForm, error)
         gone = membership_gone(link)
         return render_page(request, template("edit"), {"form": None, "problem": gone})
     except DillerError as error:
@@ -146,11 +152,15 @@ def me_leave(request: HttpRequest, link: MemberLink) -> HttpResponse:
     """Leave the club after a confirmation: the member is deleted at Diller, the shop
     account stays."""
     problem = None
-    # Sent here from a page that found the membership gone at Diller: only the link ends.
-    gone = GONE_PARAMETER in request.GET or GONE_PARAMETER in request.POST
+    service = MemberService()
+    # Sent here from a page that found the membership gone at Diller: only the link ends (the
+    # page says so, and is shown only while Diller has no such member).
+    gone = GONE_PARAMETER in request.POST or (
+        GONE_PARAMETER in request.GET and not member_exists(service, link)
+    )
     if request.method == "POST":
         try:
-            leave(MemberService(), request.user, link)
+            leave(service, request.user, link, at_diller=not gone)
         except DillerError as error:
             problem = problem_message(error)
         else:
