@@ -32,6 +32,10 @@ from .origin import CHANNEL
 
 logger = logging.getLogger("django_diller.reservations")
 
+# The cause of the release of an order never paid (``contrib.oscar.unpaid``): sent only while
+# the order's purchase is still not on its way, since a payment may come in meanwhile.
+ABANDONED_CHECKOUT = "abandoned checkout"
+
 
 @dataclass(frozen=True)
 class CouponProblem:
@@ -251,6 +255,12 @@ def queue_release(order_number: str, source: str) -> OutboxEntry:
     return entry
 
 
+def _purchase_queued(order_number: str) -> bool:
+    return OutboxEntry.objects.filter(
+        kind=Kind.SEND_TRANSACTION, order_number=order_number
+    ).exists()
+
+
 def _settled(order_number: str) -> bool:
     return OutboxEntry.objects.filter(
         kind=Kind.SEND_TRANSACTION,
@@ -283,6 +293,8 @@ class SendRelease(DillerHandler):
     label = Kind.RELEASE_LOYALTY.label
 
     def send(self, entry: OutboxEntry) -> dict:
+        if entry.source == ABANDONED_CHECKOUT and _purchase_queued(entry.order_number):
+            raise outbox.Skip("The order was paid after all: its purchase uses the coupons.")
         release_order(entry.order_number)
         return _states(entry.order_number)
 

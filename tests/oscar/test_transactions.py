@@ -376,9 +376,46 @@ def test_a_refund_of_the_whole_order_cancels_its_transaction_instead(place, comm
     assert purchase.is_cancelled and purchase.refunds == []
     assert member_points() == points_before
     assert store().coupons["PCT20COFFEE"].times_redeemed(SEED_MEMBER_ID) == 0
+    entries = OutboxEntry.objects.count()
     with commit():
         status(order, "Cancelled")  # the shop cancels the order too: nothing more to do
-    assert OutboxEntry.objects.filter(kind=Kind.CANCEL_TRANSACTION).count() == 1
+    assert OutboxEntry.objects.exclude(kind=Kind.RELEASE_LOYALTY).count() == entries
+    assert only_entry(kind=Kind.CANCEL_TRANSACTION).source == refund.source
+
+
+@override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})
+def test_an_order_refunded_in_full_and_then_cancelled_is_not_cancelled_again(paid, commit):
+    """A cancel after refunds might take the refunded points again: the status that cancels
+    the order refunds what the transaction still holds, here nothing."""
+    order = paid({ESPRESSO: 2, MUG: 1})
+    espresso, mug = order.lines.get(upc=ESPRESSO), order.lines.get(upc=MUG)
+    with commit():
+        event(order, "Refunded", amount=D("378.00"), lines=[(espresso, 2)])
+    with commit():
+        event(order, "Refunded", amount=mug.line_price_incl_tax, lines=[(mug, 1)])
+    purchase = transactions_at_diller()[order.number]
+    assert purchase.refunded_total == purchase.total
+    with commit():
+        status(order, "Cancelled")
+    assert not OutboxEntry.objects.filter(kind=Kind.CANCEL_TRANSACTION).exists()
+    assert not transactions_at_diller()[order.number].is_cancelled
+    last = OutboxEntry.objects.filter(kind=Kind.REFUND).latest("pk")
+    assert (last.source, last.state) == ("order_status:Cancelled", State.SKIPPED)
+
+
+@override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})
+def test_an_order_partly_refunded_then_cancelled_refunds_the_rest(paid, commit):
+    points_before = member_points()
+    order = paid({ESPRESSO: 2, MUG: 1})
+    espresso = order.lines.get(upc=ESPRESSO)
+    with commit():
+        event(order, "Refunded", amount=D("378.00"), lines=[(espresso, 2)])
+    with commit():
+        status(order, "Cancelled")
+    assert not OutboxEntry.objects.filter(kind=Kind.CANCEL_TRANSACTION).exists()
+    purchase = transactions_at_diller()[order.number]
+    assert purchase.refunded_total == purchase.total
+    assert member_points() == points_before
 
 
 @override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})

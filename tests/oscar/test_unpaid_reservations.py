@@ -8,9 +8,11 @@ from django.test import override_settings
 from django.utils import timezone
 
 from django_diller.contrib.oscar import tasks
+from django_diller.contrib.oscar.triggers import queue_transaction
 from django_diller.contrib.oscar.unpaid import release_unpaid_reservations
 from django_diller.loyalty.reservations import queue_reservation
 from django_diller.models import CouponClaim, OrderLoyaltyItem, OutboxEntry
+from django_diller.outbox import engine as outbox
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 
 from .conftest import ESPRESSO
@@ -88,13 +90,27 @@ def test_an_order_paid_sent_or_released_already_is_left_alone(reserved, commit, 
         if how == "payment event":
             event(order, "Authorised")  # a type that sends nothing: still money on its way
         elif how == "purchase sent":
-            event(order, "Settled")
+            queue_transaction(order, "order placed")  # no payment recorded in the shop
         elif how == "cancelled":
             status(order, "Cancelled")
     releases = OutboxEntry.objects.filter(kind=Kind.RELEASE_LOYALTY).count()
     with commit():
         assert release_unpaid_reservations(60) == 0
     assert OutboxEntry.objects.filter(kind=Kind.RELEASE_LOYALTY).count() == releases
+
+
+def test_a_payment_that_comes_before_the_release_is_sent_stops_it(reserved, commit):
+    order, _item = reserved()
+    release_unpaid_reservations(60)  # queued; its task runs after the payment below
+    with commit():
+        event(order, "Settled")
+    outbox.drain()
+    release = OutboxEntry.objects.get(kind=Kind.RELEASE_LOYALTY)
+    assert release.state == State.SKIPPED
+    from .orders import transactions_at_diller
+
+    assert transactions_at_diller()[order.number].coupon_codes == [COUPON]
+    assert store().coupons[COUPON].times_redeemed(SEED_MEMBER_ID) == 1
 
 
 def test_a_late_payment_still_sends_the_purchase_with_its_coupon(reserved, commit):

@@ -320,6 +320,8 @@ def partial_refund(entry: OutboxEntry, order) -> dict:
     """
     facts, history, returned, quantities = _returned_goods(entry, order)
     earlier = refunded_before(order, entry)
+    if _nothing_kept(facts, earlier):  # the last of them refunded everything it held
+        raise Skip("The refunds before this one took back the whole purchase.")
     so_far = Returned()
     so_far.add(earlier)
     so_far.add(returned)

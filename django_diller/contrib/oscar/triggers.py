@@ -122,14 +122,26 @@ def _corrections(order, source: str, everything: bool) -> list[OutboxEntry]:
         kind=Kind.CANCEL_TRANSACTION, external_id=current.external_id
     ).exists():
         entries = []  # already cancelled in full: nothing is left to correct
-    elif everything:
+    elif everything and not _refunded(current):
         entries = [_cancel(current, source)]
-    elif app_settings.PARTIAL_RETURNS == "refund":
+    elif app_settings.PARTIAL_RETURNS == "refund" or everything:
+        # After a refund, a whole return is the refund of what is left (see
+        # ``payloads.partial_refund``): a cancel might take the refunded points again.
         entries = [_refund(current, source)]
     else:
         cancel = _cancel(current, source)
         entries = [cancel, _remainder(current, cancel, source, sent)]
     return entries
+
+
+def _refunded(current: OutboxEntry) -> bool:
+    """Whether a refund of the transaction ``current`` was queued and not turned into its
+    cancel (Diller's partial refunds, ``PARTIAL_RETURNS = "refund"``)."""
+    return (
+        OutboxEntry.objects.filter(kind=Kind.REFUND, depends_on=current)
+        .exclude(state=OutboxEntry.State.SKIPPED)
+        .exists()
+    )
 
 
 def _member_of(order) -> tuple[str, str] | None:

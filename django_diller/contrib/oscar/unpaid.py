@@ -18,14 +18,13 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from ...loyalty.kinds import Kind
-from ...loyalty.reservations import queue_release
+from ...loyalty.reservations import ABANDONED_CHECKOUT, queue_release
 from ...outbox.models import OutboxEntry
 from .guard import guarded
 
 logger = logging.getLogger("django_diller.oscar")
 Order = get_model("order", "Order")
 
-SOURCE = "abandoned checkout"
 # What ends an order's wait: its purchase is on its way (the purchase uses the coupons), or its
 # reservations are already being released (cancelled, skipped, or this sweep ran before).
 SETTLING_KINDS = (Kind.SEND_TRANSACTION, Kind.RESEND_REMAINDER, Kind.RELEASE_LOYALTY)
@@ -51,7 +50,8 @@ def paid_numbers(numbers: Iterable[str]) -> set[str]:
 def release_unpaid_reservations(minutes: float) -> int:
     """Release at Diller the reservations of orders placed more than ``minutes`` ago that were
     never paid, sent or released; how many orders. Each release is an outbox entry of its own,
-    so running this again (or at the same time elsewhere) queues nothing twice."""
+    so running this again (or at the same time elsewhere) queues nothing twice; a payment that
+    comes in before the release is sent stops it there (see ``reservations.SendRelease``)."""
     before = timezone.now() - timedelta(minutes=minutes)
     held = OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY, created_at__lt=before)
     settling = OutboxEntry.objects.filter(kind__in=SETTLING_KINDS).values("order_number")
@@ -59,7 +59,7 @@ def release_unpaid_reservations(minutes: float) -> int:
     released = [
         number
         for number in sorted(waiting - paid_numbers(waiting))
-        if guarded(queue_release)(number, SOURCE) is not None
+        if guarded(queue_release)(number, ABANDONED_CHECKOUT) is not None
     ]
     if released:
         logger.info("released the diller reservations of %d unpaid orders", len(released))
