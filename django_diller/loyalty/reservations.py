@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..api import DillerError, DillerNotFound, DillerRefused, DillerValidationError
@@ -251,14 +252,21 @@ def queue_release(order_number: str, source: str) -> OutboxEntry:
         source=source,
         depends_on=reserve,
     )
+    if entry.state == OutboxEntry.State.SKIPPED and entry.source == ABANDONED_CHECKOUT:
+        # Skipped for a payment whose purchase then did not use the coupons: sent after all.
+        OutboxEntry.objects.filter(pk=entry.pk).update(
+            state=OutboxEntry.State.PENDING, source=source[:80], next_attempt_at=timezone.now()
+        )
     queue_outbox_entries([entry.pk])
     return entry
 
 
 def _purchase_queued(order_number: str) -> bool:
-    return OutboxEntry.objects.filter(
-        kind=Kind.SEND_TRANSACTION, order_number=order_number
-    ).exists()
+    return (
+        OutboxEntry.objects.filter(kind=Kind.SEND_TRANSACTION, order_number=order_number)
+        .exclude(state__in=[OutboxEntry.State.SKIPPED, OutboxEntry.State.DEAD])
+        .exists()
+    )
 
 
 def _settled(order_number: str) -> bool:

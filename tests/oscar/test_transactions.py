@@ -404,6 +404,22 @@ def test_an_order_refunded_in_full_and_then_cancelled_is_not_cancelled_again(pai
 
 
 @override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})
+def test_a_refund_diller_refused_then_cancelled_takes_every_point_back(paid, commit):
+    points_before = member_points()
+    order = paid({ESPRESSO: 2, MUG: 1})
+    espresso = order.lines.get(upc=ESPRESSO)
+    refused = {"title": "Bad Request", "status": 400, "detail": "Refund refused."}
+    embedded_sandbox().override_response("createRefundTransaction", 400, refused)
+    with commit():
+        event(order, "Refunded", amount=D("378.00"), lines=[(espresso, 2)])
+    assert only_entry(kind=Kind.REFUND).state == State.DEAD  # it never took a point
+    with commit():
+        status(order, "Cancelled")
+    assert transactions_at_diller()[order.number].is_cancelled
+    assert member_points() == points_before
+
+
+@override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})
 def test_an_order_partly_refunded_then_cancelled_refunds_the_rest(paid, commit):
     points_before = member_points()
     order = paid({ESPRESSO: 2, MUG: 1})

@@ -135,3 +135,14 @@ def test_the_beat_task_follows_the_setting(reserved, commit, settings):
         with commit():
             assert tasks.release_unpaid_reservations() == 1
     assert not held_at_diller()
+
+
+def test_a_late_payment_whose_purchase_is_skipped_still_releases_the_coupon(reserved, commit):
+    order, _item = reserved()
+    release_unpaid_reservations(60)  # queued; its task runs after the payment below
+    store().members[SEED_MEMBER_ID].consent.gdpr_accepted = False  # withdrawn at a till
+    with commit():
+        event(order, "Settled")
+    outbox.drain()
+    assert OutboxEntry.objects.get(kind=Kind.SEND_TRANSACTION).state == State.SKIPPED
+    assert not held_at_diller()  # the purchase never used it: released after all

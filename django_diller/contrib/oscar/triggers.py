@@ -139,7 +139,7 @@ def _refunded(current: OutboxEntry) -> bool:
     cancel (Diller's partial refunds, ``PARTIAL_RETURNS = "refund"``)."""
     return (
         OutboxEntry.objects.filter(kind=Kind.REFUND, depends_on=current)
-        .exclude(state=OutboxEntry.State.SKIPPED)
+        .exclude(state__in=[OutboxEntry.State.SKIPPED, OutboxEntry.State.DEAD])
         .exists()
     )
 
