@@ -58,6 +58,7 @@ benchmarks: $(STAMP)
 	$(PY) benchmarks/discount_engine.py
 	$(PY) benchmarks/discount_rules.py
 	$(PY) benchmarks/checkout_overhead.py
+	$(PY) benchmarks/offer_pricing.py
 	$(PY) benchmarks/checkout_parts.py
 	$(PY) benchmarks/outbox_throughput.py
 
@@ -70,6 +71,7 @@ benchmarks-smoke: $(STAMP)
 	$(PY) benchmarks/checkout_overhead.py --runs 1 --fastest
 	$(PY) benchmarks/checkout_overhead.py --queries
 	$(PY) benchmarks/checkout_parts.py --runs 1
+	$(PY) benchmarks/offer_pricing.py --repeat 2
 	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 6379), 1)" 2>/dev/null; then \
 		$(PY) benchmarks/checkout_overhead.py --queries --redis redis://127.0.0.1:6379/0; \
 	else echo "Redis is not running: the checkout benchmark with Redis is skipped"; fi
