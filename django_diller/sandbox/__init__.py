@@ -18,9 +18,11 @@ from .app import (
 )
 from .faults import Faults
 from .handlers.base import (
+    CANCEL_AFTER_REFUNDS,
     DUPLICATE_ANSWERS,
     HELD_STAMPS,
     REFUSAL_ANSWERS,
+    CancelAfterRefunds,
     DuplicateAnswer,
     HeldStamps,
     RefusalAnswer,
@@ -76,6 +78,7 @@ from .transport import AsyncSandboxTransport, SandboxTransport
 
 __all__ = [
     "BAKERY_PRODUCT_IDS",
+    "CANCEL_AFTER_REFUNDS",
     "CINNAMON_BUN_PRODUCT_ID",
     "COFFEE_PRODUCT_IDS",
     "COUPON_EXPIRED15",
@@ -121,6 +124,7 @@ __all__ = [
     "STAMP_CARD_COFFEE",
     "TEA_PRODUCT_IDS",
     "AsyncSandboxTransport",
+    "CancelAfterRefunds",
     "DuplicateAnswer",
     "Faults",
     "HeldStamps",

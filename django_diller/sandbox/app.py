@@ -40,9 +40,11 @@ from .emulator import (
 from .faults import TOKEN_OPERATION, FaultKind, Faults
 from .handlers import HANDLERS, Context, Reply, Settings
 from .handlers.base import (
+    CANCEL_AFTER_REFUNDS,
     DUPLICATE_ANSWERS,
     HELD_STAMPS,
     REFUSAL_ANSWERS,
+    CancelAfterRefunds,
     DuplicateAnswer,
     HeldStamps,
     RefusalAnswer,
@@ -71,6 +73,9 @@ class Sandbox(BaseSandbox):
     ``held_stamps`` (settable, kept by :meth:`reset`) is whether a stamp held for a pending
     order shows on the member's card until the order's transaction counts it: ``"apart"`` (the
     card shows only counted stamps) or ``"counted"`` (one stamp more while the hold lasts).
+    ``cancel_after_refunds`` (settable, kept by :meth:`reset`) is what a cancel reverses of a
+    transaction with refunds: what is left (``"net"``) or the whole purchase again
+    (``"whole"``).
     ``naive_dates`` (settable, kept by :meth:`reset`) answers every date-time without an offset,
     as the store's wall-clock time, as Diller does in places (the answer is checked against the
     contract before the offsets are dropped).
@@ -144,6 +149,19 @@ class Sandbox(BaseSandbox):
         if style not in HELD_STAMPS:
             raise ValueError(f"held_stamps must be one of {', '.join(HELD_STAMPS)}")
         self.settings = dataclasses.replace(self.settings, held_stamps=style)
+
+    @property
+    def cancel_after_refunds(self) -> CancelAfterRefunds:
+        """What a cancel reverses of a refunded transaction (one of ``CANCEL_AFTER_REFUNDS``)."""
+        return self.settings.cancel_after_refunds
+
+    @cancel_after_refunds.setter
+    def cancel_after_refunds(self, style: CancelAfterRefunds) -> None:
+        if style not in CANCEL_AFTER_REFUNDS:
+            raise ValueError(
+                f"cancel_after_refunds must be one of {', '.join(CANCEL_AFTER_REFUNDS)}"
+            )
+        self.settings = dataclasses.replace(self.settings, cancel_after_refunds=style)
 
     def _fresh_state(self) -> SandboxState:
         now = self.clock()

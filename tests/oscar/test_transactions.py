@@ -17,6 +17,7 @@ from django_diller.contrib.oscar.guests import record_guest_consents
 from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.models import ConsentRecord, OrderLoyaltyItem, OutboxEntry
 from django_diller.outbox import engine as outbox
+from django_diller.sandbox import CANCEL_AFTER_REFUNDS
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 from django_diller.signals import transaction_cancelled, transaction_failed, transaction_sent
 
@@ -384,9 +385,15 @@ def test_a_refund_of_the_whole_order_cancels_its_transaction_instead(place, comm
 
 
 @override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})
-def test_an_order_refunded_in_full_and_then_cancelled_is_not_cancelled_again(paid, commit):
+@pytest.mark.parametrize("cancel_after_refunds", CANCEL_AFTER_REFUNDS)
+def test_an_order_refunded_in_full_and_then_cancelled_is_not_cancelled_again(
+    paid, commit, cancel_after_refunds
+):
     """A cancel after refunds might take the refunded points again: the status that cancels
-    the order refunds what the transaction still holds, here nothing."""
+    the order refunds what the transaction still holds, here nothing. The points end right
+    whichever a cancel would do (the sandbox's two answers)."""
+    embedded_sandbox().cancel_after_refunds = cancel_after_refunds
+    points_before = member_points()
     order = paid({ESPRESSO: 2, MUG: 1})
     espresso, mug = order.lines.get(upc=ESPRESSO), order.lines.get(upc=MUG)
     with commit():
@@ -401,6 +408,7 @@ def test_an_order_refunded_in_full_and_then_cancelled_is_not_cancelled_again(pai
     assert not transactions_at_diller()[order.number].is_cancelled
     last = OutboxEntry.objects.filter(kind=Kind.REFUND).latest("pk")
     assert (last.source, last.state) == ("order_status:Cancelled", State.SKIPPED)
+    assert member_points() == points_before
 
 
 @override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})
@@ -420,7 +428,11 @@ def test_a_refund_diller_refused_then_cancelled_takes_every_point_back(paid, com
 
 
 @override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})
-def test_an_order_partly_refunded_then_cancelled_refunds_the_rest(paid, commit):
+@pytest.mark.parametrize("cancel_after_refunds", CANCEL_AFTER_REFUNDS)
+def test_an_order_partly_refunded_then_cancelled_refunds_the_rest(
+    paid, commit, cancel_after_refunds
+):
+    embedded_sandbox().cancel_after_refunds = cancel_after_refunds
     points_before = member_points()
     order = paid({ESPRESSO: 2, MUG: 1})
     espresso = order.lines.get(upc=ESPRESSO)

@@ -225,6 +225,16 @@ def test_refund(sb, client):
     assert points(client) == SEED_MEMBER_POINTS
 
 
+def test_a_cancel_after_a_refund_may_take_the_whole_purchase_again(sb, client):
+    """The other answer the contract allows (``cancel_after_refunds = "whole"``)."""
+    sb.cancel_after_refunds = "whole"
+    post(client, transaction("order-1", 300))
+    client.post(f"{MEMBER}/transactions/order-1/refund", json={"total": 100})
+    assert points(client) == SEED_MEMBER_POINTS + 200
+    client.post(f"{STORE}/transactions/order-1/cancel", json={})
+    assert points(client) == SEED_MEMBER_POINTS - 100  # the refunded 100 taken twice
+
+
 def test_refund_ignores_coupons_and_stamps(sb, client):
     body = transaction(
         "order-1",

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_diller.loyalty.connection import shop_activation_link
 from django_diller.sandbox import (
+    CANCEL_AFTER_REFUNDS,
     DUPLICATE_ANSWERS,
     HELD_STAMPS,
     SANDBOX_CLIENT_ID,
@@ -83,6 +84,13 @@ class Command(BaseCommand):
             "with a text, HTTP 409 problem details, or HTTP 400 problem details naming the id.",
         )
         parser.add_argument(
+            "--cancel-after-refunds",
+            choices=CANCEL_AFTER_REFUNDS,
+            default="net",
+            help="What a cancel reverses of a transaction with refunds: what is left (net) or "
+            "the whole purchase's points again (whole).",
+        )
+        parser.add_argument(
             "--held-stamps",
             choices=HELD_STAMPS,
             default="apart",
@@ -150,6 +158,7 @@ class Command(BaseCommand):
             activation_url=shop_activation_link(options["shop_url"]),
         )
         sandbox.held_stamps = options["held_stamps"]
+        sandbox.cancel_after_refunds = options["cancel_after_refunds"]
         members = sandbox.settings.members
         members.updates = options["member_updates"]
         members.duplicate_phone_status = options["duplicate_phone_status"]
@@ -189,6 +198,7 @@ class Command(BaseCommand):
             f"  validation     {'on' if sandbox.validate_requests else 'off'}",
             f"  duplicates     answered {sandbox.duplicate_answer}",
             f"  held stamps    {sandbox.held_stamps}",
+            f"  cancel         after refunds: {sandbox.cancel_after_refunds}",
             f"  faults         latency {faults.latency * 1000:.0f} ms, error {faults.error_rate},"
             f" 429 {faults.rate_limit_rate} (Retry-After {faults.retry_after}s),"
             f" timeout {faults.timeout_rate}, drop {faults.drop_rate}, hang {faults.hang_rate}",

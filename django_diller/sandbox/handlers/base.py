@@ -36,6 +36,10 @@ REFUSAL_ANSWERS: tuple[RefusalAnswer, ...] = get_args(RefusalAnswer)
 # member's card before the order's transaction counts it: the guide and the contract do not say.
 HeldStamps = Literal["apart", "counted"]
 HELD_STAMPS: tuple[HeldStamps, ...] = get_args(HeldStamps)
+# What a cancel does to a transaction that has refunds: reverse what is left ("net") or the
+# whole purchase again ("whole"), the refunded points a second time. The contract does not say.
+CancelAfterRefunds = Literal["net", "whole"]
+CANCEL_AFTER_REFUNDS: tuple[CancelAfterRefunds, ...] = get_args(CancelAfterRefunds)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Settings:
     duplicate_answer: DuplicateAnswer = "200-text"
     refusal_answer: RefusalAnswer = "200-text"
     held_stamps: HeldStamps = "apart"
+    cancel_after_refunds: CancelAfterRefunds = "net"
     members: MemberOptions = dataclasses.field(default_factory=MemberOptions)
     non_eligible: NonEligibleOptions = dataclasses.field(default_factory=NonEligibleOptions)
 

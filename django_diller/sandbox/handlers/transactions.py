@@ -37,7 +37,9 @@ Effects
       per transaction whose total reaches ``threshold_amount``, whatever the count. A deduction on
       a non-restartable card completes it (it is no longer listed for the member).
 
-Cancel reverses exactly what the transaction applied (net of refunds). A refund (``total`` =
+Cancel reverses exactly what the transaction applied, net of refunds, or, with the sandbox's
+``cancel_after_refunds = "whole"``, the whole purchase's points again (the contract does not say
+which). A refund (``total`` =
 the amount refunded, positive) takes back its points, capped at what the transaction still
 holds, ignores coupons and stamps, and may not exceed the original total in sum.
 """
@@ -263,7 +265,8 @@ def cancel(ctx: Context) -> dict[str, Any]:
     member = store.members.get(transaction.member_id)
     reversed_points = 0
     if member is not None:
-        net = transaction.points_delta - transaction.refunded_points
+        refunded = transaction.refunded_points if ctx.settings.cancel_after_refunds == "net" else 0
+        net = transaction.points_delta - refunded
         reversed_points = -change_points(store, member, -net, ctx.now)
     for code in transaction.coupon_codes:
         coupon = store.coupon(code)
