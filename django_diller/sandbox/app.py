@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 from zoneinfo import ZoneInfo
 
 from . import codec
@@ -60,6 +60,34 @@ from .seed import (
 from .state import SandboxState, SentMessage
 from .validation import contract
 
+Style = TypeVar("Style", bound=str)
+
+
+class SettingChoice(Generic[Style]):
+    """A sandbox setting that is one of ``choices``, kept on its handlers' ``Settings`` (so
+    :meth:`Sandbox.reset` keeps it); anything else is refused with a ``ValueError``."""
+
+    def __init__(self, choices: tuple[Style, ...]) -> None:
+        self.choices = choices
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, sandbox: None, owner: type) -> SettingChoice[Style]: ...
+
+    @overload
+    def __get__(self, sandbox: Sandbox, owner: type) -> Style: ...
+
+    def __get__(self, sandbox: Sandbox | None, owner: type) -> Style | SettingChoice[Style]:
+        return self if sandbox is None else getattr(sandbox.settings, self.name)
+
+    def __set__(self, sandbox: Sandbox, style: Style) -> None:
+        if style not in self.choices:
+            raise ValueError(f"{self.name} must be one of {', '.join(self.choices)}")
+        changed: dict[str, Any] = {self.name: style}
+        sandbox.settings = dataclasses.replace(sandbox.settings, **changed)
+
 
 class Sandbox(BaseSandbox):
     """A stateful, in-memory Diller Retailer API.
@@ -83,6 +111,12 @@ class Sandbox(BaseSandbox):
 
     tokens: TokenIssuer
     state: SandboxState
+
+    # How the store answers where the contract allows several answers (see above).
+    duplicate_answer = SettingChoice[DuplicateAnswer](DUPLICATE_ANSWERS)
+    refusal_answer = SettingChoice[RefusalAnswer](REFUSAL_ANSWERS)
+    held_stamps = SettingChoice[HeldStamps](HELD_STAMPS)
+    cancel_after_refunds = SettingChoice[CancelAfterRefunds](CANCEL_AFTER_REFUNDS)
 
     def __init__(
         self,
@@ -116,52 +150,6 @@ class Sandbox(BaseSandbox):
         self.state = self._fresh_state()
 
     # public helpers ------------------------------------------------------------------------
-
-    @property
-    def duplicate_answer(self) -> DuplicateAnswer:
-        """How a write the store already has is answered (one of ``DUPLICATE_ANSWERS``)."""
-        return self.settings.duplicate_answer
-
-    @duplicate_answer.setter
-    def duplicate_answer(self, style: DuplicateAnswer) -> None:
-        if style not in DUPLICATE_ANSWERS:
-            raise ValueError(f"duplicate_answer must be one of {', '.join(DUPLICATE_ANSWERS)}")
-        self.settings = dataclasses.replace(self.settings, duplicate_answer=style)
-
-    @property
-    def refusal_answer(self) -> RefusalAnswer:
-        """How a reservation the store will not make is refused (one of ``REFUSAL_ANSWERS``)."""
-        return self.settings.refusal_answer
-
-    @refusal_answer.setter
-    def refusal_answer(self, style: RefusalAnswer) -> None:
-        if style not in REFUSAL_ANSWERS:
-            raise ValueError(f"refusal_answer must be one of {', '.join(REFUSAL_ANSWERS)}")
-        self.settings = dataclasses.replace(self.settings, refusal_answer=style)
-
-    @property
-    def held_stamps(self) -> HeldStamps:
-        """Whether a stamp held for a pending order shows on the card (one of ``HELD_STAMPS``)."""
-        return self.settings.held_stamps
-
-    @held_stamps.setter
-    def held_stamps(self, style: HeldStamps) -> None:
-        if style not in HELD_STAMPS:
-            raise ValueError(f"held_stamps must be one of {', '.join(HELD_STAMPS)}")
-        self.settings = dataclasses.replace(self.settings, held_stamps=style)
-
-    @property
-    def cancel_after_refunds(self) -> CancelAfterRefunds:
-        """What a cancel reverses of a refunded transaction (one of ``CANCEL_AFTER_REFUNDS``)."""
-        return self.settings.cancel_after_refunds
-
-    @cancel_after_refunds.setter
-    def cancel_after_refunds(self, style: CancelAfterRefunds) -> None:
-        if style not in CANCEL_AFTER_REFUNDS:
-            raise ValueError(
-                f"cancel_after_refunds must be one of {', '.join(CANCEL_AFTER_REFUNDS)}"
-            )
-        self.settings = dataclasses.replace(self.settings, cancel_after_refunds=style)
 
     def _fresh_state(self) -> SandboxState:
         now = self.clock()
