@@ -355,6 +355,24 @@ def test_a_partial_return_can_use_the_refund_endpoint_instead(paid, commit):
     assert not transactions_at_diller()[order.number].is_cancelled
 
 
+def refund_the_espressos(order):
+    """The refund of the order's 2 espressos (378.00), with its lines."""
+    espresso = order.lines.get(upc=ESPRESSO)
+    event(order, "Refunded", amount=D("378.00"), lines=[(espresso, 2)])
+
+
+def refund_the_mug(order):
+    mug = order.lines.get(upc=MUG)
+    event(order, "Refunded", amount=mug.line_price_incl_tax, lines=[(mug, 1)])
+
+
+def refused_refund_of_the_espressos(order):
+    """The espressos' refund, which Diller refuses for good (the entry ends dead)."""
+    refused = {"title": "Bad Request", "status": 400, "detail": "Refund refused."}
+    embedded_sandbox().override_response("createRefundTransaction", 400, refused)
+    refund_the_espressos(order)
+
+
 @override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})
 def test_a_refund_of_the_whole_order_cancels_its_transaction_instead(place, commit):
     """A refund of every line would leave the shipping's points and the coupon used."""
@@ -395,11 +413,10 @@ def test_an_order_refunded_in_full_and_then_cancelled_is_not_cancelled_again(
     embedded_sandbox().cancel_after_refunds = cancel_after_refunds
     points_before = member_points()
     order = paid({ESPRESSO: 2, MUG: 1})
-    espresso, mug = order.lines.get(upc=ESPRESSO), order.lines.get(upc=MUG)
     with commit():
-        event(order, "Refunded", amount=D("378.00"), lines=[(espresso, 2)])
+        refund_the_espressos(order)
     with commit():
-        event(order, "Refunded", amount=mug.line_price_incl_tax, lines=[(mug, 1)])
+        refund_the_mug(order)
     purchase = transactions_at_diller()[order.number]
     assert purchase.refunded_total == purchase.total
     with commit():
@@ -415,14 +432,25 @@ def test_an_order_refunded_in_full_and_then_cancelled_is_not_cancelled_again(
 def test_a_refund_diller_refused_then_cancelled_takes_every_point_back(paid, commit):
     points_before = member_points()
     order = paid({ESPRESSO: 2, MUG: 1})
-    espresso = order.lines.get(upc=ESPRESSO)
-    refused = {"title": "Bad Request", "status": 400, "detail": "Refund refused."}
-    embedded_sandbox().override_response("createRefundTransaction", 400, refused)
     with commit():
-        event(order, "Refunded", amount=D("378.00"), lines=[(espresso, 2)])
+        refused_refund_of_the_espressos(order)
     assert only_entry(kind=Kind.REFUND).state == State.DEAD  # it never took a point
     with commit():
         status(order, "Cancelled")
+    assert transactions_at_diller()[order.number].is_cancelled
+    assert member_points() == points_before
+
+
+@override_settings(DILLER={**DILLER, "PARTIAL_RETURNS": "refund"})
+def test_a_return_completing_the_order_after_a_refused_refund_cancels_instead(paid, commit):
+    """The refused refund took no points: the transaction is cancelled, as with no refund."""
+    points_before = member_points()
+    order = paid({ESPRESSO: 2, MUG: 1})
+    with commit():
+        refused_refund_of_the_espressos(order)
+    assert only_entry(kind=Kind.REFUND).state == State.DEAD  # it never took a point
+    with commit():
+        refund_the_mug(order)
     assert transactions_at_diller()[order.number].is_cancelled
     assert member_points() == points_before
 
@@ -435,9 +463,8 @@ def test_an_order_partly_refunded_then_cancelled_refunds_the_rest(
     embedded_sandbox().cancel_after_refunds = cancel_after_refunds
     points_before = member_points()
     order = paid({ESPRESSO: 2, MUG: 1})
-    espresso = order.lines.get(upc=ESPRESSO)
     with commit():
-        event(order, "Refunded", amount=D("378.00"), lines=[(espresso, 2)])
+        refund_the_espressos(order)
     with commit():
         status(order, "Cancelled")
     assert not OutboxEntry.objects.filter(kind=Kind.CANCEL_TRANSACTION).exists()
@@ -452,11 +479,10 @@ def test_refunds_that_bring_back_the_whole_order_take_every_point_back(paid, com
     still holds, shipping too (a cancel after refunds is not in Diller's contract)."""
     points_before = member_points()
     order = paid({ESPRESSO: 2, MUG: 1})
-    espresso, mug = order.lines.get(upc=ESPRESSO), order.lines.get(upc=MUG)
     with commit():
-        event(order, "Refunded", amount=D("378.00"), lines=[(espresso, 2)])
+        refund_the_espressos(order)
     with commit():
-        event(order, "Refunded", amount=mug.line_price_incl_tax, lines=[(mug, 1)])
+        refund_the_mug(order)
     assert not OutboxEntry.objects.filter(kind=Kind.CANCEL_TRANSACTION).exists()
     purchase = transactions_at_diller()[order.number]
     first, last = purchase.refunds
@@ -496,11 +522,10 @@ def test_a_refund_completing_the_order_refunds_the_rest_while_an_earlier_one_wai
 def test_a_return_of_every_line_cancels_and_sends_no_remainder(paid, commit):
     points_before = member_points()
     order = paid({ESPRESSO: 2, MUG: 1})
-    espresso, mug = order.lines.get(upc=ESPRESSO), order.lines.get(upc=MUG)
     with commit():
-        event(order, "Refunded", amount=D("378.00"), lines=[(espresso, 2)])
+        refund_the_espressos(order)
     with commit():
-        event(order, "Refunded", amount=mug.line_price_incl_tax, lines=[(mug, 1)])
+        refund_the_mug(order)
     last = OutboxEntry.objects.filter(kind=Kind.RESEND_REMAINDER).latest("pk")
     assert (last.external_id, last.state) == (f"{order.number}-R2", State.SKIPPED)
     assert sorted(transactions_at_diller()) == [order.number, f"{order.number}-R1"]

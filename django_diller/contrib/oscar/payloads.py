@@ -42,7 +42,7 @@ from ...loyalty.transactions import builder
 from ...models import Consent, ConsentRecord, MemberLink, OrderLoyaltyItem, OutboxEntry
 from ...outbox.engine import Skip
 from .order_facts import ZERO, OrderFacts, money, order_facts
-from .returns import Returned, earlier_refunds, refunded_before, returned_before, returned_by
+from .returns import Returned, refunded_before, returned_before, returned_by, taking_refunds
 
 Order = get_model("order", "Order")
 OrderBody = Callable[[OutboxEntry, Any], dict]
@@ -305,7 +305,7 @@ def _completing(entry: OutboxEntry, facts: OrderFacts, earlier: Returned) -> tup
       kept right with refunds alone, and the coupons and stamps stay used, as with every
       refund.
     """
-    if not earlier_refunds(entry).exclude(state=OutboxEntry.State.SKIPPED).exists():
+    if not taking_refunds(entry.depends_on).filter(pk__lt=entry.pk).exists():
         raise _cancel_instead(entry)
     return _refunded(facts, entry.external_id, _rest(facts, earlier), earlier.amount)
 

@@ -89,6 +89,18 @@ def returned_before(order, entry: OutboxEntry) -> Returned:
     return _returned_by_all(order, earlier)
 
 
+# A refund that took no points: turned into its transaction's cancel (skipped), or refused by
+# Diller for good (dead, until staff send it again).
+NOT_TAKEN = (OutboxEntry.State.SKIPPED, OutboxEntry.State.DEAD)
+
+
+def taking_refunds(transaction: OutboxEntry) -> QuerySet[OutboxEntry]:
+    """The refunds of the transaction entry ``transaction`` that took, or will take, points."""
+    return OutboxEntry.objects.filter(kind=Kind.REFUND, depends_on=transaction).exclude(
+        state__in=NOT_TAKEN
+    )
+
+
 def earlier_refunds(entry: OutboxEntry) -> QuerySet[OutboxEntry]:
     """The refunds of the same transaction queued before the refund ``entry``."""
     return OutboxEntry.objects.filter(

@@ -40,7 +40,7 @@ from ...models import MemberLink, OutboxEntry
 from ...outbox import engine as outbox
 from ...outbox.tasks import queue_outbox_entries
 from .payloads import order_member_id
-from .returns import source_key
+from .returns import source_key, taking_refunds
 
 logger = logging.getLogger("django_diller.oscar")
 Order = get_model("order", "Order")
@@ -122,7 +122,7 @@ def _corrections(order, source: str, everything: bool) -> list[OutboxEntry]:
         kind=Kind.CANCEL_TRANSACTION, external_id=current.external_id
     ).exists():
         entries = []  # already cancelled in full: nothing is left to correct
-    elif everything and not _refunded(current):
+    elif everything and not taking_refunds(current).exists():
         entries = [_cancel(current, source)]
     elif app_settings.PARTIAL_RETURNS == "refund" or everything:
         # After a refund, a whole return is the refund of what is left (see
@@ -132,16 +132,6 @@ def _corrections(order, source: str, everything: bool) -> list[OutboxEntry]:
         cancel = _cancel(current, source)
         entries = [cancel, _remainder(current, cancel, source, sent)]
     return entries
-
-
-def _refunded(current: OutboxEntry) -> bool:
-    """Whether a refund of the transaction ``current`` was queued and not turned into its
-    cancel (Diller's partial refunds, ``PARTIAL_RETURNS = "refund"``)."""
-    return (
-        OutboxEntry.objects.filter(kind=Kind.REFUND, depends_on=current)
-        .exclude(state__in=[OutboxEntry.State.SKIPPED, OutboxEntry.State.DEAD])
-        .exists()
-    )
 
 
 def _member_of(order) -> tuple[str, str] | None:
