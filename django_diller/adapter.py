@@ -14,7 +14,8 @@ from typing import Any
 from django import forms
 from django.apps import apps
 from django.http import HttpRequest
-from django.utils import formats, timezone
+from django.template.defaultfilters import floatformat
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
@@ -28,8 +29,7 @@ OSCAR_ADAPTER = "django_diller.contrib.oscar.adapter.OscarAdapter"
 def _plain_amount(value: Decimal) -> str:
     """``50`` for a whole amount, ``12.50`` otherwise, written the active language's way
     (``12,50`` in Norwegian and Swedish)."""
-    whole = value == value.to_integral_value()
-    return formats.number_format(value, decimal_pos=0 if whole else 2, use_l10n=True)
+    return floatformat(value, "-2")
 
 
 class DefaultAdapter:

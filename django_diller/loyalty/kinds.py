@@ -14,3 +14,13 @@ class Kind(models.TextChoices):
     RETURN_TRANSACTION = "return_transaction", _("send a return (negative amounts)")
     RESERVE_LOYALTY = "reserve_loyalty", _("reserve coupons and stamps")
     RELEASE_LOYALTY = "release_loyalty", _("release coupons and stamps")
+
+
+# What corrects a purchase already queued: a cancel, a refund, a remainder after a return, or a
+# return of a purchase the plugin never sent.
+CORRECTIONS = (
+    Kind.CANCEL_TRANSACTION,
+    Kind.REFUND,
+    Kind.RESEND_REMAINDER,
+    Kind.RETURN_TRANSACTION,
+)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ..api import models as wire
 from ..conf import app_settings
-from ..loyalty.kinds import Kind
+from ..loyalty.kinds import CORRECTIONS, Kind
 from ..models import Consent, ConsentRecord, JoinInvitation, OutboxEntry
 from ..outbox.tasks import queue_outbox_entries
 
@@ -79,11 +79,6 @@ def release_order(order_number: str, member_id: str) -> None:
         consent__in=[Consent.GDPR, Consent.ORDER_HISTORY],
     ).update(member_id=member_id)
     requeue_order_transaction(order_number)
-
-
-# What corrects a sent purchase: skipped while the purchase waited (nothing to correct yet),
-# each goes again after it once the purchase is queued again.
-CORRECTIONS = (Kind.CANCEL_TRANSACTION, Kind.REFUND, Kind.RESEND_REMAINDER)
 
 
 def requeue_order_transaction(order_number: str, *, queue: bool = True) -> list[int]:

@@ -25,20 +25,12 @@ from typing import Any
 from ...adapter import get_adapter
 from ...conf import app_settings
 from ...loyalty.connection import current_store_id
-from ...loyalty.kinds import Kind
+from ...loyalty.kinds import CORRECTIONS, Kind
 from ...members.club import PointsRule, points_rule
 from ...models import OrderLoyaltyItem, OutboxEntry
 from .payloads import order_member_id
 
 State = OutboxEntry.State
-# Entries that change what the order's transaction gave: its points are then no longer the
-# figure of its answer, and no estimate is shown.
-CORRECTIONS = (
-    Kind.CANCEL_TRANSACTION,
-    Kind.REFUND,
-    Kind.RESEND_REMAINDER,
-    Kind.RETURN_TRANSACTION,
-)
 ZERO = Decimal(0)
 NUMBER = r"(-?\d+(?:[.,]\d+)?)"
 # "271 point(s)", "271 points", "points: 271" in an answer's details.
@@ -189,6 +181,7 @@ def touched_products(item: OrderLoyaltyItem, titles: dict[str, list[str]]) -> st
 def _points(
     order, lines: list[Any], entries: list[OutboxEntry], rule: _Lazy, is_member: Callable[[], bool]
 ) -> tuple[Decimal | None, str]:
+    # A correction changed what the transaction gave: its answer's points no longer hold.
     if any(entry.kind in CORRECTIONS for entry in entries):
         return None, PointsState.PENDING
     sent = next((entry for entry in entries if entry.kind == Kind.SEND_TRANSACTION), None)

@@ -35,7 +35,7 @@ from oscar.core.loading import get_model
 
 from ...conf import app_settings
 from ...loyalty.connection import current_store_id
-from ...loyalty.kinds import Kind
+from ...loyalty.kinds import CORRECTIONS, Kind
 from ...models import MemberLink, OutboxEntry
 from ...outbox import engine as outbox
 from ...outbox.tasks import queue_outbox_entries
@@ -45,12 +45,6 @@ from .returns import source_key, taking_refunds
 logger = logging.getLogger("django_diller.oscar")
 Order = get_model("order", "Order")
 TRANSACTIONS = (Kind.SEND_TRANSACTION, Kind.RESEND_REMAINDER)
-CORRECTIONS = (
-    Kind.CANCEL_TRANSACTION,
-    Kind.REFUND,
-    Kind.RESEND_REMAINDER,
-    Kind.RETURN_TRANSACTION,
-)
 
 
 def queue_transaction(order, source: str) -> OutboxEntry | None:
@@ -246,13 +240,9 @@ def return_causes(order) -> list[str]:
 
 
 def backfill_order(order) -> OutboxEntry | None:
-    """Queue a paid order found late, then the returns it had since: Diller ends up with
-    what the buyer kept."""
-    entry = queue_transaction(order, "backfill")
-    if entry is not None:
-        for cause in return_causes(order):
-            queue_return(order, cause)
-    return entry
+    """Queue a paid order found late; :func:`queue_transaction` replays the returns it had
+    since, so Diller ends up with what the buyer kept."""
+    return queue_transaction(order, "backfill")
 
 
 def member_joined_with_order(order) -> OutboxEntry | None:
