@@ -15,6 +15,10 @@ from .connection import current_store_id, get_client
 STORE_TTL = 5 * 60
 
 
+def _store_key(store_id: str) -> str:
+    return f"diller:store-details:{store_id}"
+
+
 def store_details(store_id: str | None = None) -> wire.StoreResponse:
     """The store (raises the client's errors when Diller can't be asked)."""
     store_id = store_id or current_store_id() or ""
@@ -22,7 +26,7 @@ def store_details(store_id: str | None = None) -> wire.StoreResponse:
     if cached is not None:
         return cached
     store = get_client(store_id).get_store()
-    cache.set(f"diller:store-details:{store_id}", store.model_dump(mode="json"), STORE_TTL)
+    cache.set(_store_key(store_id), store.model_dump(mode="json"), STORE_TTL)
     return store
 
 
@@ -30,7 +34,7 @@ def cached_store(store_id: str | None = None) -> wire.StoreResponse | None:
     """The store as the cache has it, or None: never asks Diller (for a page that must not
     wait for it, such as the checkout's)."""
     store_id = store_id or current_store_id() or ""
-    cached = cache.get(f"diller:store-details:{store_id}")
+    cached = cache.get(_store_key(store_id))
     return wire.StoreResponse.model_validate(cached) if cached is not None else None
 
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models import Q
 from oscar.core.loading import get_model
 
 from ...conf import app_settings
@@ -44,6 +43,9 @@ from .returns import source_key, taking_refunds
 
 logger = logging.getLogger("django_diller.oscar")
 Order = get_model("order", "Order")
+PaymentEvent = get_model("order", "PaymentEvent")
+ShippingEvent = get_model("order", "ShippingEvent")
+PaymentTransaction = get_model("payment", "Transaction")
 TRANSACTIONS = (Kind.SEND_TRANSACTION, Kind.RESEND_REMAINDER)
 
 
@@ -65,31 +67,13 @@ def queue_transaction(order, source: str) -> OutboxEntry | None:
         depends_on=reservation.first(),
     )
     queue_outbox_entries([entry.pk])
-    if new and _had_returns(order):
+    if new:
         # Returns recorded before the purchase was sent (a shop that sends when the order
         # ships refunded an item out of stock first) were dropped then, with nothing to
         # correct: replayed now, Diller ends up with what the buyer kept.
         for cause in return_causes(order):
             queue_return(order, cause)
     return entry
-
-
-def _had_returns(order) -> bool:
-    """Whether the order has a recorded return, in one statement (none without settings)."""
-    conditions = Q()
-    if app_settings.RETURN_ON_PAYMENT_EVENTS:
-        conditions |= Q(payment_events__event_type__name__in=app_settings.RETURN_ON_PAYMENT_EVENTS)
-    if app_settings.RETURN_ON_SHIPPING_EVENTS:
-        conditions |= Q(
-            shipping_events__event_type__name__in=app_settings.RETURN_ON_SHIPPING_EVENTS
-        )
-    if app_settings.RETURN_ON_REFUND_TRANSACTIONS:
-        conditions |= Q(
-            sources__transactions__txn_type__in=app_settings.RETURN_ON_REFUND_TRANSACTIONS
-        )
-    if not conditions:
-        return False
-    return Order.objects.filter(conditions, pk=order.pk).exists()
 
 
 def queue_return(order, source: str, *, everything: bool = False) -> list[OutboxEntry]:
@@ -140,10 +124,7 @@ def _negative_return(order, source: str) -> list[OutboxEntry]:
     was paid before the plugin was installed, by an account linked to a member then. One
     linked only after the order was placed was not a member when it paid: Diller never had
     the purchase, and nothing is taken back."""
-    member = _member_of(order)
-    if member is None:
-        return []
-    store_id, member_id = member
+    store_id = current_store_id() or ""
     link = MemberLink.objects.of(order.user_id, store_id) if order.user_id else None
     if link is None or (order.date_placed and link.linked_at > order.date_placed):
         return []
@@ -153,7 +134,7 @@ def _negative_return(order, source: str) -> list[OutboxEntry]:
         f"{number}-RET-{source_key(source)}",
         order_number=number,
         store_id=store_id,
-        member_id=member_id,
+        member_id=link.member_id,
         source=source,
     )
     return [entry]
@@ -221,21 +202,25 @@ def has_send_trigger(order) -> bool:
 
 
 def return_causes(order) -> list[str]:
-    """The order's recorded returns that count as returns by the settings, oldest first."""
+    """The order's recorded returns that count as returns by the settings, oldest first: one
+    statement per family of returns the settings name (none without settings)."""
+    families = (
+        ("payment_event", PaymentEvent, "order", "event_type__name", "RETURN_ON_PAYMENT_EVENTS"),
+        ("shipping_event", ShippingEvent, "order", "event_type__name", "RETURN_ON_SHIPPING_EVENTS"),
+        (
+            "payment_transaction",
+            PaymentTransaction,
+            "source__order",
+            "txn_type",
+            "RETURN_ON_REFUND_TRANSACTIONS",
+        ),
+    )
     causes = []
-    payment_events = order.payment_events.filter(
-        event_type__name__in=app_settings.RETURN_ON_PAYMENT_EVENTS
-    )
-    causes += [(e.date_created, f"payment_event:{e.pk}") for e in payment_events]
-    shipping_events = order.shipping_events.filter(
-        event_type__name__in=app_settings.RETURN_ON_SHIPPING_EVENTS
-    )
-    causes += [(e.date_created, f"shipping_event:{e.pk}") for e in shipping_events]
-    for source in order.sources.all():
-        refunds = source.transactions.filter(
-            txn_type__in=app_settings.RETURN_ON_REFUND_TRANSACTIONS
-        )
-        causes += [(t.date_created, f"payment_transaction:{t.pk}") for t in refunds]
+    for prefix, model, order_field, type_field, setting in families:
+        types = getattr(app_settings, setting)
+        if types:
+            rows = model.objects.filter(**{order_field: order, f"{type_field}__in": types})
+            causes += [(row.date_created, f"{prefix}:{row.pk}") for row in rows]
     return [cause for _when, cause in sorted(causes)]
 
 
