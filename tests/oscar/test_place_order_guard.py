@@ -1,6 +1,7 @@
 """The shopper is charged the total the preview showed, or nothing: every cause of a different
 total at "Place order" sends the shopper back to the preview with what changed."""
 
+from dataclasses import replace
 from decimal import Decimal as D
 from types import SimpleNamespace
 
@@ -10,7 +11,7 @@ from django.urls import reverse
 from oscar.core.loading import get_model
 from oscar.templatetags.currency_filters import currency
 
-from django_diller.contrib.oscar.preview import FIELD, SESSION_KEY, PreviewSnapshot
+from django_diller.contrib.oscar.preview import FIELD, SESSION_KEY, PreviewSnapshot, differs
 from django_diller.discounts import CouponOffer, DiscountKind
 from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.loyalty.sources import registry
@@ -202,3 +203,32 @@ def test_another_providers_coupon_is_not_checked_with_diller_before_the_order(sh
     # reserved at Diller or named on the transaction.
     kept = OrderLoyaltyItem.objects.filter(order_number=order.number)
     assert "SHOP5" not in set(kept.values_list("reference", flat=True))
+
+
+def _shown(**changes):
+    agreed = PreviewSnapshot(
+        basket=1,
+        total=D("340.20"),
+        currency="NOK",
+        lines=((10, 2),),
+        coupons={"PCT10": D("30.00"), "FIXED50": D("7.80")},
+        rewards=(101,),
+        member=True,
+    )
+    return agreed, replace(agreed, **changes)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"coupons": {"PCT10": D("30.00"), "ONCE100": D("7.80")}},  # another, the same total
+        {"coupons": {"PCT10": D("7.80"), "FIXED50": D("30.00")}},  # the amounts moved
+        {"rewards": (103,)},  # another card's reward
+        {"total": D("340.21")},
+        {"lines": ((10, 3),)},
+    ],
+)
+def test_the_order_differs_from_its_preview_in_whatever_the_preview_showed(change):
+    agreed, now = _shown(**change)
+    assert differs(agreed, now)
+    assert not differs(agreed, _shown()[1])

@@ -88,14 +88,15 @@ def take_snapshot(basket, order_total, plan: DiscountPlan | None) -> PreviewSnap
 
 def differs(before: PreviewSnapshot, now: PreviewSnapshot) -> bool:
     """Whether the order is not what the preview showed: its total, its lines, the coupons it
-    uses or the stamp cards whose reward it gives."""
+    uses and what each takes off (the preview lists them), or the stamp cards whose reward it
+    gives."""
 
     def shown(snapshot: PreviewSnapshot) -> tuple:
         return (
             snapshot.total,
             snapshot.currency,
             snapshot.lines,
-            sorted(snapshot.coupons),
+            sorted(snapshot.coupons.items()),
             snapshot.rewards,
         )
 
