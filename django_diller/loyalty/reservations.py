@@ -9,6 +9,7 @@ until Diller answers, and a reservation keyed by the order number may be repeate
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
@@ -367,17 +368,25 @@ def reserve_order(order_number: str) -> None:
 
 
 def release_order(order_number: str) -> None:
-    """Release the order's coupon reservations (order cancelled or payment abandoned)."""
+    """Release the order's coupon and stamp-card reservations (order cancelled or payment
+    abandoned).
+
+    Whether a stamp held for a pending order shows on the card is not in the contract; where it
+    does, a hold left behind would count a stamp the member never earned. Its cancel endpoint is
+    deprecated, so a hold Diller no longer knows (404) or no longer holds for this order
+    (``is_ok: false``) counts as released.
+    """
     order_number = str(order_number)
     claims.release_for_order(order_number)
     items = OrderLoyaltyItem.objects.filter(
-        order_number=order_number,
-        kind=OrderLoyaltyItem.Kind.COUPON,
-        reservation=OrderLoyaltyItem.Reservation.RESERVED,
+        order_number=order_number, reservation=OrderLoyaltyItem.Reservation.RESERVED
     )
     for item in items:
-        get_client(item.store_id or None).cancel_coupon_reservation(
-            item.member_id, item.reference, order_number
-        )
+        client = get_client(item.store_id or None)
+        if item.kind == OrderLoyaltyItem.Kind.COUPON:
+            client.cancel_coupon_reservation(item.member_id, item.reference, order_number)
+        else:
+            with contextlib.suppress(DillerNotFound, DillerRefused):
+                client.cancel_stamp_reservation(item.member_id, int(item.reference), order_number)
         item.reservation = OrderLoyaltyItem.Reservation.RELEASED
         item.save(update_fields=["reservation", "updated_at"])

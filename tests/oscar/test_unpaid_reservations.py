@@ -10,13 +10,15 @@ from django.utils import timezone
 from django_diller.contrib.oscar import tasks
 from django_diller.contrib.oscar.triggers import queue_transaction
 from django_diller.contrib.oscar.unpaid import release_unpaid_reservations
+from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.loyalty.reservations import queue_reservation
 from django_diller.models import CouponClaim, OrderLoyaltyItem, OutboxEntry
 from django_diller.outbox import engine as outbox
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
+from django_diller.sandbox.seed import STAMP_CARD_COFFEE as STAMP_CARD
 
 from .conftest import ESPRESSO
-from .orders import Kind, State, coupon_on_espresso, event, status, store
+from .orders import Kind, State, coupon_on_espresso, event, loyalty_item, status, store
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("diller_settings")]
 COUPON = "PCT20COFFEE"
@@ -146,3 +148,43 @@ def test_a_late_payment_whose_purchase_is_skipped_still_releases_the_coupon(rese
     outbox.drain()
     assert OutboxEntry.objects.get(kind=Kind.SEND_TRANSACTION).state == State.SKIPPED
     assert not held_at_diller()  # the purchase never used it: released after all
+
+
+def reserve_a_stamp(order):
+    """The order collected a coffee card stamp; the stamp is held for it at Diller."""
+    loyalty_item(order, OrderLoyaltyItem.Kind.STAMP_CARD, str(STAMP_CARD), stamps_collected=1)
+    queue_reservation(order.number, SEED_MEMBER_ID)
+
+
+@pytest.mark.parametrize("held_stamps", ["apart", "counted"])
+def test_a_cancelled_order_s_stamp_hold_ends_so_the_card_counts_no_stamp_for_it(
+    place, commit, held_stamps
+):
+    from django_diller.loyalty.connection import get_client
+
+    embedded_sandbox().held_stamps = held_stamps
+    order = place({ESPRESSO: 1})
+    loyalty_item(order, OrderLoyaltyItem.Kind.STAMP_CARD, str(STAMP_CARD), stamps_collected=1)
+    with commit():
+        queue_reservation(order.number, SEED_MEMBER_ID)
+    card = store().stamp_cards[STAMP_CARD]
+    assert SEED_MEMBER_ID in card.reservations
+    with commit():
+        status(order, "Cancelled")
+    assert SEED_MEMBER_ID not in card.reservations
+    cards = get_client().get_member_stamp_cards(SEED_MEMBER_ID)
+    assert next(c.stamps_collected for c in cards if c.id == STAMP_CARD) == 8
+    item = OrderLoyaltyItem.objects.get(order_number=order.number)
+    assert item.reservation == OrderLoyaltyItem.Reservation.RELEASED
+
+
+def test_a_stamp_hold_diller_no_longer_knows_counts_as_released(place, commit):
+    order = place({ESPRESSO: 1})
+    loyalty_item(order, OrderLoyaltyItem.Kind.STAMP_CARD, str(STAMP_CARD), stamps_collected=1)
+    with commit():
+        queue_reservation(order.number, SEED_MEMBER_ID)
+    gone = {"title": "Not Found", "status": 404}
+    embedded_sandbox().override_response("cancelStampReservation", 404, gone)
+    with commit():
+        status(order, "Cancelled")
+    assert OutboxEntry.objects.get(kind=Kind.RELEASE_LOYALTY).state == State.SENT
