@@ -88,7 +88,8 @@ Keys (defaults in brackets):
     it: a stale or cold list is served from its last copy in the database while a Celery task
     fetches a fresh one.
 ``RELEASE_ON_ORDER_STATUSES`` [["Cancelled"]]
-    Oscar order statuses on which the order's coupon and stamp-card reservations are released at Diller.
+    Oscar order statuses on which the order's coupon and stamp-card reservations are released
+    at Diller.
 ``RELEASE_UNPAID_AFTER_MINUTES`` [60]
     The coupon reservations of an order that was never paid (no payment event, no money
     allocated or debited on a payment source, no purchase sent) are released this many minutes
