@@ -19,14 +19,15 @@ demo: $(STAMP)
 
 # The tests marked postgres (concurrency, workers, statements per delivery) have their own run,
 # against TEST_DATABASE_URL (skipped on a machine without PostgreSQL, never under CI=true).
-# Then everything else, on SQLite.
+# Then everything else, on SQLite, spread over up to four processes (pytest-xdist): each sets
+# up its own in-memory database.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 		DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -m postgres tests; \
 	else echo "PostgreSQL is not running: the concurrency tests are skipped"; fi
-	$(VENV)/bin/pytest -m "not postgres"
+	$(VENV)/bin/pytest -m "not postgres" -n auto --maxprocesses 4
 	$(MAKE) benchmarks-smoke
 
 lint: $(STAMP)

@@ -84,6 +84,10 @@ class Source(models.TextChoices):
     DILLER = "diller", _("as Diller had it")
 
 
+# The request memo's key of the links looked up in a request (see MemberLinkQuerySet.of).
+LINK_MEMO = "diller-member-link"
+
+
 class MemberLinkQuerySet(models.QuerySet["MemberLink"]):
     def of(self, user: Any, store_id: str | None) -> MemberLink | None:
         """The account's membership in the store, or None (an anonymous user included).
@@ -93,12 +97,19 @@ class MemberLinkQuerySet(models.QuerySet["MemberLink"]):
         if user is None or not getattr(user, "is_authenticated", True):
             return None
         user_id = getattr(user, "pk", user)
-        # Every page asks; as SQL, because building it with the ORM takes longer than running
-        # it. ``user`` is one-to-one: at most one row.
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        sql = f"SELECT * FROM {table} WHERE user_id = %s AND store_id = %s"  # noqa: S608
-        found = list(self.model.objects.raw(sql, [user_id, store_id or ""]))
-        return found[0] if found else None
+        store = store_id or ""
+
+        def read() -> MemberLink | None:
+            # Every page asks; as SQL, because building it with the ORM takes longer than
+            # running it. ``user`` is one-to-one: at most one row.
+            table = connection.ops.quote_name(self.model._meta.db_table)
+            sql = f"SELECT * FROM {table} WHERE user_id = %s AND store_id = %s"  # noqa: S608
+            found = list(self.model.objects.raw(sql, [user_id, store]))
+            return found[0] if found else None
+
+        # Once per request (placing an order asks in the checkout and again when its payment
+        # is recorded); a link saved or deleted is forgotten at once (see receivers.py).
+        return request_memo.remembered((LINK_MEMO, user_id, store), read)
 
 
 class MemberLink(models.Model):

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from . import signals
+from . import request_memo, signals
 from .conf import app_settings
 from .loyalty.connection import current_store_id
 from .loyalty.kinds import Kind
 from .loyalty.reservations import queue_release
 from .loyalty.wallet import prefetch
-from .models import BasketLoyalty, MemberLink, OutboxEntry
+from .models import LINK_MEMO, BasketLoyalty, MemberLink, OutboxEntry
+
+
+@receiver(post_save, sender=MemberLink, dispatch_uid="diller-link-saved-forget-memo")
+@receiver(post_delete, sender=MemberLink, dispatch_uid="diller-link-deleted-forget-memo")
+def forget_remembered_links(sender, instance: MemberLink, **kwargs) -> None:
+    """The request sees a link it changed at once (see ``MemberLinkQuerySet.of``)."""
+    request_memo.forget(LINK_MEMO)
 
 
 @receiver(post_delete, sender=MemberLink, dispatch_uid="diller-forget-baskets-of-link")

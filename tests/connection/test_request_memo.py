@@ -6,15 +6,22 @@ import threading
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.http import HttpResponse
 from django.test import AsyncClient, Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import path
 
 from django_diller import request_memo
-from django_diller.models import STORE_CONFIGURATION_CACHE_KEY, StoreConfiguration
+from django_diller.models import (
+    STORE_CONFIGURATION_CACHE_KEY,
+    MemberLink,
+    Source,
+    StoreConfiguration,
+)
 
 
 @pytest.fixture
@@ -159,3 +166,28 @@ def test_the_chosen_store_is_worked_out_once_a_request_and_a_saved_choice_is_see
         assert current_store_id() == "store-a"
         StoreConfiguration(store_id="store-c", department_id="dept-c").save()
         assert current_store_id() == "store-c"
+
+
+@pytest.mark.django_db
+def test_a_shopper_s_link_is_read_once_a_request_and_a_change_is_seen_at_once():
+    user = get_user_model().objects.create_user("memo", "memo@example.com", "x")
+
+    def member_of(key):
+        link = MemberLink.objects.of(key, "store-1")
+        return link.member_id if link else None
+
+    with CaptureQueriesContext(connection) as statements, Request():
+        assert [member_of(user), member_of(user.pk)] == [None, None]  # no link is kept too
+        link = MemberLink.objects.create(
+            user=user, store_id="store-1", member_id="m-1", source=Source.PAGE
+        )
+        assert [member_of(user), member_of(user.pk), member_of(user)] == ["m-1"] * 3
+        link.member_id = "m-2"
+        link.save()
+        assert member_of(user) == "m-2"
+        assert MemberLink.objects.of(user, "store-2") is None  # another store: its own read
+        link.delete()
+        assert member_of(user) is None
+    reads = [q for q in statements.captured_queries if q["sql"].startswith("SELECT * FROM")]
+    assert len(reads) == 5
+    assert member_of(user) is None  # outside a request: read each time

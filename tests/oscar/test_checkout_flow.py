@@ -12,7 +12,8 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from django_diller.loyalty.connection import embedded_sandbox
-from django_diller.models import BasketLoyalty, OrderLoyaltyItem
+from django_diller.loyalty.kinds import Kind
+from django_diller.models import BasketLoyalty, OrderLoyaltyItem, OutboxEntry
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 from example_shop.demo_customers import DEMO_SHIPPING_ADDRESS
 
@@ -105,6 +106,9 @@ def test_payment_taken_at_once_reserves_then_the_transaction_uses_the_coupons(
     assert SEED_MEMBER_ID not in coupon("PCT20COFFEE").reservations
     items = OrderLoyaltyItem.objects.filter(order_number=order.number)
     assert {i.reservation for i in items} == {OrderLoyaltyItem.Reservation.RELEASED}
+    # Queued by the payment before the reservation was, then made to wait for it.
+    purchase = OutboxEntry.objects.get(kind=Kind.SEND_TRANSACTION)
+    assert purchase.depends_on == OutboxEntry.objects.get(kind=Kind.RESERVE_LOYALTY)
     assert sandbox.state.stores[SEED_STORE_ID].transactions[order.number].coupon_codes == [
         "PCT20COFFEE"
     ]

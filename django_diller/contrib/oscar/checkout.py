@@ -498,8 +498,10 @@ class DillerCheckoutMixin:
 
     def save_payment_details(self, order):
         """The order's vouchers locked first: recording the payment (its event) validates
-        them."""
+        them. The order is marked as placed now: its purchase, queued by that event, looks
+        up nothing an order placed earlier may have."""
         vouchers.queue_locks(order, getattr(self.request.basket, PLAN_ATTRIBUTE, None))
+        triggers.mark_placed_now(order)
         return super().save_payment_details(order)
 
     def handle_successful_order(self, order):

@@ -49,13 +49,30 @@ PaymentTransaction = get_model("payment", "Transaction")
 TRANSACTIONS = (Kind.SEND_TRANSACTION, Kind.RESEND_REMAINDER)
 
 
+# Set on an order while the checkout places it (its payment recorded in the same request).
+PLACED_NOW = "_diller_placed_now"
+
+
+def mark_placed_now(order) -> None:
+    """Say that ``order`` is being placed in this request: a purchase queued for it now needs
+    not look for its reservation or its returns (see :func:`queue_transaction`)."""
+    setattr(order, PLACED_NOW, True)
+
+
 def queue_transaction(order, source: str) -> OutboxEntry | None:
-    """Queue the order's transaction (once, whatever triggers it again); None for non-members."""
+    """Queue the order's transaction (once, whatever triggers it again); None for non-members.
+
+    For an order being placed in this request (:func:`mark_placed_now`) nothing is looked up:
+    its reservation is queued after its payment, and makes the purchase wait for it then
+    (:func:`~django_diller.loyalty.reservations.queue_reservation`); nothing of it was
+    returned yet.
+    """
     member = _member_of(order)
     if member is None:
         return None
     store_id, member_id = member
     number = str(order.number)
+    placed_now = getattr(order, PLACED_NOW, False)
     reservation = OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY, external_id=number)
     entry, new = outbox.enqueue_new(
         Kind.SEND_TRANSACTION,
@@ -64,10 +81,10 @@ def queue_transaction(order, source: str) -> OutboxEntry | None:
         store_id=store_id,
         member_id=member_id,
         source=source,
-        depends_on=reservation.first(),
+        depends_on=None if placed_now else reservation.first(),
     )
     queue_outbox_entries([entry.pk])
-    if new:
+    if new and not placed_now:
         # Returns recorded before the purchase was sent (a shop that sends when the order
         # ships refunded an item out of stock first) were dropped then, with nothing to
         # correct: replayed now, Diller ends up with what the buyer kept.
