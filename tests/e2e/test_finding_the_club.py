@@ -112,3 +112,22 @@ def test_a_member_sees_points_in_the_account_the_basket_and_after_the_order(page
     expect(page.locator("#diller-order-loyalty")).to_contain_text(
         f"10 % off your purchase: {MINUS}NOK7.90"
     )
+
+
+def test_coupon_amounts_take_the_shop_s_currency_when_the_club_names_none(page, shop):
+    """Diller's store answer may leave its currency out: a fixed-amount coupon on "My loyalty"
+    is then shown in the shop's own currency (Oscar's default, NOK here), never as a bare
+    number."""
+    sandbox_store().currency = None
+    link_customer_to_demo_member()
+    log_in(page, shop, *CUSTOMER)
+    page.goto(f"{shop}/loyalty/me/")
+    # Points grouped as the header writes them.
+    expect(page.locator(".diller-points-total")).to_have_text(f"{SEED_MEMBER_POINTS:,} points")
+    fifty = page.locator(".diller-coupon", has=page.get_by_role("heading", name="50 kr off"))
+    expect(fifty.locator(".diller-coupon-value")).to_have_text("50 kr")
+    percent = page.locator(
+        ".diller-coupon", has=page.get_by_role("heading", name="20 % off coffee")
+    )
+    expect(percent.locator(".diller-coupon-value")).to_have_text("20\u00a0%")
+    screenshot(page, "my-loyalty-club-without-currency")

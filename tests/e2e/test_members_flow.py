@@ -178,7 +178,7 @@ def test_an_existing_member_links_their_membership_with_the_texted_code(page, sh
     assert MemberLink.objects.get(user__email=OTHER[0]).member_id == SEED_MEMBER_ID
 
     page.goto(f"{shop}/loyalty/me/")
-    expect(page.locator("#diller-points .diller-points-total")).to_contain_text("1250 points")
+    expect(page.locator("#diller-points .diller-points-total")).to_contain_text("1,250 points")
     expect(page.locator("#diller-points .diller-level")).to_contain_text("Level: Silver")
     coupons = page.locator("#diller-coupons")
     expect(coupons.get_by_role("heading", name="10 % off your purchase")).to_be_visible()

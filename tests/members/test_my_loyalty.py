@@ -95,9 +95,9 @@ def test_my_page_shows_points_level_coupons_and_stamp_cards(shopper, demo_link):
     page = shopper.get(reverse("diller:me"))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "<strong>1250</strong>" in html
+    assert "<strong>1,250</strong>" in html  # grouped, as the header writes points
     assert "Silver" in html
-    assert "3750 points to Gold" in html
+    assert "3,750 points to Gold" in html
     assert '<progress value="250" max="4000">' in html
     assert "10 % off your purchase" in html
     assert "<strong>10 %</strong>" in html
@@ -131,7 +131,7 @@ def test_another_user_sees_only_their_own_membership(client, demo_link, other_us
     client.force_login(other_user)
     html = client.get(reverse("diller:me")).content.decode()
     assert "<strong>100</strong>" in html  # the sign-up bonus, nothing of the demo member's
-    assert "1250" not in html
+    assert "1,250" not in html
     assert "10 % off your purchase" not in html
     assert "8 of 10 stamps" not in html  # stamp cards are store-wide: theirs are empty
     assert "0 of 10 stamps" in html

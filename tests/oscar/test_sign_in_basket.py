@@ -4,8 +4,11 @@ when the guest signs in and Oscar merges the basket into their own."""
 from decimal import Decimal as D
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.test import override_settings
 from django.urls import reverse
+from oscar.apps.basket.middleware import BasketMiddleware
 from oscar.core.loading import get_model
 
 from django_diller.contrib.oscar import sign_in_basket
@@ -79,6 +82,30 @@ def test_without_the_guest_s_basket_cookie_nothing_is_carried(client, member):
     sign_in(client)
     assert basket_total(client) == D("0.00")  # the forged cookie named no basket to merge
     assert not BasketLoyalty.objects.filter(basket_id=open_basket_of().pk).exists()
+
+
+class SiteBasketMiddleware(BasketMiddleware):
+    """A shop with a basket per site names the basket cookie after the site."""
+
+    def get_cookie_key(self, request):
+        return "site_two_basket"
+
+
+SITE_BASKETS = override_settings(
+    MIDDLEWARE=[
+        f"{__name__}.SiteBasketMiddleware" if path.endswith(".BasketMiddleware") else path
+        for path in settings.MIDDLEWARE
+    ]
+)
+
+
+@SITE_BASKETS
+def test_the_guest_s_basket_is_found_by_the_cookie_the_shop_s_middleware_names(client, member):
+    add_to_basket(client, ESPRESSO, 1)
+    enter(client, SEED_VOUCHER_AMOUNT)
+    assert "site_two_basket" in client.cookies
+    sign_in(client)
+    assert basket_total(client) == D("139.00")  # the voucher came along with the basket
 
 
 def test_a_failure_does_not_stop_the_sign_in(client, member, monkeypatch, caplog):

@@ -11,6 +11,7 @@ its providers' entries are added to the snapshot of the basket Oscar will merge 
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
 from django.apps import apps
@@ -20,7 +21,8 @@ from django.core.signing import BadSignature, Signer
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
-from oscar.core.loading import get_model
+from django.utils.module_loading import import_string
+from oscar.core.loading import get_class, get_model
 
 from ...models import BasketLoyalty, CouponClaim
 
@@ -34,10 +36,31 @@ DISCOUNT_API = "discountapi"
 ENTRY_KEYS = {"coupontools": "session", DISCOUNT_API: "discountId"}
 
 
+@lru_cache(maxsize=4)
+def _basket_middleware(middleware: tuple[str, ...]) -> Any:
+    """The shop's basket middleware among ``middleware`` (Oscar's, a fork of it, or a subclass
+    of either), or None."""
+    oscar_s = get_class("basket.middleware", "BasketMiddleware")
+    for path in middleware:
+        found = import_string(path)
+        if isinstance(found, type) and issubclass(found, oscar_s):
+            return found(lambda request: None)
+    return None
+
+
+def _cookie_key(request: Any) -> str:
+    """The name of the basket cookie, as the shop's basket middleware says it: a shop with a
+    basket per site overrides its ``get_cookie_key``."""
+    middleware = _basket_middleware(tuple(settings.MIDDLEWARE))
+    if middleware is not None:
+        return str(middleware.get_cookie_key(request))
+    return str(getattr(settings, "OSCAR_BASKET_COOKIE_OPEN", "oscar_open_basket"))
+
+
 def _cookie_basket_id(request: Any) -> int | None:
     """The id of the guest's open basket that Oscar's basket cookie names, if it is valid."""
     cookies = getattr(request, "COOKIES", None) or {}
-    signed = cookies.get(getattr(settings, "OSCAR_BASKET_COOKIE_OPEN", "oscar_open_basket"))
+    signed = cookies.get(_cookie_key(request))
     if not signed:
         return None
     try:
