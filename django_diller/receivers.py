@@ -18,8 +18,9 @@ from .models import LINK_MEMO, BasketLoyalty, MemberLink, OutboxEntry
 @receiver(post_save, sender=MemberLink, dispatch_uid="diller-link-saved-forget-memo")
 @receiver(post_delete, sender=MemberLink, dispatch_uid="diller-link-deleted-forget-memo")
 def forget_remembered_links(sender, instance: MemberLink, **kwargs) -> None:
-    """The request sees a link it changed at once (see ``MemberLinkQuerySet.of``)."""
-    request_memo.forget(LINK_MEMO)
+    """The request sees a link it changed at once (see ``MemberLinkQuerySet.of``), and reads
+    links afresh for the rest of the request: the change may yet be rolled back."""
+    request_memo.forget(LINK_MEMO, for_good=True)
 
 
 @receiver(post_delete, sender=MemberLink, dispatch_uid="diller-forget-baskets-of-link")

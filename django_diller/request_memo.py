@@ -31,6 +31,10 @@ T = TypeVar("T")
 _memo: ContextVar[dict[Hashable, Any] | None] = ContextVar("diller_request_memo", default=None)
 
 
+# Under this key, the memo keeps the keys that :func:`forget` dropped for good.
+_UNKEPT = object()
+
+
 def remembered(key: Hashable, read: Callable[[], T]) -> T:
     """``read()``'s answer, kept for the rest of the current request under ``key``."""
     memo = _memo.get()
@@ -38,19 +42,29 @@ def remembered(key: Hashable, read: Callable[[], T]) -> T:
         return read()
     if key in memo:
         return memo[key]  # type: ignore[no-any-return]
+    unkept = memo.get(_UNKEPT, ())
+    if key in unkept or (isinstance(key, tuple) and key and key[0] in unkept):
+        return read()
     value = memo[key] = read()
     return value
 
 
-def forget(key: Hashable) -> None:
+def forget(key: Hashable, *, for_good: bool = False) -> None:
     """Drop the current request's answer for ``key`` (its value just changed), and the answers
-    worked out from it: those kept under a tuple that starts with ``key``."""
+    worked out from it: those kept under a tuple that starts with ``key``.
+
+    ``for_good``: nor are they kept again in this request. For a value written to the
+    database: the transaction that wrote it may still be rolled back, and Django says nothing
+    then, so an answer read after the write could outlive it.
+    """
     memo = _memo.get()
     if memo is None:
         return
     memo.pop(key, None)
     for derived in [k for k in memo if isinstance(k, tuple) and k and k[0] == key]:
         del memo[derived]
+    if for_good:
+        memo.setdefault(_UNKEPT, set()).add(key)
 
 
 class RequestMemoMiddleware:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 from django.http import HttpResponse
 from django.test import AsyncClient, Client, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -168,26 +168,64 @@ def test_the_chosen_store_is_worked_out_once_a_request_and_a_saved_choice_is_see
         assert current_store_id() == "store-c"
 
 
-@pytest.mark.django_db
-def test_a_shopper_s_link_is_read_once_a_request_and_a_change_is_seen_at_once():
-    user = get_user_model().objects.create_user("memo", "memo@example.com", "x")
+def test_an_answer_forgotten_for_good_is_read_afresh_for_the_rest_of_the_request():
+    answers = iter(range(10))
+    with Request():
+        assert request_memo.remembered(("k", 1), lambda: next(answers)) == 0
+        request_memo.forget("k", for_good=True)
+        assert request_memo.remembered(("k", 1), lambda: next(answers)) == 1
+        assert request_memo.remembered(("k", 1), lambda: next(answers)) == 2
+        assert request_memo.remembered("other", lambda: next(answers)) == 3
+        assert request_memo.remembered("other", lambda: next(answers)) == 3
+    with Request():  # the next request keeps it again
+        assert request_memo.remembered(("k", 1), lambda: next(answers)) == 4
+        assert request_memo.remembered(("k", 1), lambda: next(answers)) == 4
 
-    def member_of(key):
-        link = MemberLink.objects.of(key, "store-1")
-        return link.member_id if link else None
 
+def link_reads(statements) -> int:
+    return sum(q["sql"].startswith('SELECT * FROM "diller_memberlink"') for q in statements)
+
+
+def member_of(user, store="store-1"):
+    link = MemberLink.objects.of(user, store)
+    return link.member_id if link else None
+
+
+@pytest.fixture
+def shopper(db):
+    return get_user_model().objects.create_user("memo", "memo@example.com", "x")
+
+
+def test_a_shopper_s_link_is_read_once_a_request_until_a_link_is_written(shopper):
     with CaptureQueriesContext(connection) as statements, Request():
-        assert [member_of(user), member_of(user.pk)] == [None, None]  # no link is kept too
+        assert [member_of(shopper), member_of(shopper.pk), member_of(shopper)] == [None] * 3
+        assert member_of(shopper, "store-2") is None  # another store: a read of its own
+        assert link_reads(statements.captured_queries) == 2
         link = MemberLink.objects.create(
-            user=user, store_id="store-1", member_id="m-1", source=Source.PAGE
+            user=shopper, store_id="store-1", member_id="m-1", source=Source.PAGE
         )
-        assert [member_of(user), member_of(user.pk), member_of(user)] == ["m-1"] * 3
+        assert [member_of(shopper), member_of(shopper)] == ["m-1", "m-1"]
         link.member_id = "m-2"
         link.save()
-        assert member_of(user) == "m-2"
-        assert MemberLink.objects.of(user, "store-2") is None  # another store: its own read
+        assert member_of(shopper) == "m-2"
         link.delete()
-        assert member_of(user) is None
-    reads = [q for q in statements.captured_queries if q["sql"].startswith("SELECT * FROM")]
-    assert len(reads) == 5
-    assert member_of(user) is None  # outside a request: read each time
+        assert member_of(shopper) is None
+        # After a write, every read goes to the database: the write may yet be rolled back.
+        assert link_reads(statements.captured_queries) == 2 + 4
+    assert member_of(shopper) is None  # outside a request: read each time
+
+
+class RolledBack(Exception):
+    pass
+
+
+def test_a_link_written_and_rolled_back_is_not_remembered(shopper):
+    with Request():
+        assert member_of(shopper) is None
+        with pytest.raises(RolledBack), transaction.atomic():
+            MemberLink.objects.create(
+                user=shopper, store_id="store-1", member_id="m-1", source=Source.PAGE
+            )
+            assert member_of(shopper) == "m-1"
+            raise RolledBack
+        assert member_of(shopper) is None
