@@ -114,6 +114,36 @@ def test_payment_taken_at_once_reserves_then_the_transaction_uses_the_coupons(
     ]
 
 
+def test_a_payment_a_shop_records_after_the_order_s_records_still_waits_for_the_reservation(
+    shopper, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A shop that records the payment in its own last step (after the plugin's records)."""
+    from example_shop.checkout.views import PaymentDetailsView
+
+    events = []
+    real_save_events = PaymentDetailsView.save_payment_events
+
+    def hold_events(view, order):
+        events.extend(view._payment_events)
+        view._payment_events = []
+
+    def record_then(view, order):
+        response = real_handle(view, order)
+        view._payment_events = events
+        real_save_events(view, order)
+        return response
+
+    real_handle = PaymentDetailsView.handle_successful_order
+    monkeypatch.setattr(PaymentDetailsView, "save_payment_events", hold_events)
+    monkeypatch.setattr(PaymentDetailsView, "handle_successful_order", record_then)
+    to_preview(shopper)
+    with django_capture_on_commit_callbacks(execute=True):
+        place_order(shopper)
+    purchase = OutboxEntry.objects.get(kind=Kind.SEND_TRANSACTION)
+    assert purchase.depends_on == OutboxEntry.objects.get(kind=Kind.RESERVE_LOYALTY)
+    assert purchase.state == OutboxEntry.State.SENT
+
+
 def test_a_coupon_that_lapsed_since_the_step_is_removed_before_anything_is_charged(shopper):
     to_preview(shopper)
     coupon("PCT20COFFEE").valid_to = timezone.now() - timedelta(minutes=1)

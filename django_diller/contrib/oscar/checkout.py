@@ -511,6 +511,8 @@ class DillerCheckoutMixin:
         if plan is not None and member_id and (plan.applied_codes or plan.stamp_movements):
             # The order is placed: loyalty bookkeeping never fails it (its own savepoint).
             guarded(self._record_loyalty)(order, plan, member_id)
+        # A payment recorded from here on (a shop's own step) finds the reservation.
+        triggers.mark_placed_now(order, placing=False)
         preview.forget(self.request.session)
         self.request.session.pop(GUEST_TICKS_KEY, None)
         if basket.id:

@@ -49,14 +49,15 @@ PaymentTransaction = get_model("payment", "Transaction")
 TRANSACTIONS = (Kind.SEND_TRANSACTION, Kind.RESEND_REMAINDER)
 
 
-# Set on an order while the checkout places it (its payment recorded in the same request).
+# Set on an order while the checkout places it, from its payment until its loyalty records.
 PLACED_NOW = "_diller_placed_now"
 
 
-def mark_placed_now(order) -> None:
-    """Say that ``order`` is being placed in this request: a purchase queued for it now needs
-    not look for its reservation or its returns (see :func:`queue_transaction`)."""
-    setattr(order, PLACED_NOW, True)
+def mark_placed_now(order, placing: bool = True) -> None:
+    """Say that ``order`` is being placed in this request and its reservation is not queued
+    yet (``placing`` False: it is now): a purchase queued for it meanwhile needs not look for
+    its reservation or its returns (see :func:`queue_transaction`)."""
+    setattr(order, PLACED_NOW, placing)
 
 
 def queue_transaction(order, source: str) -> OutboxEntry | None:
