@@ -9,6 +9,7 @@ from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from oscar.apps.checkout.signals import post_checkout
 from oscar.core.loading import get_model
 
 from django_diller.loyalty.connection import embedded_sandbox
@@ -142,6 +143,34 @@ def test_a_payment_a_shop_records_after_the_order_s_records_still_waits_for_the_
     purchase = OutboxEntry.objects.get(kind=Kind.SEND_TRANSACTION)
     assert purchase.depends_on == OutboxEntry.objects.get(kind=Kind.RESERVE_LOYALTY)
     assert purchase.state == OutboxEntry.State.SENT
+
+
+SENDS_WHEN_PROCESSED = override_settings(
+    DILLER={
+        **settings.DILLER,
+        "SEND_ON_PAYMENT_EVENTS": [],
+        "SEND_ON_ORDER_STATUSES": ["Being processed"],
+    }
+)
+
+
+def mark_processed(sender, order, **kwargs):
+    order.set_status("Being processed")  # a shop's own step after the checkout
+
+
+@SENDS_WHEN_PROCESSED
+def test_a_purchase_a_status_queues_after_the_checkout_waits_for_the_reservation(
+    shopper, django_capture_on_commit_callbacks
+):
+    post_checkout.connect(mark_processed, dispatch_uid="test-mark-processed")
+    try:
+        to_preview(shopper)
+        with django_capture_on_commit_callbacks(execute=False):
+            place_order(shopper)
+    finally:
+        post_checkout.disconnect(dispatch_uid="test-mark-processed")
+    purchase = OutboxEntry.objects.get(kind=Kind.SEND_TRANSACTION)
+    assert purchase.depends_on == OutboxEntry.objects.get(kind=Kind.RESERVE_LOYALTY)
 
 
 def test_a_coupon_that_lapsed_since_the_step_is_removed_before_anything_is_charged(shopper):

@@ -53,11 +53,9 @@ Applicator = get_class("offer.applicator", "Applicator")
 
 
 def _member_id(request) -> str | None:
-    """The shopper's member id, looked up once per request (placing an order asks twice)."""
-    if not hasattr(request, "_diller_member_id"):
-        link = MemberLink.objects.of(request.user, current_store_id())
-        request._diller_member_id = link.member_id if link else None
-    return request._diller_member_id
+    """The shopper's member id (the link is read once per request: ``MemberLinkQuerySet.of``)."""
+    link = MemberLink.objects.of(request.user, current_store_id())
+    return link.member_id if link else None
 
 
 def _line_products(basket) -> dict[str, str]:
@@ -498,11 +496,15 @@ class DillerCheckoutMixin:
 
     def save_payment_details(self, order):
         """The order's vouchers locked first: recording the payment (its event) validates
-        them. The order is marked as placed now: its purchase, queued by that event, looks
-        up nothing an order placed earlier may have."""
+        them. While they are saved the order counts as placed now: the purchase its payment
+        queues looks up nothing an order placed earlier may have (its reservation is queued
+        after, and makes the purchase wait for it)."""
         vouchers.queue_locks(order, getattr(self.request.basket, PLAN_ATTRIBUTE, None))
         triggers.mark_placed_now(order)
-        return super().save_payment_details(order)
+        try:
+            return super().save_payment_details(order)
+        finally:  # a payment recorded later (a shop's own step) finds the reservation
+            triggers.mark_placed_now(order, placing=False)
 
     def handle_successful_order(self, order):
         basket = self.request.basket
@@ -511,8 +513,6 @@ class DillerCheckoutMixin:
         if plan is not None and member_id and (plan.applied_codes or plan.stamp_movements):
             # The order is placed: loyalty bookkeeping never fails it (its own savepoint).
             guarded(self._record_loyalty)(order, plan, member_id)
-        # A payment recorded from here on (a shop's own step) finds the reservation.
-        triggers.mark_placed_now(order, placing=False)
         preview.forget(self.request.session)
         self.request.session.pop(GUEST_TICKS_KEY, None)
         if basket.id:

@@ -49,14 +49,15 @@ PaymentTransaction = get_model("payment", "Transaction")
 TRANSACTIONS = (Kind.SEND_TRANSACTION, Kind.RESEND_REMAINDER)
 
 
-# Set on an order while the checkout places it, from its payment until its loyalty records.
+# Set on an order while the checkout saves the payment of the order it is placing.
 PLACED_NOW = "_diller_placed_now"
 
 
 def mark_placed_now(order, placing: bool = True) -> None:
-    """Say that ``order`` is being placed in this request and its reservation is not queued
-    yet (``placing`` False: it is now): a purchase queued for it meanwhile needs not look for
-    its reservation or its returns (see :func:`queue_transaction`)."""
+    """Say that the checkout is saving the payment of ``order``, which it is placing and whose
+    reservation it has not queued yet (``placing`` False: done saving): a purchase queued
+    meanwhile needs not look for its reservation or its returns (see
+    :func:`queue_transaction`)."""
     setattr(order, PLACED_NOW, placing)
 
 
