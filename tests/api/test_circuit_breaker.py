@@ -4,7 +4,6 @@ refused at once, without a request; one probe after the cool-down; any answer cl
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 
@@ -85,11 +84,9 @@ def test_failures_in_a_row_open_it_and_then_nothing_is_sent(shopper, sandbox, br
         fail(shopper, 1)
     assert breaker.state() == "open"
     sent = len(sandbox.requests)
-    started = time.monotonic()
     with pytest.raises(CircuitOpen) as refused:
         shopper.get_member(SEED_MEMBER_ID)  # Diller is fine again, but nobody asks it yet
-    assert time.monotonic() - started < 0.05
-    assert len(sandbox.requests) == sent
+    assert len(sandbox.requests) == sent  # refused without a request: nothing to wait for
     assert refused.value.retry_after == COOLDOWN
     assert SEED_MEMBER_ID not in str(refused.value)
     ((level, message),) = breaker_lines(logged)  # said once

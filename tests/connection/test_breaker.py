@@ -247,7 +247,8 @@ def test_the_breaker_is_shared_between_processes_through_the_cache(redis_prefix,
             started = time.monotonic()
             with pytest.raises(CircuitOpen):
                 shopper.get_member(SEED_MEMBER_ID)
-            assert time.monotonic() - started < 0.05
+            # refused from the shared state, not after a deadline (under one, on a busy machine)
+            assert time.monotonic() - started < breaker_process.DEADLINE
             assert len(sandbox.requests) == sent
             # Diller is back: background work finds out, and closes the breaker for all.
             sandbox.faults.update(hang_rate=0.0)
