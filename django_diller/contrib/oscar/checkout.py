@@ -500,11 +500,8 @@ class DillerCheckoutMixin:
         queues looks up nothing an order placed earlier may have (its reservation is queued
         after, and makes the purchase wait for it)."""
         vouchers.queue_locks(order, getattr(self.request.basket, PLAN_ATTRIBUTE, None))
-        triggers.mark_placed_now(order)
-        try:
+        with triggers.placing(order):
             return super().save_payment_details(order)
-        finally:  # a payment recorded later (a shop's own step) finds the reservation
-            triggers.mark_placed_now(order, placing=False)
 
     def handle_successful_order(self, order):
         basket = self.request.basket

@@ -28,6 +28,8 @@ order at the same moment queue one after the other.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import transaction
 from oscar.core.loading import get_model
@@ -53,18 +55,23 @@ TRANSACTIONS = (Kind.SEND_TRANSACTION, Kind.RESEND_REMAINDER)
 PLACED_NOW = "_diller_placed_now"
 
 
-def mark_placed_now(order, placing: bool = True) -> None:
-    """Say that the checkout is saving the payment of ``order``, which it is placing and whose
-    reservation it has not queued yet (``placing`` False: done saving): a purchase queued
-    meanwhile needs not look for its reservation or its returns (see
-    :func:`queue_transaction`)."""
-    setattr(order, PLACED_NOW, placing)
+@contextmanager
+def placing(order) -> Iterator[None]:
+    """While the block runs, the checkout is saving the payment of ``order``, which it is
+    placing and whose reservation it has not queued yet: a purchase queued meanwhile needs not
+    look for its reservation or its returns (see :func:`queue_transaction`). A payment recorded
+    after the block (a shop's own later step) looks them up as for any order."""
+    setattr(order, PLACED_NOW, True)
+    try:
+        yield
+    finally:
+        setattr(order, PLACED_NOW, False)
 
 
 def queue_transaction(order, source: str) -> OutboxEntry | None:
     """Queue the order's transaction (once, whatever triggers it again); None for non-members.
 
-    For an order being placed in this request (:func:`mark_placed_now`) nothing is looked up:
+    For an order being placed in this request (:func:`placing`) nothing is looked up:
     its reservation is queued after its payment, and makes the purchase wait for it then
     (:func:`~django_diller.loyalty.reservations.queue_reservation`); nothing of it was
     returned yet.
