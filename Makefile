@@ -73,6 +73,7 @@ benchmarks-smoke: $(STAMP)
 	$(PY) benchmarks/checkout_overhead.py --queries
 	$(PY) benchmarks/checkout_parts.py --runs 1
 	$(PY) benchmarks/offer_pricing.py --repeat 2
+	$(PY) benchmarks/offer_pricing.py --repeat 2 --profile diller-loyalty
 	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 6379), 1)" 2>/dev/null; then \
 		$(PY) benchmarks/checkout_overhead.py --queries --redis redis://127.0.0.1:6379/0; \
 	else echo "Redis is not running: the checkout benchmark with Redis is skipped"; fi
