@@ -12,9 +12,13 @@ shop and the member's. Inside each request a few parts are timed with ``time.per
   carrier offers among them; loading the basket's lines falls here when an offer asks for them
   first, and in the templates otherwise);
 * templates (``SimpleTemplateResponse.render``);
+* the loyalty plan (``plan_for_basket``, run by the loyalty offer inside Oscar's offers: the
+  basket's snapshot read, its lines as the engine's, and the engine's plan);
 * the plugin's wallet and ticks (``DillerCheckoutMixin._keep_wallet_before_pricing`` and
   ``_keep_ticks_before_pricing``: the member's wallet or coupon ticks kept on the basket before
   Oscar prices it);
+* the coupon choice's cards (``DillerCheckoutMixin._coupon_choice``: what the payment page shows
+  of each coupon; their markup falls in the templates);
 * the Diller sandbox answering (``SandboxTransport.handle_request``, in any thread): the
   embedded sandbox works out Diller's answer in the shop's own process, which a real Diller
   does on its own machines while the shop waits (here the wait is 0 ms);
@@ -39,6 +43,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -46,6 +51,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.checkout_overhead import STEPS, Checkout, checkout_once, setup_django
 
 REST = "the rest"
+PLAN = "the loyalty plan"
+CHOICE = "the coupon choice's cards"
 SANDBOX = "the Diller sandbox answering"
 
 
@@ -84,8 +91,11 @@ class PartClock:
             local.since = now
 
 
-def _timed_method(clock: PartClock, owner: type, name: str, part: str) -> Callable[[], None]:
-    """Wrap ``owner.name`` so that its calls count as ``part``; returns the undo."""
+def _timed_method(
+    clock: PartClock, owner: type | ModuleType, name: str, part: str
+) -> Callable[[], None]:
+    """Wrap ``owner.name`` (a class's or a module's function) so that its calls count as
+    ``part``; returns the undo."""
     real = owner.__dict__[name]
 
     def timed(*args: Any, **kwargs: Any) -> Any:
@@ -103,6 +113,7 @@ def instrument(clock: PartClock) -> list[Callable[[], None]]:
     from django.template.response import SimpleTemplateResponse
     from oscar.core.loading import get_class
 
+    from django_diller.contrib.oscar import offers
     from django_diller.contrib.oscar.checkout import DillerCheckoutMixin
     from django_diller.sandbox.transport import SandboxTransport
 
@@ -113,6 +124,7 @@ def instrument(clock: PartClock) -> list[Callable[[], None]]:
         _timed_method(clock, session_store, "save", "session saves"),
         _timed_method(clock, applicator, "apply", "Oscar's offers"),
         _timed_method(clock, SimpleTemplateResponse, "render", "templates"),
+        _timed_method(clock, offers, "plan_for_basket", PLAN),
         _timed_method(
             clock,
             DillerCheckoutMixin,
@@ -125,6 +137,7 @@ def instrument(clock: PartClock) -> list[Callable[[], None]]:
             "_keep_ticks_before_pricing",
             "the plugin's wallet and ticks",
         ),
+        _timed_method(clock, DillerCheckoutMixin, "_coupon_choice", CHOICE),
         _timed_method(clock, SandboxTransport, "handle_request", SANDBOX),
     ]
 
@@ -133,8 +146,10 @@ PARTS = [
     "database commits",
     "session saves",
     "Oscar's offers",
+    PLAN,
     "templates",
     "the plugin's wallet and ticks",
+    CHOICE,
     SANDBOX,
     REST,
 ]

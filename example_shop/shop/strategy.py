@@ -66,6 +66,16 @@ class NorwegianVat(
 ):
     """First stock record, stock required (where tracked), VAT-inclusive prices."""
 
+    def fetch_for_line(self, line, stockrecord=None):
+        """A basket line's price from the stock record it was added with.
+
+        Oscar's basket line passes that stock record (loaded with the line), but
+        ``Structured.fetch_for_line`` drops it and selects the product's first stock record
+        again: one more query for each line on every request that prices the basket.
+        """
+        chosen = stockrecord if stockrecord is not None else line.stockrecord
+        return self.fetch_for_product(line.product, chosen)
+
 
 class Selector:
     """Oscar's hook (``partner.strategy.Selector``): every shopper gets :class:`NorwegianVat`."""
