@@ -5,6 +5,7 @@ request, and the coupon step as the alternative."""
 import logging
 from decimal import Decimal as D
 from html import unescape
+from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
@@ -16,8 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from django_diller.contrib.oscar import checkout as checkout_module
+from django_diller.contrib.oscar.coupon_choice import keep_ticks
 from django_diller.loyalty.connection import embedded_sandbox
+from django_diller.loyalty.wallet import forget_wallet
 from django_diller.models import BasketLoyalty
+from django_diller.sandbox.seed import SEED_MEMBER_ID
 
 from .conftest import EARL_GREY, ESPRESSO, add_to_basket
 from .test_checkout_flow import ADDRESS
@@ -35,6 +39,39 @@ def to_payment(client):
 
 def continue_with(client, *codes):
     return client.post(reverse(PREVIEW), {"diller_coupon_choice": "1", "use": list(codes)})
+
+
+class _FormFields(HTMLParser):
+    """What a browser posts of one form: its hidden fields and its ticked boxes."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id, self.inside, self.fields = form_id, False, []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self.inside = attributes.get("id") == self.form_id
+        elif tag == "input" and self.inside and attributes.get("name"):
+            kind = attributes.get("type")
+            if kind == "hidden" or (kind == "checkbox" and "checked" in attributes):
+                self.fields.append((attributes["name"], attributes.get("value", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+
+
+def the_form_as_posted(page, *, tick=(), untick=()):
+    """The payment page's form as its "Continue" posts it, with boxes ticked or unticked."""
+    parser = _FormFields("payment-details-form")
+    parser.feed(page.content.decode())
+    fields = [(n, v) for n, v in parser.fields if not (n == "use" and v in untick)]
+    fields += [("use", code) for code in tick]
+    data: dict[str, list[str]] = {}
+    for name, value in fields:
+        data.setdefault(name, []).append(value)
+    return data
 
 
 def messages_of(response):
@@ -125,6 +162,61 @@ def test_diller_down_leaves_the_payment_page_working_and_says_so(member_client):
     assert page.status_code == 200
     assert 'id="diller-coupons-unavailable"' in html and "can't be fetched right now" in html
     assert continue_with(member_client).status_code == 200  # on to the preview
+
+
+# Earl Grey (79.00) with the 10 % coupon, and shipping (49.00).
+WITH_PCT10 = D("71.10") + D("49.00")
+
+
+def test_continue_says_which_coupons_the_page_showed(member_client):
+    add_to_basket(member_client, ESPRESSO, 2)
+    to_payment(member_client)
+    posted = the_form_as_posted(member_client.get(reverse(DETAILS)))
+    assert {"PCT20COFFEE", "PCT10", ""} <= set(posted["diller_shown"])
+    assert "PCT20COFFEE" in posted["use"] and "PCT10" not in posted["use"]
+
+
+def test_a_payment_page_that_could_not_show_the_coupons_keeps_their_ticks(member_client):
+    add_to_basket(member_client, EARL_GREY)
+    to_payment(member_client)
+    page = member_client.get(reverse(DETAILS))
+    member_client.post(reverse(PREVIEW), the_form_as_posted(page, tick=["PCT10"]))
+    assert BasketLoyalty.objects.get().chosen_codes == ["PCT10"]
+    forget_wallet(SEED_MEMBER_ID)
+    with embedded_sandbox().inject(error_rate=1.0):
+        page = member_client.get(reverse(DETAILS))
+    assert 'id="diller-coupons-unavailable"' in page.content.decode()
+    preview = member_client.post(reverse(PREVIEW), the_form_as_posted(page))
+    snapshot = BasketLoyalty.objects.get()
+    assert snapshot.chosen_codes == ["PCT10"] and snapshot.declined_codes == []
+    assert preview.context["order_total"].incl_tax == WITH_PCT10
+
+
+def test_only_the_coupons_a_form_showed_take_its_ticks(member, make_basket):
+    basket = make_basket({ESPRESSO: 2}, chosen=["PCT10"])
+    snapshot = BasketLoyalty.objects.get(basket_id=basket.id)
+    # A form that showed only the product coupon, unticked: the purchase coupon stays chosen.
+    changed, newly = keep_ticks(snapshot, picked=set(), shown={"PCT20COFFEE"})
+    assert changed and not newly
+    assert snapshot.chosen_codes == ["PCT10"] and snapshot.declined_codes == ["PCT20COFFEE"]
+    # A form that does not say what it showed: every coupon of the snapshot takes its ticks.
+    keep_ticks(snapshot, picked={"PCT20COFFEE"})
+    assert snapshot.chosen_codes == [] and "PCT20COFFEE" not in snapshot.declined_codes
+
+
+@override_settings(DILLER={**settings.DILLER, "COUPON_CHOICE": "step"})
+def test_with_the_step_the_payment_form_keeps_what_the_step_chose(member_client):
+    add_to_basket(member_client, EARL_GREY)
+    step = to_payment(member_client)["Location"]
+    member_client.get(step)
+    assert member_client.post(step, {"use": ["PCT10"]}).status_code == 302
+    page = member_client.get(reverse(DETAILS))
+    # The example shop's form posts the choice's marker for every shopper; here it chooses
+    # nothing: the step did.
+    assert 'name="diller_coupon_choice"' in page.content.decode()
+    preview = member_client.post(reverse(PREVIEW), the_form_as_posted(page))
+    assert BasketLoyalty.objects.get().chosen_codes == ["PCT10"]
+    assert preview.context["order_total"].incl_tax == WITH_PCT10
 
 
 def test_shoppers_who_are_not_members_see_no_choice_and_go_on(client, shop):

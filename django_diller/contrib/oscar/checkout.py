@@ -192,14 +192,21 @@ def _open_basket(request, *, usable: bool) -> tuple[int | None, BasketLoyalty | 
 
 
 def _choosing(request) -> bool:
-    """A submission of the payment details page that carries the coupon choice."""
-    return bool(request.POST.get(coupon_choice.MARKER)) and (
-        request.POST.get("action", "") != "place_order"
+    """A submission of the payment details page that carries the coupon choice (only while the
+    choice is made there: with the coupon step, a payment form that still posts the marker must
+    not untick what the shopper chose on the step)."""
+    return (
+        app_settings.COUPON_CHOICE == "payment-details"
+        and bool(request.POST.get(coupon_choice.MARKER))
+        and request.POST.get("action", "") != "place_order"
     )
 
 
-def _picked(request) -> set[str]:
-    return set(request.POST.getlist("use"))
+def _keep_submitted_ticks(request, loyalty: BasketLoyalty) -> tuple[bool, set[str]]:
+    """The ticks the payment details page posted, kept on ``loyalty`` (see
+    :func:`.coupon_choice.keep_ticks`)."""
+    picked = set(request.POST.getlist("use"))
+    return coupon_choice.keep_ticks(loyalty, picked, coupon_choice.shown_codes(request.POST))
 
 
 def _warn_without_choice(response) -> None:
@@ -280,7 +287,7 @@ class DillerCheckoutMixin:
         ):
             self.diller_newly_ticked = set()
             return None
-        _changed, self.diller_newly_ticked = coupon_choice.keep_ticks(loyalty, _picked(request))
+        _changed, self.diller_newly_ticked = _keep_submitted_ticks(request, loyalty)
         return loyalty
 
     def get_context_data(self, **kwargs):
@@ -349,7 +356,7 @@ class DillerCheckoutMixin:
             return self.render_preview(request)
         newly = self.diller_newly_ticked
         if newly is None:  # the basket was priced before the ticks were kept: again, with them
-            changed, newly = coupon_choice.keep_ticks(loyalty, _picked(request))
+            changed, newly = _keep_submitted_ticks(request, loyalty)
             if changed:
                 coupon_choice.reprice(request, basket)
         warning = coupon_choice.refusal_warning(request, basket, loyalty, newly) if newly else None

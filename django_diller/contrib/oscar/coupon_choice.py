@@ -30,6 +30,9 @@ Applicator = get_class("offer.applicator", "Applicator")
 
 # The hidden field that marks a submission as carrying the coupon choice.
 MARKER = "diller_coupon_choice"
+# The hidden fields that name the coupons whose cards the form showed (an empty one first, so
+# that a form that showed none still says so).
+SHOWN = "diller_shown"
 
 
 @dataclass(frozen=True)
@@ -119,15 +122,36 @@ def prepare(request, basket, member_id: str) -> CouponChoice:
     return choice_for(basket, kept.wallet)
 
 
-def keep_ticks(loyalty: BasketLoyalty, picked: set[str]) -> tuple[bool, set[str]]:
+def shown_codes(data) -> set[str] | None:
+    """The coupons whose cards the submitted form showed (``data``: its POST). None for a form
+    that does not say (a template of the shop's that leaves :data:`SHOWN` out): its ticks then
+    count for every coupon of the snapshot."""
+    if SHOWN not in data:
+        return None
+    return {code for code in data.getlist(SHOWN) if code}
+
+
+def keep_ticks(
+    loyalty: BasketLoyalty, picked: set[str], shown: set[str] | None = None
+) -> tuple[bool, set[str]]:
     """Keep what the shopper ticked; (whether anything changed, the newly ticked codes).
 
-    Only codes of the member's own snapshot count: nothing else from the browser.
+    Only codes of the member's own snapshot count: nothing else from the browser. Of those,
+    only the ones the form showed (``shown``; None: all): a coupon the shopper did not see
+    keeps its tick, so a form without a card for it (Diller out of reach, a card left out)
+    never unticks it.
     """
     before = ticked_codes(loyalty)
-    codes = {c["code"]: bool(c.get("product_ids")) for c in loyalty.coupons}
-    chosen = sorted(c for c, product in codes.items() if not product and c in picked)
-    declined = sorted(c for c, product in codes.items() if product and c not in picked)
+    all_codes = {c["code"]: bool(c.get("product_ids")) for c in loyalty.coupons}
+    codes = all_codes if shown is None else {c: p for c, p in all_codes.items() if c in shown}
+    unseen_chosen = {c for c in loyalty.chosen_codes if c in all_codes and c not in codes}
+    unseen_declined = {c for c in loyalty.declined_codes if c in all_codes and c not in codes}
+    chosen = sorted(
+        unseen_chosen | {c for c, product in codes.items() if not product and c in picked}
+    )
+    declined = sorted(
+        unseen_declined | {c for c, product in codes.items() if product and c not in picked}
+    )
     if (chosen, declined) == (sorted(loyalty.chosen_codes), sorted(loyalty.declined_codes)):
         return False, set()
     loyalty.chosen_codes, loyalty.declined_codes = chosen, declined
