@@ -13,7 +13,10 @@ from .shop_steps import (
     ESPRESSO,
     PAYMENT_URL,
     PREVIEW_URL,
+    SHIPPING_ADDRESS_URL,
     add_to_basket,
+    choose_standard_delivery,
+    fill_shipping_address,
     link_customer_to_demo_member,
     to_payment,
 )
@@ -103,6 +106,32 @@ def test_the_payment_page_shows_coupon_cards_and_says_why_a_ticked_one_gives_not
     to_payment(page, shop)
     page.locator("#view_preview").click()
     page.wait_for_url(PREVIEW_URL)
+
+
+def test_with_the_coupon_step_the_coupon_chosen_there_is_on_the_preview(page, shop, settings):
+    settings.DILLER = {**settings.DILLER, "COUPON_CHOICE": "step"}
+    link_customer_to_demo_member()
+    log_in(page, shop, *CUSTOMER)
+    add_to_basket(page, shop, EARL_GREY, 1)
+    page.goto(f"{shop}/checkout/")
+    page.wait_for_url(SHIPPING_ADDRESS_URL)
+    fill_shipping_address(page)
+    choose_standard_delivery(page)
+
+    # Members pass the coupon step between delivery and payment.
+    page.wait_for_url(COUPON_STEP_URL)
+    card(page, "10 % off your purchase").get_by_role("checkbox").check()
+    page.locator("#diller-coupon-step").get_by_role("button", name="Continue").click()
+    page.wait_for_url(PAYMENT_URL)
+    expect(page.locator("#diller-coupon-choice")).to_have_count(0)
+
+    # The payment page's "Continue" keeps what the step chose: 79.00 of tea less 10 %.
+    page.locator("#view_preview").click()
+    page.wait_for_url(PREVIEW_URL)
+    summary = page.locator("#diller-loyalty-summary")
+    expect(summary).to_contain_text("10 % off your purchase")
+    expect(summary).to_contain_text("NOK7.90")
+    screenshot(page, "coupon-step-preview")
 
 
 def test_the_carrier_offers_are_not_on_the_shops_offer_pages(page, shop):
