@@ -70,6 +70,7 @@ benchmarks-smoke: $(STAMP)
 	$(PY) benchmarks/discount_engine.py --lines 20 --coupons 3 --cards 2 --repeat 3
 	$(PY) benchmarks/discount_rules.py --lines 20 --rules 10 --repeat 3
 	$(PY) benchmarks/checkout_overhead.py --runs 1 --fastest
+	$(PY) benchmarks/checkout_overhead.py --runs 1 --fastest --coupon-choice step
 	$(PY) benchmarks/checkout_overhead.py --queries
 	$(PY) benchmarks/checkout_parts.py --runs 1
 	$(PY) benchmarks/offer_pricing.py --repeat 2

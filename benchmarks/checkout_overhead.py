@@ -2,7 +2,7 @@
 round trips each checkout step makes.
 
     .venv/bin/python benchmarks/checkout_overhead.py [--runs 15] [--fastest] [--cold]
-        [--redis redis://127.0.0.1:6379/0]
+        [--redis redis://127.0.0.1:6379/0] [--coupon-choice step]
     .venv/bin/python benchmarks/checkout_overhead.py --queries   # SQL and cache operations
 
 Django's cache is the test settings' local memory unless ``--redis`` puts it in Redis, as a
@@ -14,7 +14,10 @@ catalogue from ``load_demo_shop``) is driven through Django's test ``Client``, l
 payment-method redirect, payment details (where members see their coupons), the preview (the
 payment page's "Continue", a POST carrying the ticked ``PCT10``), place order. The client runs
 in-process, so the wall time of each ``client.get/post`` is the server time of that request.
-Every run starts from a new basket.
+Every run starts from a new basket. With ``--coupon-choice step``, members choose on the coupon
+step instead (``DILLER['COUPON_CHOICE'] = "step"``): the payment-method redirect leads them to
+it, its page and its "Continue" (ticking ``PCT10``) are two more requests, which the plain
+shop does not make, and the payment page shows no coupons.
 
 Three configurations, ``--runs`` checkouts each after one unmeasured warm-up checkout, taking
 turns (one checkout of each, then again) so that drift falls on all three alike:
@@ -84,6 +87,8 @@ STEPS = [
     "shipping address",
     "shipping method",
     "payment method",
+    "coupon step",  # only with --coupon-choice step, and only members
+    "coupon step choice",
     "payment details",
     "preview",
     "place order",
@@ -117,6 +122,14 @@ def setup_django(db_path: str, redis_url: str | None = None) -> None:
 
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_url = "memory://"
+
+
+def choose_coupons_on(choice: str) -> None:
+    """``DILLER['COUPON_CHOICE']`` for the run."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    override_settings(DILLER={**settings.DILLER, "COUPON_CHOICE": choice}).enable()
 
 
 SEEDED_AT = datetime.now(UTC)
@@ -239,11 +252,18 @@ class Checkout:
         response = self._timed("payment method", "get", reverse("checkout:payment-method"))
         assert response.status_code == 302, response.status_code
         location = response["Location"]
+        if COUPON_CHOICE == "step" and self.member:  # the coupon step, a page of its own
+            assert location.startswith(reverse("diller_oscar:coupons")), location
+            self._timed("coupon step", "get", location)
+            chosen = self._timed("coupon step choice", "post", location, {"use": [COUPON]})
+            location = chosen["Location"]
         assert location == reverse("checkout:payment-details"), location
         details = self._timed("payment details", "get", location)
-        # Members see their coupons on the payment page; "Continue" carries the ticks to the
-        # preview (the same form for everyone, so both shops post the same fields).
-        assert (b'id="diller-coupon-choice"' in details.content) == self.member
+        # Members see their coupons on the payment page (unless they chose them on the step);
+        # "Continue" carries the ticks to the preview (the same form for everyone, so both
+        # shops post the same fields).
+        shows_choice = self.member and COUPON_CHOICE == "payment-details"
+        assert (b'id="diller-coupon-choice"' in details.content) == shows_choice
         preview = self._timed(
             "preview",
             "post",
@@ -310,6 +330,7 @@ CONFIGURATIONS = [  # name, member, latency
 
 
 COLD = False  # --cold: no prefetched wallet
+COUPON_CHOICE = "payment-details"  # --coupon-choice: where members choose their coupons
 # --fastest: each step's fastest run instead of its median. Noise from other work on the
 # machine only ever adds time, so on a busy machine the fastest runs compare the code.
 STATISTIC = statistics.median
@@ -484,6 +505,14 @@ def count_statements() -> None:
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for step in STEPS:
+        if step not in counts:
+            continue
+        if False not in counts[step]:  # a page only members visit (the coupon step)
+            (plugin, plugin_ops, plugin_commits) = counts[step][True]
+            print(
+                f"| {step} | - | {plugin} | +{plugin} | - | {plugin_ops} | - | {plugin_commits} |"
+            )
+            continue
         (plain, plain_ops, plain_commits) = counts[step][False]
         (plugin, plugin_ops, plugin_commits) = counts[step][True]
         print(
@@ -535,18 +564,27 @@ def main() -> None:
         help="count SQL statements and cache operations per step instead of timing",
     )
     parser.add_argument(
+        "--coupon-choice",
+        choices=["payment-details", "step"],
+        default="payment-details",
+        help="where members choose their coupons (DILLER['COUPON_CHOICE']): on the payment "
+        "details page, or on the coupon step, a page of its own before it",
+    )
+    parser.add_argument(
         "--redis",
         metavar="URL",
         help="Django's cache in Redis at URL (e.g. redis://127.0.0.1:6379/0) instead of local "
         "memory, as a shop runs it; the run's keys have a prefix of their own",
     )
     args = parser.parse_args()
-    global COLD, STATISTIC
+    global COLD, COUPON_CHOICE, STATISTIC
     COLD = args.cold
+    COUPON_CHOICE = args.coupon_choice
     if args.fastest:
         STATISTIC = min
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(str(Path(tmp) / "shop.sqlite3"), args.redis)
+        choose_coupons_on(COUPON_CHOICE)
         SANDBOX_WORK.install()
         if args.queries:
             count_statements()
