@@ -171,37 +171,63 @@ WITH_PCT10 = D("71.10") + D("49.00")
 def test_continue_says_which_coupons_the_page_showed(member_client):
     add_to_basket(member_client, ESPRESSO, 2)
     to_payment(member_client)
-    posted = the_form_as_posted(member_client.get(reverse(DETAILS)))
-    assert {"PCT20COFFEE", "PCT10", ""} <= set(posted["diller_shown"])
+    page = member_client.get(reverse(DETAILS))
+    posted = the_form_as_posted(page)
+    shown = {c.code for c in page.context["diller_coupon_choice"].product_coupons}
+    shown |= {c.code for c in page.context["diller_coupon_choice"].purchase_coupons}
+    assert set(posted["diller_shown"]) == shown | {""} and {"PCT20COFFEE", "PCT10"} <= shown
     assert "PCT20COFFEE" in posted["use"] and "PCT10" not in posted["use"]
 
 
 def test_a_payment_page_that_could_not_show_the_coupons_keeps_their_ticks(member_client):
-    add_to_basket(member_client, EARL_GREY)
+    add_to_basket(member_client, ESPRESSO, 2)
     to_payment(member_client)
     page = member_client.get(reverse(DETAILS))
-    member_client.post(reverse(PREVIEW), the_form_as_posted(page, tick=["PCT10"]))
-    assert BasketLoyalty.objects.get().chosen_codes == ["PCT10"]
+    chosen = the_form_as_posted(page, tick=["PCT10"], untick=["PCT20COFFEE"])
+    member_client.post(reverse(PREVIEW), chosen)
+    snapshot = BasketLoyalty.objects.get()
+    assert snapshot.chosen_codes == ["PCT10"] and snapshot.declined_codes == ["PCT20COFFEE"]
     forget_wallet(SEED_MEMBER_ID)
     with embedded_sandbox().inject(error_rate=1.0):
         page = member_client.get(reverse(DETAILS))
     assert 'id="diller-coupons-unavailable"' in page.content.decode()
     preview = member_client.post(reverse(PREVIEW), the_form_as_posted(page))
     snapshot = BasketLoyalty.objects.get()
-    assert snapshot.chosen_codes == ["PCT10"] and snapshot.declined_codes == []
-    assert preview.context["order_total"].incl_tax == WITH_PCT10
+    assert snapshot.chosen_codes == ["PCT10"] and snapshot.declined_codes == ["PCT20COFFEE"]
+    # 378.00 less the free espresso, less 10 % (the coffee coupon stays unticked), + 49.00
+    assert preview.context["order_total"].incl_tax == D("170.10") + D("49.00")
 
 
 def test_only_the_coupons_a_form_showed_take_its_ticks(member, make_basket):
-    basket = make_basket({ESPRESSO: 2}, chosen=["PCT10"])
+    basket = make_basket({ESPRESSO: 2}, chosen=["PCT10", "GONE"], declined=["PCT20COFFEE"])
     snapshot = BasketLoyalty.objects.get(basket_id=basket.id)
-    # A form that showed only the product coupon, unticked: the purchase coupon stays chosen.
+    # A form that showed the product coupon ticked and the 50 kr coupon ticked, not the 10 %:
+    # the 10 % stays chosen, a code no longer in the wallet goes.
+    changed, newly = keep_ticks(
+        snapshot, picked={"PCT20COFFEE", "FIXED50"}, shown={"PCT20COFFEE", "FIXED50"}
+    )
+    assert changed and newly == {"PCT20COFFEE", "FIXED50"}
+    assert snapshot.chosen_codes == ["FIXED50", "PCT10"] and snapshot.declined_codes == []
+    # Unticked where it was shown: declined; the purchase coupons it did not show keep theirs.
     changed, newly = keep_ticks(snapshot, picked=set(), shown={"PCT20COFFEE"})
     assert changed and not newly
-    assert snapshot.chosen_codes == ["PCT10"] and snapshot.declined_codes == ["PCT20COFFEE"]
+    assert snapshot.chosen_codes == ["FIXED50", "PCT10"]
+    assert snapshot.declined_codes == ["PCT20COFFEE"]
     # A form that does not say what it showed: every coupon of the snapshot takes its ticks.
     keep_ticks(snapshot, picked={"PCT20COFFEE"})
     assert snapshot.chosen_codes == [] and "PCT20COFFEE" not in snapshot.declined_codes
+
+
+def test_a_payment_form_without_the_cards_changes_no_tick(member_client):
+    """The example shop's form posts the choice's marker (and an empty ``diller_shown``) for
+    everyone: a page rendered without the cards takes no ticks when it is sent."""
+    add_to_basket(member_client, ESPRESSO, 2)
+    to_payment(member_client)
+    page = member_client.get(reverse(DETAILS))
+    member_client.post(reverse(PREVIEW), the_form_as_posted(page, tick=["PCT10"]))
+    member_client.post(reverse(PREVIEW), {"diller_coupon_choice": "1", "diller_shown": ""})
+    snapshot = BasketLoyalty.objects.get()
+    assert snapshot.chosen_codes == ["PCT10"] and snapshot.declined_codes == []
 
 
 @override_settings(DILLER={**settings.DILLER, "COUPON_CHOICE": "step"})
