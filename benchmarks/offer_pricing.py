@@ -116,6 +116,12 @@ def profile(user, basket_id: int, repeat: int) -> None:
         print(f"| {label} | {seconds * 1000 / repeat:.2f} |")
 
 
+def open_only(offers, slugs: list[str]) -> None:
+    """Of the plugin's site offers ``offers``, open those of ``slugs`` and suspend the rest."""
+    offers.update(status="Suspended")
+    offers.filter(slug__in=slugs).update(status="Open")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=300, help="pricings per configuration")
@@ -130,8 +136,7 @@ def main() -> None:
         offers = get_model("offer", "ConditionalOffer").objects.filter(slug__in=PLUGIN_OFFERS)
         user, basket_id = basket_after_the_preview()
         if args.profile:
-            offers.update(status="Suspended")
-            offers.filter(slug=args.profile).update(status="Open")
+            open_only(offers, [args.profile])
             profile(user, basket_id, args.repeat)
             return
         configurations = [("all three", PLUGIN_OFFERS)]
@@ -141,8 +146,7 @@ def main() -> None:
         print("| Site offers open | ms | Basket total |")
         print("| --- | ---: | ---: |")
         for label, open_slugs in configurations:
-            offers.update(status="Suspended")
-            offers.filter(slug__in=open_slugs).update(status="Open")
+            open_only(offers, open_slugs)
             ms, total = pricing_ms(user, basket_id, args.repeat, read_prices="prices" in label)
             print(f"| {label} | {ms:.2f} | {total} |")
 

@@ -202,13 +202,6 @@ def _choosing(request) -> bool:
     )
 
 
-def _keep_submitted_ticks(request, loyalty: BasketLoyalty) -> tuple[bool, set[str]]:
-    """The ticks the payment details page posted, kept on ``loyalty`` (see
-    :func:`.coupon_choice.keep_ticks`)."""
-    picked = set(request.POST.getlist("use"))
-    return coupon_choice.keep_ticks(loyalty, picked, coupon_choice.shown_codes(request.POST))
-
-
 def _warn_without_choice(response) -> None:
     """Say once per process when the payment details page has coupons to show but its template
     does not include the choice: the member could not choose them."""
@@ -287,7 +280,9 @@ class DillerCheckoutMixin:
         ):
             self.diller_newly_ticked = set()
             return None
-        _changed, self.diller_newly_ticked = _keep_submitted_ticks(request, loyalty)
+        _changed, self.diller_newly_ticked = coupon_choice.keep_submitted_ticks(
+            loyalty, request.POST
+        )
         return loyalty
 
     def get_context_data(self, **kwargs):
@@ -356,7 +351,7 @@ class DillerCheckoutMixin:
             return self.render_preview(request)
         newly = self.diller_newly_ticked
         if newly is None:  # the basket was priced before the ticks were kept: again, with them
-            changed, newly = _keep_submitted_ticks(request, loyalty)
+            changed, newly = coupon_choice.keep_submitted_ticks(loyalty, request.POST)
             if changed:
                 coupon_choice.reprice(request, basket)
         warning = coupon_choice.refusal_warning(request, basket, loyalty, newly) if newly else None

@@ -52,6 +52,11 @@ class CouponChoice:
     def empty(self) -> bool:
         return not (self.product_coupons or self.purchase_coupons or self.stamp_cards)
 
+    @property
+    def shown_codes(self) -> list[str]:
+        """The codes of the coupons it shows (the form posts them as :data:`SHOWN`)."""
+        return [c.code for c in (*self.product_coupons, *self.purchase_coupons)]
+
 
 def reprice(request, basket) -> None:
     basket.reset_offer_applications()
@@ -122,13 +127,19 @@ def prepare(request, basket, member_id: str) -> CouponChoice:
     return choice_for(basket, kept.wallet)
 
 
-def shown_codes(data) -> set[str] | None:
+def _shown_in(data) -> set[str] | None:
     """The coupons whose cards the submitted form showed (``data``: its POST). None for a form
     that does not say (a template of the shop's that leaves :data:`SHOWN` out): its ticks then
     count for every coupon of the snapshot."""
     if SHOWN not in data:
         return None
     return {code for code in data.getlist(SHOWN) if code}
+
+
+def keep_submitted_ticks(loyalty: BasketLoyalty, data) -> tuple[bool, set[str]]:
+    """:func:`keep_ticks` with what a form of the choice posted (``data``: its POST): the
+    ticked codes (``use``) of the coupons it showed."""
+    return keep_ticks(loyalty, set(data.getlist("use")), _shown_in(data))
 
 
 def keep_ticks(

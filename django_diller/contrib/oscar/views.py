@@ -47,10 +47,7 @@ def _save_choices(request: HttpRequest, basket, link: MemberLink, next_url: str)
     loyalty = loyalty_row(basket)
     if loyalty is None or loyalty.member_id != link.member_id:
         return HttpResponseRedirect(next_url)
-    picked = set(request.POST.getlist("use"))
-    _changed, newly = coupon_choice.keep_ticks(
-        loyalty, picked, coupon_choice.shown_codes(request.POST)
-    )
+    _changed, newly = coupon_choice.keep_submitted_ticks(loyalty, request.POST)
     if not newly:  # nothing new to judge: the next page prices the basket anyway
         return HttpResponseRedirect(next_url)
     coupon_choice.reprice(request, basket)
