@@ -7,6 +7,10 @@ import re
 
 from playwright.sync_api import expect
 
+from django_diller.loyalty.connection import embedded_sandbox
+from django_diller.loyalty.wallet import forget_wallet
+from django_diller.sandbox.seed import SEED_MEMBER_ID
+
 from .conftest import CUSTOMER, log_in, screenshot
 from .shop_steps import (
     EARL_GREY,
@@ -18,7 +22,9 @@ from .shop_steps import (
     choose_standard_delivery,
     fill_shipping_address,
     link_customer_to_demo_member,
+    tick_coupons,
     to_payment,
+    to_preview,
 )
 
 COUPON_STEP_URL = re.compile(r"/loyalty/checkout/coupons/\?next=")
@@ -132,6 +138,34 @@ def test_with_the_coupon_step_the_coupon_chosen_there_is_on_the_preview(page, sh
     expect(summary).to_contain_text("10 % off your purchase")
     expect(summary).to_contain_text("NOK7.90")
     screenshot(page, "coupon-step-preview")
+
+
+def test_a_payment_page_without_the_coupons_keeps_the_members_choice(page, shop):
+    link_customer_to_demo_member()
+    log_in(page, shop, *CUSTOMER)
+    add_to_basket(page, shop, EARL_GREY, 1)
+    to_payment(page, shop)
+    tick_coupons(page, "10 % off your purchase")
+    to_preview(page)
+    expect(page.locator("#diller-loyalty-summary")).to_contain_text(
+        "10 % off your purchase: \u2212NOK7.90"
+    )
+
+    # Back on the payment page while Diller cannot be reached: no cards, and "Continue" goes on
+    # with the coupon chosen before.
+    forget_wallet(SEED_MEMBER_ID)
+    with embedded_sandbox().inject(error_rate=1.0):
+        page.goto(f"{shop}/checkout/payment-details/")
+        expect(page.locator("#diller-coupons-unavailable")).to_contain_text(
+            "Your loyalty coupons can't be fetched right now. You can still place your order."
+        )
+        expect(page.locator(".diller-coupon-card")).to_have_count(0)
+        screenshot(page, "payment-coupons-unavailable")
+        to_preview(page)
+    expect(page.locator("#diller-loyalty-summary")).to_contain_text(
+        "10 % off your purchase: \u2212NOK7.90"
+    )
+    screenshot(page, "preview-after-coupons-unavailable")
 
 
 def test_the_carrier_offers_are_not_on_the_shops_offer_pages(page, shop):
