@@ -159,6 +159,9 @@ def test_a_payment_page_without_the_coupons_keeps_the_members_choice(page, shop)
         expect(page.locator("#diller-coupons-unavailable")).to_contain_text(
             "Your loyalty coupons can't be fetched right now. You can still place your order."
         )
+        expect(page.locator("#diller-coupons-still-applied")).to_have_text(
+            "The coupons you chose earlier still apply: 10 % off your purchase."
+        )
         expect(page.locator(".diller-coupon-card")).to_have_count(0)
         screenshot(page, "payment-coupons-unavailable")
         to_preview(page)

@@ -161,6 +161,7 @@ def test_diller_down_leaves_the_payment_page_working_and_says_so(member_client):
     html = page.content.decode()
     assert page.status_code == 200
     assert 'id="diller-coupons-unavailable"' in html and "can't be fetched right now" in html
+    assert "diller-coupons-still-applied" not in html  # nothing was chosen before
     assert continue_with(member_client).status_code == 200  # on to the preview
 
 
@@ -190,7 +191,13 @@ def test_a_payment_page_that_could_not_show_the_coupons_keeps_their_ticks(member
     forget_wallet(SEED_MEMBER_ID)
     with embedded_sandbox().inject(error_rate=1.0):
         page = member_client.get(reverse(DETAILS))
-    assert 'id="diller-coupons-unavailable"' in page.content.decode()
+    html = page.content.decode()
+    assert 'id="diller-coupons-unavailable"' in html
+    # The page says that the coupon chosen earlier still applies, and names only that one.
+    assert (
+        '<span id="diller-coupons-still-applied">The coupons you chose earlier still apply: '
+        "10 % off your purchase.</span>"
+    ) in html
     preview = member_client.post(reverse(PREVIEW), the_form_as_posted(page))
     snapshot = BasketLoyalty.objects.get()
     assert snapshot.chosen_codes == ["PCT10"] and snapshot.declined_codes == ["PCT20COFFEE"]

@@ -8,7 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from django_diller.loyalty.connection import embedded_sandbox
+from django_diller.loyalty.wallet import forget_wallet
 from django_diller.models import BasketLoyalty
+from django_diller.sandbox.seed import SEED_MEMBER_ID
 
 from .conftest import EARL_GREY, ESPRESSO, add_to_basket
 
@@ -83,6 +85,21 @@ def test_diller_down_lets_the_checkout_go_on_and_says_so(member_client):
     assert response.status_code == 302 and response["Location"] == "/checkout/preview/"
     messages = [str(m) for m in response.wsgi_request._messages]
     assert any("can't be fetched right now" in m for m in messages)
+    assert not any("still apply" in m for m in messages)  # nothing was chosen before
+
+
+def test_diller_down_on_the_step_says_which_coupons_chosen_earlier_still_apply(member_client):
+    add_to_basket(member_client, EARL_GREY, 1)
+    member_client.get(reverse(STEP))
+    member_client.post(reverse(STEP), {"use": ["PCT10"]})
+    forget_wallet(SEED_MEMBER_ID)
+    with embedded_sandbox().inject(error_rate=1.0):
+        response = member_client.get(reverse(STEP), {"next": "/checkout/preview/"})
+    assert response["Location"] == "/checkout/preview/"
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert "The coupons you chose earlier still apply: 10 % off your purchase." in messages
+    basket_page = member_client.get(reverse("basket:summary"))
+    assert basket_page.context["basket"].total_incl_tax == D("71.10")  # 79.00 less 10 %
 
 
 def test_one_round_trip_fetches_coupons_and_stamp_cards_together(member_client):

@@ -22,7 +22,7 @@ from ...api import models as wire
 from ...loyalty.wallet import Wallet, fetch_wallet, snapshot_for_basket
 from ...models import BasketLoyalty
 from .basket import loyalty_row
-from .coupon_cards import CouponCard, coupon_cards, refusal_notes, ticked_codes
+from .coupon_cards import CouponCard, coupon_cards, refusal_notes, snapshot_coupons, ticked_codes
 from .offers import PLAN_ATTRIBUTE
 
 logger = logging.getLogger("django_diller.oscar")
@@ -38,7 +38,8 @@ SHOWN = "diller_shown"
 @dataclass(frozen=True)
 class CouponChoice:
     """What the choice shows: the cards in two groups, the stamp cards, and whether coupons can
-    be used now. ``unavailable``: Diller could not be reached, so there is nothing to choose."""
+    be used now. ``unavailable``: Diller could not be reached, so there is nothing to choose;
+    ``still_applied`` then names the coupons chosen earlier that the order still takes."""
 
     currency: str = ""  # the basket's, for the coupons' amounts
     basket_total: Decimal | None = None  # with the coupons as ticked now, before shipping
@@ -47,6 +48,7 @@ class CouponChoice:
     stamp_cards: list[wire.MemberStampCardResponse] = field(default_factory=list)
     paused: bool = False
     unavailable: bool = False
+    still_applied: tuple[str, ...] = ()  # titles, in Diller's order
 
     @property
     def empty(self) -> bool:
@@ -102,9 +104,15 @@ def keep_wallet(
 def choice_for(basket, wallet) -> CouponChoice:
     """The cards of the priced basket's snapshot (``wallet`` None: Diller was not reached)."""
     loyalty = loyalty_row(basket)
-    if wallet is None or loyalty is None:
-        return CouponChoice(currency=basket.currency, unavailable=wallet is None)
     plan = getattr(basket, PLAN_ATTRIBUTE, None)
+    if wallet is None:
+        return CouponChoice(
+            currency=basket.currency,
+            unavailable=True,
+            still_applied=_applied_titles(loyalty, plan),
+        )
+    if loyalty is None:
+        return CouponChoice(currency=basket.currency)
     cards = coupon_cards(basket, plan, loyalty)
     return CouponChoice(
         currency=basket.currency,
@@ -115,6 +123,15 @@ def choice_for(basket, wallet) -> CouponChoice:
         # No plan: the carrier offers are suspended (or failed), so no coupon applies now.
         paused=plan is None and bool(cards),
     )
+
+
+def _applied_titles(loyalty: BasketLoyalty | None, plan) -> tuple[str, ...]:
+    """The titles of the snapshot's coupons that the basket's plan applies: the member chose
+    them on an earlier page, and the order takes them even while Diller cannot be reached."""
+    if loyalty is None or plan is None:
+        return ()
+    applied = set(plan.applied_codes)
+    return tuple(c.title or c.code for c in snapshot_coupons(loyalty) if c.code in applied)
 
 
 def prepare(request, basket, member_id: str) -> CouponChoice:

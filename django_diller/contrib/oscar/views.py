@@ -74,6 +74,12 @@ def coupon_step(request: HttpRequest) -> HttpResponse:
             request,
             _("Your loyalty coupons can't be fetched right now. You can still place your order."),
         )
+        if choice.still_applied:
+            titles = ", ".join(choice.still_applied)
+            messages.info(
+                request,
+                _("The coupons you chose earlier still apply: %(titles)s.") % {"titles": titles},
+            )
         return HttpResponseRedirect(next_url)
     context = {
         "basket": basket,
