@@ -37,6 +37,10 @@ logger = logging.getLogger("django_diller.reservations")
 # The cause of the release of an order never paid (``contrib.oscar.unpaid``): sent only while
 # the order's purchase is still not on its way, since a payment may come in meanwhile.
 ABANDONED_CHECKOUT = "abandoned checkout"
+# The cause of the reservation made again for an order paid after that release was sent (see
+# :func:`hold_again_after_release`); its entry's key is the order number with this suffix.
+PAID_AFTER_RELEASE = "paid after its release"
+AGAIN = ":again"
 
 
 @dataclass(frozen=True)
@@ -241,13 +245,54 @@ def queue_reservation(order_number: str, member_id: str) -> OutboxEntry:
     return entry
 
 
-def queue_release(order_number: str, source: str) -> OutboxEntry:
-    """Release the order's reservations (after they were made, if they are on their way)."""
+def hold_again_after_release(order_number: str) -> OutboxEntry | None:
+    """For an order paid after its reservations were released as an abandoned checkout, and
+    whose purchase is not queued yet: reserve its coupons and stamps again, once that release
+    is done; the entry (None: no such release, or the purchase is queued already). Called
+    when the payment is recorded, and before the purchase is queued, which waits for it.
+
+    The purchase uses them, and a shop that sends it when the order ships leaves it waiting,
+    sometimes for days: without this, the coupons are free at the till and in other orders
+    meanwhile. A release that a payment stopped in time (skipped) released nothing, and then
+    this reservation finds nothing to reserve again.
+    """
     number = str(order_number)
-    reserve = OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY, external_id=number).first()
+    if OutboxEntry.objects.filter(kind=Kind.SEND_TRANSACTION, external_id=number).exists():
+        return None
+    release = (
+        OutboxEntry.objects.filter(
+            kind=Kind.RELEASE_LOYALTY, external_id=number, source=ABANDONED_CHECKOUT
+        )
+        .exclude(state=OutboxEntry.State.SKIPPED)
+        .first()
+    )
+    if release is None:
+        return None
+    first = OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY, external_id=number).first()
+    entry = outbox.enqueue(
+        Kind.RESERVE_LOYALTY,
+        f"{number}{AGAIN}",
+        order_number=number,
+        store_id=release.store_id,
+        member_id=first.member_id if first else "",
+        source=PAID_AFTER_RELEASE,
+        depends_on=release,
+    )
+    queue_outbox_entries([entry.pk])
+    return entry
+
+
+def queue_release(order_number: str, source: str) -> OutboxEntry:
+    """Release the order's reservations (after they were made, if they are on their way): the
+    ones made again after a late payment, when there are (see :func:`hold_again_after_release`)."""
+    number = str(order_number)
+    held = OutboxEntry.objects.filter(
+        kind=Kind.RESERVE_LOYALTY, external_id__in=[number, f"{number}{AGAIN}"]
+    )
+    reserve = max(held, key=lambda entry: entry.pk, default=None)
     entry = outbox.enqueue(
         Kind.RELEASE_LOYALTY,
-        number,
+        reserve.external_id if reserve else number,
         order_number=number,
         store_id=reserve.store_id if reserve else current_store_id() or "",
         source=source,
@@ -290,7 +335,7 @@ class SendReservation(DillerHandler):
     def send(self, entry: OutboxEntry) -> dict:
         if _settled(entry.order_number):
             raise outbox.Skip("The order's transaction already used the coupons and stamps.")
-        reserve_order(entry.order_number)
+        reserve_order(entry.order_number, again=entry.source == PAID_AFTER_RELEASE)
         return _states(entry.order_number)
 
 
@@ -330,16 +375,18 @@ def _refusal_text(refusal: DillerRefused | DillerValidationError) -> str:
     return " ".join(filter(None, [refusal.detail or refusal.title, *messages]))
 
 
-def reserve_order(order_number: str) -> None:
-    """Reserve at Diller every coupon and stamp card the order used and has not reserved yet.
+def reserve_order(order_number: str, *, again: bool = False) -> None:
+    """Reserve at Diller every coupon and stamp card the order used and has not reserved yet
+    (``again``: those released too, for an order paid after its release).
 
     Keyed by the order number, so running it again (a retried task) does no harm. A refusal is
     recorded on the item for staff; an outage raises so that the task is retried.
     """
     order_number = str(order_number)
-    items = OrderLoyaltyItem.objects.filter(
-        order_number=order_number, reservation=OrderLoyaltyItem.Reservation.PENDING
-    )
+    states = [OrderLoyaltyItem.Reservation.PENDING]
+    if again:
+        states.append(OrderLoyaltyItem.Reservation.RELEASED)
+    items = OrderLoyaltyItem.objects.filter(order_number=order_number, reservation__in=states)
     for item in items:
         client = get_client(item.store_id or None)
         try:

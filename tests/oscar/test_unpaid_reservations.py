@@ -104,11 +104,13 @@ def test_an_order_paid_sent_or_released_already_is_left_alone(reserved, commit, 
 def test_a_payment_that_comes_before_the_release_is_sent_stops_it(reserved, commit):
     order, _item = reserved()
     release_unpaid_reservations(60)  # queued; its task runs after the payment below
+    before = len(embedded_sandbox().requests)
     with commit():
         event(order, "Settled")
     outbox.drain()
     release = OutboxEntry.objects.get(kind=Kind.RELEASE_LOYALTY)
     assert release.state == State.SKIPPED
+    assert calls_to_diller(before) == ["createTransaction"]  # the hold was never let go
     from .orders import transactions_at_diller
 
     assert transactions_at_diller()[order.number].coupon_codes == [COUPON]
@@ -188,3 +190,117 @@ def test_a_stamp_hold_diller_no_longer_knows_counts_as_released(place, commit):
     with commit():
         status(order, "Cancelled")
     assert OutboxEntry.objects.get(kind=Kind.RELEASE_LOYALTY).state == State.SENT
+
+
+def calls_to_diller(since: int) -> list[str]:
+    """The reservations and purchases Diller received since request ``since``."""
+    wanted = ("reserveCoupon", "cancelCouponReservation", "createTransaction")
+    return [r.operation_id for r in embedded_sandbox().requests[since:] if r.operation_id in wanted]
+
+
+def test_a_payment_after_the_release_reserves_the_coupon_again_before_the_purchase(
+    reserved, commit
+):
+    order, item = reserved()
+    with commit():
+        release_unpaid_reservations(60)
+    assert not held_at_diller()
+    before = len(embedded_sandbox().requests)
+    with commit():
+        event(order, "Settled")  # the gateway called back after the release was sent
+    again = OutboxEntry.objects.get(external_id=f"{order.number}:again")
+    assert (again.kind, again.state, again.source) == (
+        Kind.RESERVE_LOYALTY,
+        State.SENT,
+        "paid after its release",
+    )
+    purchase = OutboxEntry.objects.get(kind=Kind.SEND_TRANSACTION)
+    assert purchase.depends_on == again and purchase.state == State.SENT
+    assert calls_to_diller(before) == ["reserveCoupon", "createTransaction"]
+    assert store().coupons[COUPON].times_redeemed(SEED_MEMBER_ID) == 1
+    assert not held_at_diller()  # the purchase used the hold
+    item.refresh_from_db()
+    assert item.reservation_detail == "used by the transaction"
+
+
+@pytest.fixture
+def sent_when_shipped(diller_settings):
+    """A shop that sends the purchase when the order ships, not when it is paid."""
+    from django.conf import settings
+
+    dispatch = {
+        **settings.DILLER,
+        "SEND_ON_PAYMENT_EVENTS": [],
+        "SEND_ON_ORDER_STATUSES": ["Being processed"],
+    }
+    with override_settings(DILLER=dispatch):
+        yield
+
+
+@pytest.mark.usefixtures("sent_when_shipped")
+def test_a_payment_after_the_release_holds_the_coupon_until_the_order_ships(reserved, commit):
+    order, item = reserved()
+    with commit():
+        release_unpaid_reservations(60)
+    with commit():
+        event(order, "Settled")  # paid; the purchase goes when the order ships
+    assert held_at_diller()  # not free at the till while the order waits
+    item.refresh_from_db()
+    assert item.reservation == OrderLoyaltyItem.Reservation.RESERVED
+    assert not OutboxEntry.objects.filter(kind=Kind.SEND_TRANSACTION).exists()
+    with commit():
+        event(order, "Settled")  # a second payment event reserves nothing more
+    assert OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY).count() == 2
+    with commit():
+        status(order, "Being processed")  # shipped
+    purchase = OutboxEntry.objects.get(kind=Kind.SEND_TRANSACTION)
+    assert purchase.depends_on.external_id == f"{order.number}:again"
+    assert purchase.state == State.SENT
+    assert store().coupons[COUPON].times_redeemed(SEED_MEMBER_ID) == 1
+    assert not held_at_diller()
+
+
+@pytest.mark.usefixtures("sent_when_shipped")
+def test_an_order_cancelled_after_its_late_payment_releases_the_coupon_again(reserved, commit):
+    order, item = reserved()
+    with commit():
+        release_unpaid_reservations(60)
+    with commit():
+        event(order, "Settled")
+    assert held_at_diller()
+    with commit():
+        status(order, "Cancelled")
+    release = OutboxEntry.objects.get(
+        external_id=f"{order.number}:again", kind=Kind.RELEASE_LOYALTY
+    )
+    assert release.state == State.SENT
+    assert not held_at_diller()
+    item.refresh_from_db()
+    assert item.reservation == OrderLoyaltyItem.Reservation.RELEASED
+
+
+@pytest.mark.usefixtures("sent_when_shipped")
+def test_a_coupon_held_elsewhere_after_the_release_is_marked_refused_for_staff(reserved, commit):
+    from django_diller.api import models as wire
+    from django_diller.loyalty.connection import get_client
+
+    from .orders import transactions_at_diller
+
+    order, item = reserved()
+    with commit():
+        release_unpaid_reservations(60)
+    till = wire.CouponReservationRequest(channel="Store", external_transaction_id="TILL-7")
+    get_client().reserve_coupon(SEED_MEMBER_ID, COUPON, till)  # a till took it meanwhile
+    with commit():
+        event(order, "Settled")
+    again = OutboxEntry.objects.get(external_id=f"{order.number}:again")
+    assert again.state == State.SENT  # Diller answered: the refusal is the item's
+    item.refresh_from_db()
+    assert item.reservation == OrderLoyaltyItem.Reservation.REFUSED
+    assert item.reservation_detail  # Diller's words, for staff
+    with commit():
+        status(order, "Being processed")  # shipped
+    purchase = OutboxEntry.objects.get(kind=Kind.SEND_TRANSACTION)
+    assert purchase.state == State.SENT
+    assert COUPON in str(purchase.response["loyalty_dropped"])  # "sent without" it
+    assert transactions_at_diller()[order.number].coupon_codes == []

@@ -65,6 +65,8 @@ def transaction_on_payment_event(sender, instance, created, raw=False, **kwargs)
         guarded(triggers.queue_transaction)(instance.order, f"payment_event:{instance.pk}")
     elif name in app_settings.RETURN_ON_PAYMENT_EVENTS:
         guarded(triggers.queue_return)(instance.order, f"payment_event:{instance.pk}")
+    else:  # money on its way: what an unpaid order's release let go is held again
+        guarded(triggers.hold_again_if_paid_late)(instance.order)
 
 
 @receiver(post_save, sender=ShippingEvent, dispatch_uid="diller-return-on-shipping-event")

@@ -37,6 +37,7 @@ from oscar.core.loading import get_model
 from ...conf import app_settings
 from ...loyalty.connection import current_store_id
 from ...loyalty.kinds import CORRECTIONS, Kind
+from ...loyalty.reservations import hold_again_after_release
 from ...models import MemberLink, OutboxEntry
 from ...outbox import engine as outbox
 from ...outbox.tasks import queue_outbox_entries
@@ -82,7 +83,6 @@ def queue_transaction(order, source: str) -> OutboxEntry | None:
     store_id, member_id = member
     number = str(order.number)
     placed_now = getattr(order, PLACED_NOW, False)
-    reservation = OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY, external_id=number)
     entry, new = outbox.enqueue_new(
         Kind.SEND_TRANSACTION,
         number,
@@ -90,7 +90,7 @@ def queue_transaction(order, source: str) -> OutboxEntry | None:
         store_id=store_id,
         member_id=member_id,
         source=source,
-        depends_on=None if placed_now else reservation.first(),
+        depends_on=None if placed_now else _reservation_first(number),
     )
     queue_outbox_entries([entry.pk])
     if new and not placed_now:
@@ -100,6 +100,25 @@ def queue_transaction(order, source: str) -> OutboxEntry | None:
         for cause in return_causes(order):
             queue_return(order, cause)
     return entry
+
+
+def _reservation_first(number: str) -> OutboxEntry | None:
+    """The reservation the order's purchase waits for: for an order paid after its unpaid
+    reservations were released, the coupons and stamps reserved again."""
+    again = hold_again_after_release(number)
+    if again is not None:
+        return again
+    return OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY, external_id=number).first()
+
+
+def hold_again_if_paid_late(order) -> OutboxEntry | None:
+    """A payment that queues no purchase (authorised, say) for an order whose unpaid
+    reservations were released: its coupons and stamps reserved again (see
+    :func:`~django_diller.loyalty.reservations.hold_again_after_release`). Nothing is looked
+    up for an order being placed."""
+    if getattr(order, PLACED_NOW, False):
+        return None
+    return hold_again_after_release(str(order.number))
 
 
 def queue_return(order, source: str, *, everything: bool = False) -> list[OutboxEntry]:
