@@ -237,13 +237,19 @@ def sent_when_shipped(diller_settings):
         yield
 
 
-@pytest.mark.usefixtures("sent_when_shipped")
-def test_a_payment_after_the_release_holds_the_coupon_until_the_order_ships(reserved, commit):
+def paid_after_the_release(reserved, commit):
+    """An unpaid order whose reservation was released, then paid after all."""
     order, item = reserved()
     with commit():
         release_unpaid_reservations(60)
     with commit():
-        event(order, "Settled")  # paid; the purchase goes when the order ships
+        event(order, "Settled")
+    return order, item
+
+
+@pytest.mark.usefixtures("sent_when_shipped")
+def test_a_payment_after_the_release_holds_the_coupon_until_the_order_ships(reserved, commit):
+    order, item = paid_after_the_release(reserved, commit)  # the purchase goes when it ships
     assert held_at_diller()  # not free at the till while the order waits
     item.refresh_from_db()
     assert item.reservation == OrderLoyaltyItem.Reservation.RESERVED
@@ -262,11 +268,7 @@ def test_a_payment_after_the_release_holds_the_coupon_until_the_order_ships(rese
 
 @pytest.mark.usefixtures("sent_when_shipped")
 def test_an_order_cancelled_after_its_late_payment_releases_the_coupon_again(reserved, commit):
-    order, item = reserved()
-    with commit():
-        release_unpaid_reservations(60)
-    with commit():
-        event(order, "Settled")
+    order, item = paid_after_the_release(reserved, commit)
     assert held_at_diller()
     with commit():
         status(order, "Cancelled")
