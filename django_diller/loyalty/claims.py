@@ -84,3 +84,27 @@ def release_for_order(order_number: str, store_id: str | None = None) -> None:
     if store_id is not None:
         held = held.filter(store_id=store_id)
     held.delete()
+
+
+# What a claim is, as an outbox answer keeps it (:func:`held_by_order`, :func:`take_again`).
+_CLAIM_FIELDS = ("store_id", "member_id", "code", "slot", "basket_id")
+
+
+def held_by_order(order_number: str) -> list[dict]:
+    """The order's claims, to take again with :func:`take_again` after they were ended."""
+    held = CouponClaim.objects.filter(order_number=str(order_number)).order_by("pk")
+    return list(held.values(*_CLAIM_FIELDS))
+
+
+def take_again(order_number: str, held: list[dict]) -> int:
+    """Take the claims :func:`held_by_order` gave back for the order; how many another basket
+    or order holds now (those uses are gone)."""
+    lost = 0
+    for fields in held:
+        claim = CouponClaim(order_number=str(order_number), **{f: fields[f] for f in _CLAIM_FIELDS})
+        if not insert_new(claim, ["store_id", "member_id", "code", "slot"]):
+            held_here = CouponClaim.objects.filter(
+                order_number=str(order_number), **{f: fields[f] for f in _CLAIM_FIELDS}
+            ).exists()
+            lost += not held_here
+    return lost

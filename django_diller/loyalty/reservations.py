@@ -323,34 +323,72 @@ def _settled(order_number: str) -> bool:
     ).exists()
 
 
+def _held_again(order_number: str) -> bool:
+    return OutboxEntry.objects.filter(
+        kind=Kind.RESERVE_LOYALTY, external_id=f"{order_number}{AGAIN}"
+    ).exists()
+
+
 @register
 class SendReservation(DillerHandler):
     """Reserve the order's coupons and stamps. A courtesy to the checkout: what waits for it
-    (the order's transaction, the release) goes ahead when it is dead."""
+    (the order's transaction, the release) goes ahead when it is dead.
+
+    Only a reservation made again after a late payment waits for anything (the release); it
+    goes after a dead one too, and reserves again whatever that release did let go.
+    """
 
     kind = Kind.RESERVE_LOYALTY
     label = Kind.RESERVE_LOYALTY.label
     courtesy = True
+    after_dead = True
 
     def send(self, entry: OutboxEntry) -> dict:
         if _settled(entry.order_number):
             raise outbox.Skip("The order's transaction already used the coupons and stamps.")
-        reserve_order(entry.order_number, again=entry.source == PAID_AFTER_RELEASE)
+        again = entry.source == PAID_AFTER_RELEASE
+        if again and entry.depends_on is not None:
+            lost = claims.take_again(entry.order_number, _released_claims(entry.depends_on))
+            if lost:
+                logger.warning(
+                    "diller: %d coupon use(s) of order %s were claimed by another order after "
+                    "its release",
+                    lost,
+                    entry.order_number,
+                )
+        reserve_order(entry.order_number, again=again)
         return _states(entry.order_number)
+
+
+def _released_claims(release: OutboxEntry) -> list[dict]:
+    """The shop's claims that ``release`` ended, as its answer keeps them."""
+    answer = release.response if release.state == OutboxEntry.State.SENT else None
+    return list((answer or {}).get("claims", []))
 
 
 @register
 class SendRelease(DillerHandler):
-    """Release the order's coupon reservations."""
+    """Release the order's coupon reservations.
+
+    The release of an unpaid order is skipped once the order is paid after all (its purchase
+    is queued, or its coupons are to be reserved again): the payment needs them held. Its
+    answer keeps the shop's claims it ended, for the order to take them again should its
+    payment come after all (:func:`hold_again_after_release`).
+    """
 
     kind = Kind.RELEASE_LOYALTY
     label = Kind.RELEASE_LOYALTY.label
 
     def send(self, entry: OutboxEntry) -> dict:
-        if entry.source == ABANDONED_CHECKOUT and _purchase_queued(entry.order_number):
+        number = entry.order_number
+        if entry.source != ABANDONED_CHECKOUT:
+            release_order(number)
+            return _states(number)
+        if _purchase_queued(number) or _held_again(number):
             raise outbox.Skip("The order was paid after all: its purchase uses the coupons.")
-        release_order(entry.order_number)
-        return _states(entry.order_number)
+        ended = claims.held_by_order(number)
+        release_order(number)
+        return {**_states(number), "claims": ended}
 
 
 def _states(order_number: str) -> dict:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_diller.contrib.oscar import tasks
 from django_diller.contrib.oscar.triggers import queue_transaction
 from django_diller.contrib.oscar.unpaid import release_unpaid_reservations
+from django_diller.loyalty import claims
 from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.loyalty.reservations import queue_reservation
 from django_diller.models import CouponClaim, OrderLoyaltyItem, OutboxEntry
@@ -306,3 +307,90 @@ def test_a_coupon_held_elsewhere_after_the_release_is_marked_refused_for_staff(r
     assert purchase.state == State.SENT
     assert COUPON in str(purchase.response["loyalty_dropped"])  # "sent without" it
     assert transactions_at_diller()[order.number].coupon_codes == []
+
+
+def test_a_late_payment_on_an_order_cancelled_since_holds_nothing_again(reserved, commit):
+    order, _item = reserved()
+    with commit():
+        release_unpaid_reservations(60)
+    with commit():
+        status(order, "Cancelled")  # staff cancel the abandoned order
+    with commit():
+        event(order, "Authorised")  # and then the gateway calls back
+    assert not held_at_diller()  # nothing would ever release it again
+    assert not OutboxEntry.objects.filter(external_id=f"{order.number}:again").exists()
+
+
+@pytest.mark.usefixtures("sent_when_shipped")
+def test_a_payment_after_the_release_takes_the_orders_claim_again(reserved, commit):
+    paid_after_the_release(reserved, commit)
+    other_basket = 999_999
+    assert not claims.claim(SEED_STORE_ID, SEED_MEMBER_ID, COUPON, 1, 1, other_basket)
+
+
+@pytest.mark.usefixtures("sent_when_shipped")
+def test_a_claim_another_order_took_after_the_release_is_reported(reserved, commit, caplog):
+    order, _item = reserved()
+    with commit():
+        release_unpaid_reservations(60)
+    assert claims.claim(SEED_STORE_ID, SEED_MEMBER_ID, COUPON, 1, 1, 999_999)  # another basket
+    with commit():
+        event(order, "Settled")
+    assert f"1 coupon use(s) of order {order.number} were claimed by another order" in caplog.text
+    assert CouponClaim.objects.get(code=COUPON).basket_id == 999_999
+
+
+def test_an_authorisation_before_the_release_is_sent_stops_it(reserved, commit):
+    order, _item = reserved()
+    release_unpaid_reservations(60)  # queued; its task runs after the payment below
+    before = len(embedded_sandbox().requests)
+    with commit():
+        event(order, "Authorised")  # money on its way; the purchase goes later
+    outbox.drain()
+    assert OutboxEntry.objects.get(kind=Kind.RELEASE_LOYALTY).state == State.SKIPPED
+    assert calls_to_diller(before) == []  # the hold was never let go, nor made again
+    assert held_at_diller()
+    assert CouponClaim.objects.filter(order_number=order.number).exists()
+
+
+def test_a_dead_release_does_not_hold_up_the_reservation_made_again(reserved, commit):
+    order, _item = reserved()
+    release_unpaid_reservations(60)
+    OutboxEntry.objects.filter(kind=Kind.RELEASE_LOYALTY).update(state=State.DEAD)
+    with commit():
+        event(order, "Settled")
+    again = OutboxEntry.objects.get(external_id=f"{order.number}:again")
+    assert again.state == State.SENT  # not dead behind the release, to confuse staff
+    assert OutboxEntry.objects.get(kind=Kind.SEND_TRANSACTION).state == State.SENT
+
+
+@pytest.mark.usefixtures("sent_when_shipped")
+def test_a_stamp_hold_released_for_an_unpaid_order_is_held_again_and_released_on_cancel(
+    place, commit
+):
+    order = place({ESPRESSO: 1})
+    order.sources.all().delete()  # not paid
+    loyalty_item(order, OrderLoyaltyItem.Kind.STAMP_CARD, str(STAMP_CARD), stamps_collected=1)
+    with commit():
+        queue_reservation(order.number, SEED_MEMBER_ID)
+    OutboxEntry.objects.update(created_at=timezone.now() - timedelta(minutes=61))
+    card = store().stamp_cards[STAMP_CARD]
+    with commit():
+        release_unpaid_reservations(60)
+    assert SEED_MEMBER_ID not in card.reservations
+    with commit():
+        event(order, "Settled")
+    assert SEED_MEMBER_ID in card.reservations
+    with commit():
+        status(order, "Cancelled")
+    assert SEED_MEMBER_ID not in card.reservations
+
+
+@pytest.mark.usefixtures("sent_when_shipped")
+def test_a_purchase_skipped_after_the_hold_was_made_again_releases_it(reserved, commit):
+    order, _item = paid_after_the_release(reserved, commit)
+    store().members[SEED_MEMBER_ID].consent.gdpr_accepted = False  # withdrawn at a till
+    with commit():
+        status(order, "Being processed")  # shipped
+    assert OutboxEntry.objects.get(kind=Kind.SEND_TRANSACTION).state == State.SKIPPED
+    assert not held_at_diller()

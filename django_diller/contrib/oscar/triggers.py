@@ -90,7 +90,7 @@ def queue_transaction(order, source: str) -> OutboxEntry | None:
         store_id=store_id,
         member_id=member_id,
         source=source,
-        depends_on=None if placed_now else _reservation_first(number),
+        depends_on=None if placed_now else _reservation_first(order),
     )
     queue_outbox_entries([entry.pk])
     if new and not placed_now:
@@ -102,21 +102,25 @@ def queue_transaction(order, source: str) -> OutboxEntry | None:
     return entry
 
 
-def _reservation_first(number: str) -> OutboxEntry | None:
+def _reservation_first(order) -> OutboxEntry | None:
     """The reservation the order's purchase waits for: for an order paid after its unpaid
     reservations were released, the coupons and stamps reserved again."""
-    again = hold_again_after_release(number)
+    again = hold_again_if_paid_late(order)
     if again is not None:
         return again
+    number = str(order.number)
     return OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY, external_id=number).first()
 
 
 def hold_again_if_paid_late(order) -> OutboxEntry | None:
-    """A payment that queues no purchase (authorised, say) for an order whose unpaid
-    reservations were released: its coupons and stamps reserved again (see
-    :func:`~django_diller.loyalty.reservations.hold_again_after_release`). Nothing is looked
-    up for an order being placed."""
+    """A payment for an order whose unpaid reservations were released: its coupons and stamps
+    reserved again (see :func:`~django_diller.loyalty.reservations.hold_again_after_release`).
+    Not for an order cancelled since (nothing would release them again), and nothing is
+    looked up for an order being placed."""
     if getattr(order, PLACED_NOW, False):
+        return None
+    let_go = (*app_settings.RELEASE_ON_ORDER_STATUSES, *app_settings.CANCEL_ON_ORDER_STATUSES)
+    if order.status in let_go:
         return None
     return hold_again_after_release(str(order.number))
 
