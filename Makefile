@@ -62,6 +62,8 @@ benchmarks: $(STAMP)
 	$(PY) benchmarks/offer_pricing.py
 	$(PY) benchmarks/checkout_parts.py
 	$(PY) benchmarks/outbox_throughput.py
+	$(PY) benchmarks/checkout_overhead.py \
+		--database-url postgres://postgres@127.0.0.1:5432/diller_checkout_bench
 
 # Every benchmark at a tiny size, so that none breaks unnoticed (it fails when a script breaks,
 # never on a time). The outbox benchmark needs PostgreSQL, like the concurrency tests.
@@ -79,8 +81,10 @@ benchmarks-smoke: $(STAMP)
 		$(PY) benchmarks/checkout_overhead.py --queries --redis redis://127.0.0.1:6379/0; \
 	else echo "Redis is not running: the checkout benchmark with Redis is skipped"; fi
 	@if [ "$$CI" = "true" ] || $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
-		$(PY) benchmarks/outbox_throughput.py --rows 20 --concurrency 1; \
-	else echo "PostgreSQL is not running: the outbox benchmark is skipped"; fi
+		$(PY) benchmarks/outbox_throughput.py --rows 20 --concurrency 1 && \
+		$(PY) benchmarks/checkout_overhead.py --runs 1 --fastest \
+			--database-url postgres://postgres@127.0.0.1:5432/diller_checkout_bench; \
+	else echo "PostgreSQL is not running: the outbox and PostgreSQL checkout benchmarks are skipped"; fi
 
 screenshots: $(STAMP)
 	E2E_SCREENSHOTS=1 $(VENV)/bin/pytest tests/e2e -q

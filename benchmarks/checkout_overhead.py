@@ -3,10 +3,15 @@ round trips each checkout step makes.
 
     .venv/bin/python benchmarks/checkout_overhead.py [--runs 15] [--fastest] [--cold]
         [--redis redis://127.0.0.1:6379/0] [--coupon-choice step]
+        [--database-url postgres://postgres@127.0.0.1:5432/diller_checkout_bench]
     .venv/bin/python benchmarks/checkout_overhead.py --queries   # SQL and cache operations
 
 Django's cache is the test settings' local memory unless ``--redis`` puts it in Redis, as a
-shop runs it (there each cache operation is a round trip to Redis).
+shop runs it (there each cache operation is a round trip to Redis). The database is SQLite in a
+temporary file unless ``--database-url`` names a PostgreSQL database, which the run creates
+empty and drops at the end; there each request's connection is kept for the next one
+(``CONN_MAX_AGE``), as a shop in production keeps it, and every commit that wrote is a flush of
+PostgreSQL's log to disk.
 
 The example shop (``example_shop.settings.test``: SQLite, here in a temporary file, the demo
 catalogue from ``load_demo_shop``) is driven through Django's test ``Client``, logged in as
@@ -70,11 +75,13 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.postgres import fresh_database
 from example_shop.demo_customers import DEMO_SHIPPING_ADDRESS as ADDRESS
 
 ESPRESSO = "7040110000012"
@@ -95,11 +102,22 @@ STEPS = [
 ]
 
 
-def setup_django(db_path: str, redis_url: str | None = None) -> None:
+def setup_django(db_path: str, redis_url: str | None = None, database_url: str = "") -> None:
+    """The example shop's test settings on SQLite at ``db_path``, or on the PostgreSQL
+    database ``database_url`` names (made with :func:`benchmarks.postgres.fresh_database`)."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "example_shop.settings.test"
     from django.conf import settings
 
-    settings.DATABASES["default"]["NAME"] = db_path
+    if database_url:
+        from example_shop.settings.base import postgres_from_url
+
+        settings.DATABASES["default"] = {
+            **postgres_from_url(database_url),
+            "ATOMIC_REQUESTS": True,
+            "CONN_MAX_AGE": 600,
+        }
+    else:
+        settings.DATABASES["default"]["NAME"] = db_path
     if redis_url:  # the cache a shop runs: every cache operation is a round trip
         settings.CACHES = {
             "default": {
@@ -571,6 +589,13 @@ def main() -> None:
         "details page, or on the coupon step, a page of its own before it",
     )
     parser.add_argument(
+        "--database-url",
+        default="",
+        metavar="URL",
+        help="a PostgreSQL database to create, use and drop (e.g. "
+        "postgres://postgres@127.0.0.1:5432/diller_checkout_bench) instead of SQLite",
+    )
+    parser.add_argument(
         "--redis",
         metavar="URL",
         help="Django's cache in Redis at URL (e.g. redis://127.0.0.1:6379/0) instead of local "
@@ -582,8 +607,9 @@ def main() -> None:
     COUPON_CHOICE = args.coupon_choice
     if args.fastest:
         STATISTIC = min
-    with tempfile.TemporaryDirectory() as tmp:
-        setup_django(str(Path(tmp) / "shop.sqlite3"), args.redis)
+    database = fresh_database(args.database_url) if args.database_url else nullcontext()
+    with tempfile.TemporaryDirectory() as tmp, database:
+        setup_django(str(Path(tmp) / "shop.sqlite3"), args.redis, args.database_url)
         choose_coupons_on(COUPON_CHOICE)
         SANDBOX_WORK.install()
         if args.queries:

@@ -1,10 +1,12 @@
 """Where each checkout page's time goes, in the shop with the Diller plugin and without it.
 
     .venv/bin/python benchmarks/checkout_parts.py [--runs 15] [--step "payment details"]
+        [--database-url postgres://postgres@127.0.0.1:5432/diller_checkout_bench]
 
 The same checkouts as ``checkout_overhead.py`` (the example shop through Django's test client,
-the member's wallet prefetched, the sandbox answering at once), taking turns between the plain
-shop and the member's. Inside each request a few parts are timed with ``time.perf_counter``:
+the member's wallet prefetched, the sandbox answering at once; SQLite, or PostgreSQL with
+``--database-url`` as there), taking turns between the plain shop and the member's. Inside
+each request a few parts are timed with ``time.perf_counter``:
 
 * database commits (``BaseDatabaseWrapper.commit``): a commit that wrote is a flush to disk;
 * session saves (the ``SessionStore.save`` of ``SESSION_ENGINE``, its own commit not included);
@@ -40,7 +42,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
@@ -49,6 +51,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.checkout_overhead import STEPS, Checkout, checkout_once, setup_django
+from benchmarks.postgres import fresh_database
 
 REST = "the rest"
 PLAN = "the loyalty plan"
@@ -213,9 +216,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="checkouts per shop")
     parser.add_argument("--step", default="", choices=["", *STEPS], help="only this step")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        metavar="URL",
+        help="a PostgreSQL database to create, use and drop, instead of SQLite",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        setup_django(str(Path(tmp) / "shop.sqlite3"))
+    database = fresh_database(args.database_url) if args.database_url else nullcontext()
+    with tempfile.TemporaryDirectory() as tmp, database:
+        setup_django(str(Path(tmp) / "shop.sqlite3"), database_url=args.database_url)
         report(measure(args.runs), args.runs, args.step)
 
 

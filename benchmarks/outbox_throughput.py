@@ -30,9 +30,10 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.postgres import fresh_database
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/diller_bench"
 
@@ -54,15 +55,6 @@ class Result:
     @property
     def ceiling(self) -> float:
         return self.concurrency / self.latency if self.latency else float("inf")
-
-
-def _admin_execute(database_url: str, statement: str) -> None:
-    import psycopg
-
-    parts = urlsplit(database_url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as db:
-        db.execute(statement)
 
 
 def _setup_django(database_url: str, broker_url: str, sandbox_url: str) -> None:
@@ -152,43 +144,38 @@ def run(
     from django_diller.sandbox import Sandbox, running_server
     from tests.workers.harness import CeleryWorker, RedisServer
 
-    name = urlsplit(database_url).path.lstrip("/")
-    _admin_execute(database_url, f'DROP DATABASE IF EXISTS "{name}"')
-    _admin_execute(database_url, f'CREATE DATABASE "{name}"')
     # Like Diller, not like a contract test: the sandbox's OpenAPI checks cost CPU on this machine.
     sandbox = Sandbox(seed=True, validate_requests=False, validate_responses=False)
     results = []
-    try:
-        with tempfile.TemporaryDirectory() as directory, running_server(sandbox) as url:
-            redis = RedisServer(Path(directory))
-            redis.start()
-            try:
-                _setup_django(database_url, redis.url, url)
-                from example_shop.celery import app
+    with (
+        fresh_database(database_url),
+        tempfile.TemporaryDirectory() as directory,
+        running_server(sandbox) as url,
+    ):
+        redis = RedisServer(Path(directory))
+        redis.start()
+        try:
+            _setup_django(database_url, redis.url, url)
+            from example_shop.celery import app
 
-                app.conf.update(broker_url=redis.url, task_always_eager=False)
-                env = {
-                    "WORKER_DATABASE_URL": database_url,
-                    "WORKER_BROKER_URL": redis.url,
-                    "DILLER_BASE_URL": url,
-                    "WORKER_CONN_MAX_AGE": os.environ.get("WORKER_CONN_MAX_AGE", "0"),
-                    "WORKER_DB_REUSE_MAX": os.environ.get("WORKER_DB_REUSE_MAX", "0"),
-                }
+            app.conf.update(broker_url=redis.url, task_always_eager=False)
+            env = {
+                "WORKER_DATABASE_URL": database_url,
+                "WORKER_BROKER_URL": redis.url,
+                "DILLER_BASE_URL": url,
+                "WORKER_CONN_MAX_AGE": os.environ.get("WORKER_CONN_MAX_AGE", "0"),
+                "WORKER_DB_REUSE_MAX": os.environ.get("WORKER_DB_REUSE_MAX", "0"),
+            }
 
-                def worker_factory(concurrency: int) -> CeleryWorker:
-                    return CeleryWorker(
-                        Path(directory), env, concurrency=concurrency, pool=pool, beat=False
-                    )
+            def worker_factory(concurrency: int) -> CeleryWorker:
+                return CeleryWorker(
+                    Path(directory), env, concurrency=concurrency, pool=pool, beat=False
+                )
 
-                for concurrency in concurrencies:
-                    results.append(_one_run(sandbox, worker_factory, rows, concurrency, latency))
-            finally:
-                redis.stop()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin_execute(database_url, f'DROP DATABASE IF EXISTS "{name}"')
+            for concurrency in concurrencies:
+                results.append(_one_run(sandbox, worker_factory, rows, concurrency, latency))
+        finally:
+            redis.stop()
     return results
 
 
