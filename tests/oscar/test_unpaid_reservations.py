@@ -394,3 +394,32 @@ def test_a_purchase_skipped_after_the_hold_was_made_again_releases_it(reserved, 
         status(order, "Being processed")  # shipped
     assert OutboxEntry.objects.get(kind=Kind.SEND_TRANSACTION).state == State.SKIPPED
     assert not held_at_diller()
+
+
+def test_the_claims_are_taken_again_with_the_payment_itself(reserved, commit):
+    order, _item = reserved()
+    with commit():
+        release_unpaid_reservations(60)
+    assert not CouponClaim.objects.exists()
+    event(order, "Authorised")  # its transaction not committed yet: no task has run
+    assert CouponClaim.objects.get(code=COUPON).order_number == order.number
+
+
+def test_a_release_sent_after_the_payment_gives_its_claims_back_when_the_hold_is_made_again(
+    reserved, commit, monkeypatch
+):
+    from django_diller.loyalty import reservations
+
+    order, _item = reserved()
+    release_unpaid_reservations(60)  # queued
+    event(order, "Authorised")  # the claims are still the order's: nothing to take again
+    assert CouponClaim.objects.filter(order_number=order.number).exists()
+    # A worker had already decided to send the release when the payment came in.
+    monkeypatch.setattr(reservations, "_held_again", lambda number: False)
+    with commit():
+        pass
+    outbox.drain()  # the release goes, then the hold made again
+    release = OutboxEntry.objects.get(kind=Kind.RELEASE_LOYALTY)
+    assert release.state == State.SENT and release.response["claims"]
+    assert CouponClaim.objects.get(code=COUPON).order_number == order.number
+    assert held_at_diller()
