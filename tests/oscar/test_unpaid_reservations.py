@@ -423,3 +423,21 @@ def test_a_release_sent_after_the_payment_gives_its_claims_back_when_the_hold_is
     assert release.state == State.SENT and release.response["claims"]
     assert CouponClaim.objects.get(code=COUPON).order_number == order.number
     assert held_at_diller()
+
+
+@pytest.mark.usefixtures("sent_when_shipped")
+def test_money_allocated_on_a_source_after_the_release_holds_the_coupon_again(reserved, commit):
+    from .orders import PaymentSource, SourceType
+
+    order, item = reserved()
+    with commit():
+        release_unpaid_reservations(60)
+    card, _ = SourceType.objects.get_or_create(name="Demo card")
+    with commit():  # the gateway authorised the card after all, with no payment event
+        PaymentSource.objects.create(
+            order=order, source_type=card, amount_allocated=order.total_incl_tax
+        )
+    assert held_at_diller()
+    item.refresh_from_db()
+    assert item.reservation == OrderLoyaltyItem.Reservation.RESERVED
+    assert CouponClaim.objects.get(code=COUPON).order_number == order.number

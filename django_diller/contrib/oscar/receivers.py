@@ -24,6 +24,7 @@ from .guard import guarded
 PaymentEvent = get_model("order", "PaymentEvent")
 ShippingEvent = get_model("order", "ShippingEvent")
 PaymentTransaction = get_model("payment", "Transaction")
+PaymentSource = get_model("payment", "Source")
 
 
 @receiver(basket_addition, dispatch_uid="diller-prefetch-wallet-on-add")
@@ -65,7 +66,8 @@ def transaction_on_payment_event(sender, instance, created, raw=False, **kwargs)
         guarded(triggers.queue_transaction)(instance.order, f"payment_event:{instance.pk}")
     elif name in app_settings.RETURN_ON_PAYMENT_EVENTS:
         guarded(triggers.queue_return)(instance.order, f"payment_event:{instance.pk}")
-    else:  # money on its way: what an unpaid order's release let go is held again
+    elif not triggers.placed_now(instance.order):
+        # money on its way: what an unpaid order's release let go is held again
         guarded(triggers.hold_again_if_paid_late)(instance.order)
 
 
@@ -73,6 +75,16 @@ def transaction_on_payment_event(sender, instance, created, raw=False, **kwargs)
 def return_on_shipping_event(sender, instance, created, raw=False, **kwargs) -> None:
     if created and not raw and instance.event_type.name in app_settings.RETURN_ON_SHIPPING_EVENTS:
         guarded(triggers.queue_return)(instance.order, f"shipping_event:{instance.pk}")
+
+
+@receiver(post_save, sender=PaymentSource, dispatch_uid="diller-hold-again-on-paid-source")
+def hold_again_when_money_is_on_a_source(sender, instance, raw=False, **kwargs) -> None:
+    """Money allocated or debited on a payment source (which the unpaid sweep counts as paid),
+    saved after the order's unpaid reservations were released: they are held again."""
+    if raw or not (instance.amount_allocated > 0 or instance.amount_debited > 0):
+        return
+    if not triggers.placed_now(instance.order):  # an order being placed released nothing
+        guarded(triggers.hold_again_if_paid_late)(instance.order)
 
 
 @receiver(post_save, sender=PaymentTransaction, dispatch_uid="diller-return-on-refund")

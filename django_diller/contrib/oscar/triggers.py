@@ -69,6 +69,11 @@ def placing(order) -> Iterator[None]:
         setattr(order, PLACED_NOW, False)
 
 
+def placed_now(order) -> bool:
+    """Whether the checkout is placing ``order`` in this request (see :func:`placing`)."""
+    return getattr(order, PLACED_NOW, False)
+
+
 def queue_transaction(order, source: str) -> OutboxEntry | None:
     """Queue the order's transaction (once, whatever triggers it again); None for non-members.
 
@@ -82,7 +87,7 @@ def queue_transaction(order, source: str) -> OutboxEntry | None:
         return None
     store_id, member_id = member
     number = str(order.number)
-    placed_now = getattr(order, PLACED_NOW, False)
+    being_placed = placed_now(order)
     entry, new = outbox.enqueue_new(
         Kind.SEND_TRANSACTION,
         number,
@@ -90,10 +95,10 @@ def queue_transaction(order, source: str) -> OutboxEntry | None:
         store_id=store_id,
         member_id=member_id,
         source=source,
-        depends_on=None if placed_now else _reservation_first(order),
+        depends_on=None if being_placed else _reservation_first(order),
     )
     queue_outbox_entries([entry.pk])
-    if new and not placed_now:
+    if new and not being_placed:
         # Returns recorded before the purchase was sent (a shop that sends when the order
         # ships refunded an item out of stock first) were dropped then, with nothing to
         # correct: replayed now, Diller ends up with what the buyer kept.
@@ -117,7 +122,7 @@ def hold_again_if_paid_late(order) -> OutboxEntry | None:
     reserved again (see :func:`~django_diller.loyalty.reservations.hold_again_after_release`).
     Not for an order cancelled since (nothing would release them again), and nothing is
     looked up for an order being placed."""
-    if getattr(order, PLACED_NOW, False):
+    if placed_now(order):
         return None
     let_go = (*app_settings.RELEASE_ON_ORDER_STATUSES, *app_settings.CANCEL_ON_ORDER_STATUSES)
     if order.status in let_go:
