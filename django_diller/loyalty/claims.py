@@ -97,14 +97,13 @@ def held_by_order(order_number: str) -> list[dict]:
 
 
 def take_again(order_number: str, held: list[dict]) -> int:
-    """Take the claims :func:`held_by_order` gave back for the order; how many another basket
-    or order holds now (those uses are gone)."""
+    """Take the claims :func:`held_by_order` gave back for the order (those it holds already
+    stay); how many another basket or order holds now (those uses are gone)."""
     lost = 0
     for fields in held:
-        claim = CouponClaim(order_number=str(order_number), **{f: fields[f] for f in _CLAIM_FIELDS})
-        if not insert_new(claim, ["store_id", "member_id", "code", "slot"]):
-            held_here = CouponClaim.objects.filter(
-                order_number=str(order_number), **{f: fields[f] for f in _CLAIM_FIELDS}
-            ).exists()
-            lost += not held_here
+        slot = {name: fields[name] for name in _CLAIM_FIELDS}
+        claim = CouponClaim(order_number=str(order_number), **slot)
+        if insert_new(claim, ["store_id", "member_id", "code", "slot"]):
+            continue
+        lost += not CouponClaim.objects.filter(order_number=str(order_number), **slot).exists()
     return lost

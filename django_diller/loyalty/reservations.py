@@ -245,23 +245,11 @@ def queue_reservation(order_number: str, member_id: str) -> OutboxEntry:
     return entry
 
 
-def _take_claims_again(order_number: str, release: OutboxEntry) -> None:
-    """Take again the shop's claims that ``release`` ended (its answer keeps them), once it
-    was sent; a use another order claimed meanwhile is logged."""
+def _released_claims(release: OutboxEntry) -> list[dict]:
+    """The shop's claims that ``release`` ended, as its answer keeps them (none before it was
+    sent)."""
     answer = release.response if release.state == OutboxEntry.State.SENT else None
-    lost = claims.take_again(order_number, list((answer or {}).get("claims", [])))
-    if lost:
-        logger.warning(
-            "diller: %d coupon use(s) of order %s were claimed by another order after its release",
-            lost,
-            order_number,
-        )
-
-
-def _sent_since(release: OutboxEntry, entry: OutboxEntry) -> bool:
-    """Whether ``release`` was sent after ``entry`` was made (so the payment that made it could
-    not take the claims the release ended: see :func:`hold_again_after_release`)."""
-    return release.sent_at is not None and release.sent_at >= entry.created_at
+    return list((answer or {}).get("claims", []))
 
 
 def hold_again_after_release(order_number: str) -> OutboxEntry | None:
@@ -287,11 +275,8 @@ def hold_again_after_release(order_number: str) -> OutboxEntry | None:
     )
     if release is None:
         return None
-    # Now, in the payment's transaction, so that no other basket claims them meanwhile (a
-    # release still on its way: when the reservation is sent, after it).
-    _take_claims_again(number, release)
     first = OutboxEntry.objects.filter(kind=Kind.RESERVE_LOYALTY, external_id=number).first()
-    entry = outbox.enqueue(
+    entry, new = outbox.enqueue_new(
         Kind.RESERVE_LOYALTY,
         f"{number}{AGAIN}",
         order_number=number,
@@ -300,7 +285,11 @@ def hold_again_after_release(order_number: str) -> OutboxEntry | None:
         source=PAID_AFTER_RELEASE,
         depends_on=release,
     )
-    queue_outbox_entries([entry.pk])
+    if new:
+        # Now, in the payment's transaction, so that no other basket claims them meanwhile
+        # (a release still on its way gives them back when the reservation is sent).
+        claims.take_again(number, _released_claims(release))
+        queue_outbox_entries([entry.pk])
     return entry
 
 
@@ -369,9 +358,16 @@ class SendReservation(DillerHandler):
         if _settled(entry.order_number):
             raise outbox.Skip("The order's transaction already used the coupons and stamps.")
         again = entry.source == PAID_AFTER_RELEASE
-        release = entry.depends_on
-        if again and release is not None and _sent_since(release, entry):
-            _take_claims_again(entry.order_number, release)
+        if again and entry.depends_on is not None:
+            # The claims the payment took already count as the order's, not as lost.
+            lost = claims.take_again(entry.order_number, _released_claims(entry.depends_on))
+            if lost:
+                logger.warning(
+                    "diller: %d coupon use(s) of order %s were claimed by another order after "
+                    "its release",
+                    lost,
+                    entry.order_number,
+                )
         reserve_order(entry.order_number, again=again)
         return _states(entry.order_number)
 

@@ -55,6 +55,14 @@ class CouponChoice:
         return not (self.product_coupons or self.purchase_coupons or self.stamp_cards)
 
     @property
+    def still_applied_message(self) -> str:
+        """What to tell the member of :attr:`still_applied` ("" when nothing is)."""
+        if not self.still_applied:
+            return ""
+        titles = ", ".join(self.still_applied)
+        return _("The coupons you chose earlier still apply: %(titles)s.") % {"titles": titles}
+
+    @property
     def shown_codes(self) -> list[str]:
         """The codes of the coupons it shows (the form posts them as :data:`SHOWN`)."""
         return [c.code for c in (*self.product_coupons, *self.purchase_coupons)]

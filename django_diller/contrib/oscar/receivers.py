@@ -66,9 +66,8 @@ def transaction_on_payment_event(sender, instance, created, raw=False, **kwargs)
         guarded(triggers.queue_transaction)(instance.order, f"payment_event:{instance.pk}")
     elif name in app_settings.RETURN_ON_PAYMENT_EVENTS:
         guarded(triggers.queue_return)(instance.order, f"payment_event:{instance.pk}")
-    elif not triggers.placed_now(instance.order):
-        # money on its way: what an unpaid order's release let go is held again
-        guarded(triggers.hold_again_if_paid_late)(instance.order)
+    else:  # money on its way: what an unpaid order's release let go is held again
+        _hold_again_if_paid_late(instance.order)
 
 
 @receiver(post_save, sender=ShippingEvent, dispatch_uid="diller-return-on-shipping-event")
@@ -81,10 +80,15 @@ def return_on_shipping_event(sender, instance, created, raw=False, **kwargs) -> 
 def hold_again_when_money_is_on_a_source(sender, instance, raw=False, **kwargs) -> None:
     """Money allocated or debited on a payment source (which the unpaid sweep counts as paid),
     saved after the order's unpaid reservations were released: they are held again."""
-    if raw or not (instance.amount_allocated > 0 or instance.amount_debited > 0):
-        return
-    if not triggers.placed_now(instance.order):  # an order being placed released nothing
-        guarded(triggers.hold_again_if_paid_late)(instance.order)
+    if not raw and (instance.amount_allocated > 0 or instance.amount_debited > 0):
+        _hold_again_if_paid_late(instance.order)
+
+
+def _hold_again_if_paid_late(order) -> None:
+    """:func:`.triggers.hold_again_if_paid_late`, guarded; not even a savepoint for an order
+    being placed (it released nothing)."""
+    if not triggers.placed_now(order):
+        guarded(triggers.hold_again_if_paid_late)(order)
 
 
 @receiver(post_save, sender=PaymentTransaction, dispatch_uid="diller-return-on-refund")

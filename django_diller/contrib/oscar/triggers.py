@@ -120,10 +120,8 @@ def _reservation_first(order) -> OutboxEntry | None:
 def hold_again_if_paid_late(order) -> OutboxEntry | None:
     """A payment for an order whose unpaid reservations were released: its coupons and stamps
     reserved again (see :func:`~django_diller.loyalty.reservations.hold_again_after_release`).
-    Not for an order cancelled since (nothing would release them again), and nothing is
-    looked up for an order being placed."""
-    if placed_now(order):
-        return None
+    Not for an order cancelled since (nothing would release them again). Callers skip an order
+    being placed (:func:`placed_now`): it released nothing."""
     let_go = (*app_settings.RELEASE_ON_ORDER_STATUSES, *app_settings.CANCEL_ON_ORDER_STATUSES)
     if order.status in let_go:
         return None

@@ -75,11 +75,7 @@ def coupon_step(request: HttpRequest) -> HttpResponse:
             _("Your loyalty coupons can't be fetched right now. You can still place your order."),
         )
         if choice.still_applied:
-            titles = ", ".join(choice.still_applied)
-            messages.info(
-                request,
-                _("The coupons you chose earlier still apply: %(titles)s.") % {"titles": titles},
-            )
+            messages.info(request, choice.still_applied_message)
         return HttpResponseRedirect(next_url)
     context = {
         "basket": basket,
