@@ -84,11 +84,20 @@ class DillerValidationError(ProblemDetailsError):
 
 
 class DillerRefused(DillerError):
-    """``ActionResponse.is_ok`` was false: Diller understood and declined (``details`` says why)."""
+    """``ActionResponse.is_ok`` was false: Diller understood and declined (``details`` says why).
+
+    The message is not Diller's ``details``: that free text may quote what was sent (a phone
+    number, an e-mail), and messages end up in logs. Who shows the reason to staff reads
+    :meth:`for_staff`.
+    """
 
     def __init__(self, details: str, *, operation: str | None = None):
-        super().__init__(details or "refused", operation=operation, status=200)
+        super().__init__("refused", operation=operation, status=200)
         self.details = details
+
+    def for_staff(self) -> str:
+        """The message with Diller's reason, for a record only staff read (the outbox's)."""
+        return f"{self}: {self.details}" if self.details else str(self)
 
 
 class DillerResponseError(DillerError):

@@ -11,15 +11,23 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-DILLER_PATH_PREFIXES = ("/api/v2.0/", "/connect/token")
+API_ROOT = "/api/v2.0"
+TOKEN_ENDPOINT = "/connect/token"  # noqa: S105 (a path, not a secret)
 
 
 def redact_url(url: object) -> object:
+    """A Diller URL cut after its API's root (``…/api/v2.0/…``, under any prefix a proxy in
+    ``BASE_URL`` adds) or its token endpoint's path; any other URL as it is."""
     text = str(url)
     parts = urlsplit(text)
-    if not parts.path.startswith(DILLER_PATH_PREFIXES):
+    root = parts.path.find(API_ROOT + "/")
+    if root >= 0:
+        kept = parts.path[: root + len(API_ROOT)]
+    elif parts.path.endswith(TOKEN_ENDPOINT):
+        kept = parts.path
+    else:
         return url
-    return f"{parts.scheme}://{parts.netloc}{'/'.join(parts.path.split('/')[:3])}/…"
+    return f"{parts.scheme}://{parts.netloc}{kept}/…"
 
 
 class RedactDillerURLs(logging.Filter):

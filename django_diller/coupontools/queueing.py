@@ -1,18 +1,37 @@
 """Queue a voucher's lock, validation and unlock: one outbox entry each per order and voucher,
-written in the transaction of their cause."""
+written in the transaction of their cause.
+
+An entry's ``external_id`` names the voucher by :func:`voucher_key`, never by its session id:
+the id is shown to staff (the outbox admin, the order's dashboard page) and written in logs,
+and whoever has a voucher's full session id can redeem it. The session id itself stays in the
+entry's payload, which the handler sends and the admin shows masked.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.crypto import salted_hmac
+
 from ..outbox import engine as outbox
 from ..outbox.models import OutboxEntry
 from ..outbox.tasks import queue_outbox_entries
 from .kinds import Kind
+from .vouchers.codes import SHOWN
+
+KEY_SALT = "django_diller.coupontools.voucher_key"
+
+
+def voucher_key(session: str) -> str:
+    """A voucher's name in ids that others read: its first four characters, as messages show
+    it, and a keyed digest of the whole (a plain digest of a short id could be reversed by
+    trying every id). Fixed length, whatever the session id's."""
+    digest = salted_hmac(KEY_SALT, session, algorithm="sha256").hexdigest()[:16]
+    return f"{session[:SHOWN]}-{digest}"
 
 
 def _id(order_number: str, session: str, step: str) -> str:
-    return f"{order_number}:{session}:{step}"
+    return f"{order_number}:{voucher_key(session)}:{step}"
 
 
 def lock_entry(order_number: str, session: str) -> OutboxEntry | None:

@@ -255,7 +255,7 @@ class PushResult:
 
 def _short(error: Exception) -> str:
     """The error for staff: Diller's own ``detail`` too (about the entry, not a person)."""
-    text = str(error)
+    text = error.for_staff() if isinstance(error, DillerRefused) else str(error)
     if isinstance(error, ProblemDetailsError) and error.detail:
         text = f"{text}: {error.detail}"
     return text[:ERROR_LENGTH]

@@ -94,19 +94,27 @@ def watched_counts(current: str | None = None) -> list[dict[str, Any]]:
 
 
 SECRET_KEYS = ("token", "secret", "password")
+# Keys whose value opens something (a voucher's session id redeems it): shown by their start.
+PARTLY_SHOWN_KEYS = ("session",)
 
 
 def masked(value: object) -> object:
-    """``value`` with what a key names as a token, secret or password hidden: an answer may hold
-    one (a receipt's token, which opens the receipt), and staff need not read it."""
+    """``value`` with what a key names as a token, secret or password hidden, and a voucher's
+    session id cut to its start: a payload or an answer may hold one (a receipt's token, which
+    opens the receipt; a voucher's id, which redeems it), and staff need not read it whole."""
     if isinstance(value, dict):
-        return {
-            key: "•••" if any(word in str(key).lower() for word in SECRET_KEYS) else masked(item)
-            for key, item in value.items()
-        }
+        return {key: _masked_item(str(key).lower(), item) for key, item in value.items()}
     if isinstance(value, list):
         return [masked(item) for item in value]
     return value
+
+
+def _masked_item(key: str, item: object) -> object:
+    if any(word in key for word in SECRET_KEYS):
+        return "•••"
+    if key in PARTLY_SHOWN_KEYS and isinstance(item, str) and not item.endswith("…"):
+        return item[:4] + "…"
+    return masked(item)
 
 
 def pretty_json(value: object) -> str:
@@ -260,7 +268,7 @@ class OutboxEntryAdmin(ModelAdmin):
 
     @admin.display(description=_("payload as sent"))
     def payload_json(self, entry: OutboxEntry) -> str:
-        return pretty_json(entry.payload)
+        return pretty_json(masked(entry.payload))
 
     @staticmethod
     def _link(entry: OutboxEntry) -> str:

@@ -274,7 +274,7 @@ def deliver(entry: OutboxEntry) -> OutboxEntry:
             entry, f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc), now
         )
     except registry.permanent_errors() as exc:
-        _dead(entry, str(exc))
+        _dead(entry, _for_staff(exc))
     except Exception as exc:  # a bug: keep the row, visibly, for staff
         logger.exception("outbox handler failed for %s", entry)
         _dead(entry, f"{type(exc).__name__}: {exc}")
@@ -340,6 +340,13 @@ def _record(entry: OutboxEntry, lease_held: datetime | None) -> bool:
     """Save the outcome if the row is still ours (in flight under the lease we were given)."""
     entry.updated_at = timezone.now()
     return leasing.save_if_leased(entry, OUTCOME_FIELDS, lease_held)
+
+
+def _for_staff(error: BaseException) -> str:
+    """What the entry keeps of a permanent error for staff: the error's own account for staff
+    where it has one (a refusal's reason, which its message leaves out of logs)."""
+    for_staff = getattr(error, "for_staff", None)
+    return for_staff() if callable(for_staff) else str(error)
 
 
 def _failed(entry: OutboxEntry, error: str, now: datetime, limit: int | None = None) -> None:

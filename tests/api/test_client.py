@@ -102,6 +102,14 @@ def test_is_ok_false_is_a_refusal_with_dillers_reason(client):
     assert caught.value.details
 
 
+def test_a_refusals_message_leaves_dillers_free_text_out():
+    """Diller's reason may quote what was sent; messages reach logs, the reason only staff."""
+    refusal = DillerRefused("No member with phone +4798765432", operation="getMember")
+    assert "98765432" not in str(refusal) and str(refusal) == "getMember: refused"
+    assert refusal.for_staff() == "getMember: refused: No member with phone +4798765432"
+    assert DillerRefused("", operation="getMember").for_staff() == "getMember: refused"
+
+
 def test_a_malformed_answer_names_the_field(client, sandbox):
     sandbox.override_response(
         "getMemberCoupons", 200, [{"code": "X", "title": "no dates", "type": "Standard"}]
@@ -378,3 +386,28 @@ def test_the_http_librarys_own_log_lines_carry_no_personal_data(client, caplog):
     assert "HTTP Request" in text
     for secret in ("4791234567", "demo.member", "01017012345", SEED_MEMBER_ID):
         assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("url", "logged"),
+    [
+        (
+            "https://api.diller.no/api/v2.0/stores/s1/members/search?phone=%2B4791234567",
+            "https://api.diller.no/api/v2.0/…",
+        ),
+        (
+            "https://gw.shop.no/diller/api/v2.0/stores/s1/members/m-42",
+            "https://gw.shop.no/diller/api/v2.0/…",
+        ),
+        (
+            "https://gw.shop.no/diller/connect/token?x=1",
+            "https://gw.shop.no/diller/connect/token/…",
+        ),
+        ("https://example.com/other?phone=1", "https://example.com/other?phone=1"),
+    ],
+)
+def test_a_diller_url_is_cut_after_its_root_under_any_prefix(url, logged):
+    """A proxy in ``BASE_URL`` may put the API under a path of its own."""
+    from django_diller.api.logs import redact_url
+
+    assert redact_url(url) == logged

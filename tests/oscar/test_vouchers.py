@@ -304,6 +304,45 @@ def test_a_lock_whose_answer_was_lost_is_taken_as_done(guest, django_capture_on_
     assert lock.state == OutboxEntry.State.SENT
 
 
+def test_the_vouchers_outbox_entries_never_show_the_id_that_redeems_it(
+    guest, admin_client, django_capture_on_commit_callbacks
+):
+    """Whoever has a voucher's whole session id can redeem it: the ids of its outbox entries,
+    which staff read in the outbox and on the order's page and logs print, name it by a key."""
+    from django_diller.coupontools.queueing import voucher_key
+
+    voucher = SEED_VOUCHER_AMOUNT
+    enter(guest, voucher)
+    place_order(guest, django_capture_on_commit_callbacks)
+    order = Order.objects.get()
+    lock, validate = (OutboxEntry.objects.get(kind=kind) for kind in (Kind.LOCK, Kind.VALIDATE))
+    assert voucher_key(voucher).startswith(f"{voucher[:4]}-")
+    assert lock.external_id == f"{order.number}:{voucher_key(voucher)}:lock"
+    assert validate.external_id == f"{order.number}:{voucher_key(voucher)}:validate"
+    assert validate.depends_on_id == lock.pk and lock.payload == {"session": voucher}
+    assert voucher not in str(lock) and voucher not in str(validate)
+    pages = [
+        reverse("admin:diller_outboxentry_change", args=[validate.pk]),
+        reverse("admin:diller_outboxentry_changelist"),
+        reverse("dashboard:order-detail", kwargs={"number": order.number}),
+    ]
+    for url in pages:
+        page = admin_client.get(url).content.decode()
+        assert voucher_key(voucher) in page and voucher not in page, url
+    assert f"{voucher[:4]}…" in admin_client.get(pages[0]).content.decode()  # the payload
+
+
+def test_a_key_is_the_same_for_a_voucher_and_differs_between_vouchers():
+    from django_diller.coupontools.queueing import voucher_key
+
+    assert voucher_key(SEED_VOUCHER_AMOUNT) == voucher_key(SEED_VOUCHER_AMOUNT)
+    assert voucher_key(SEED_VOUCHER_AMOUNT) != voucher_key(SEED_VOUCHER_AMOUNT[:-1] + "x")
+    assert len(voucher_key("a" * 64)) == len(voucher_key("abcdef")) == 21
+    here = voucher_key(SEED_VOUCHER_AMOUNT)
+    with override_settings(SECRET_KEY="another shop's secret key, at least fifty characters long"):
+        assert voucher_key(SEED_VOUCHER_AMOUNT) != here  # keyed: not worked back from the id
+
+
 def test_a_members_diller_transaction_carries_the_vouchers_discount_on_its_line(
     member_client, shop, django_capture_on_commit_callbacks
 ):

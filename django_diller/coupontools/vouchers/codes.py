@@ -33,6 +33,8 @@ SESSION_MAX_LENGTH = 64
 CAMPAIGN_MAX_LENGTH = 64
 # Longer input is not a voucher code, whatever it holds (a pasted page, a paragraph).
 MAX_INPUT_LENGTH = 2048
+# How many of a code's first characters messages, logs and ids may show.
+SHOWN = 4
 
 # Characters a copy from a page or a chat may carry that are not visible: zero-width space,
 # non-joiner, joiner, word joiner, byte order mark.
@@ -44,7 +46,7 @@ def mask_code(code: str) -> str:
 
     Whoever has a voucher's full session id can redeem it, so it is never written out whole.
     """
-    return code[:4] + "…"
+    return code[:SHOWN] + "…"
 
 
 class InvalidVoucherCode(ValueError):
