@@ -11,6 +11,7 @@ app_name = "diller"
 
 urlpatterns = [
     path("", club.landing, name="club"),
+    path("privacy/", club.privacy_policy, name="privacy-policy"),
     path("join/", members.join, name="join"),
     path("join/verify/", members.join_verify, name="join-verify"),
     path("activate/", members.activate, name="activate"),

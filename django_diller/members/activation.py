@@ -54,9 +54,16 @@ class Activation:
 
     def typed_for(self, user: AbstractBaseUser | None) -> Profile | None:
         """The profile and consents typed on the join page, for the account that typed them
-        only (a stranger holding the link never sees them)."""
+        only (a stranger holding the link never sees them); for a guest's join, the consents
+        the guest ticked at checkout (and nothing else: the checkout asked for nothing else),
+        so that finishing the join keeps them rather than recording them as refused."""
         invitation = self.invitation
-        if invitation is None or user is None or invitation.user_id != user.pk:
+        if invitation is None:
+            return None
+        if self.for_guest:
+            ticked = {k: True for k, v in invitation.consents.items() if v}
+            return Profile(consents=ticked)
+        if user is None or invitation.user_id != user.pk:
             return None
         profile = Profile.from_json(invitation.profile)
         profile.consents = {k: bool(v) for k, v in invitation.consents.items()}

@@ -132,7 +132,7 @@ def _unavailable(store_id: str, error: Exception, what: str) -> None:
         cache.set(_down_key(store_id), True, DOWN_TTL)
 
 
-def _web_address(url: str | None) -> str:
+def safe_web_address(url: str | None) -> str:
     """``url`` if it is a web address (http or https), else "": it comes from a remote system
     and ends up in a link, where a ``javascript:`` address would run in the shop's page."""
     url = (url or "").strip()
@@ -176,7 +176,7 @@ def club_facts(store_id: str | None = None) -> ClubFacts | None:
     return ClubFacts(
         store_name=store.store_name or "",
         currency=store.currency or "",
-        privacy_policy_url=_web_address(store.privacy_policy_url),
+        privacy_policy_url=safe_web_address(store.privacy_policy_url),
         points=rule,
         levels=levels,
         stamps_enabled=bool(store.stamps_enabled),

@@ -317,9 +317,10 @@ class ActivationForm(MemberProfileForm):
     """Finishing a membership from the link Diller texted: Diller already has the phone.
 
     ``member`` is Diller's record (what a shop counter recorded prefills the form, never its
-    consents). ``typed`` is what this same shop account typed and ticked on the join page,
-    when it is the account that asked for the link: the page shows the shopper their own
-    choices to confirm.
+    consents, nor the gender Diller gives a record nobody chose one for). ``typed`` is what
+    this same shop account typed and ticked on the join page, when it is the account that
+    asked for the link, or the boxes a guest ticked at checkout: the page shows the shopper
+    their own choices to confirm.
     """
 
     with_phone = False
@@ -339,6 +340,9 @@ class ActivationForm(MemberProfileForm):
             initial = initial_from_member(member, self.segments)
             for flag in Consent:  # the shopper ticks these here, themselves
                 initial.pop(flag.value, None)
+            if initial.get("gender") == wire.Gender.NotShared.value:
+                # Diller's answer for a record nobody asked (an invited phone's), not a choice
+                initial.pop("gender")
             self.initial.update({k: v for k, v in initial.items() if v not in (None, "", [])})
         if typed is not None:
             initial = initial_from_profile(typed, self.segments)

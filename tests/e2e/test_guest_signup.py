@@ -87,6 +87,11 @@ def test_a_guest_joins_at_checkout_and_finishes_from_the_texted_link(page, shop)
     expect(phone.get_by_role("heading", name="Finish joining the loyalty club")).to_be_visible()
     finish = phone.locator("#diller-activate-form")
     expect(finish.get_by_label("First name")).to_have_value("")  # nothing from the order
+    expect(finish.get_by_label("Gender")).to_have_value("")  # nobody chose one
+    # the boxes ticked at checkout, ticked again for the owner to confirm
+    expect(finish.locator("input[name=gdpr_accepted]")).to_be_checked()
+    expect(finish.locator("input[name=save_order_history]")).to_be_checked()
+    expect(finish.locator("input[name=receive_sms]")).not_to_be_checked()
     fill_member_details(
         finish, first_name="Per", last_name="Hansen", coffee="Java", brew="Espresso"
     )
@@ -94,6 +99,9 @@ def test_a_guest_joins_at_checkout_and_finishes_from_the_texted_link(page, shop)
     expect(phone.locator("#diller-activation-finished")).to_contain_text(
         "Welcome to the loyalty club!"
     )
+    next_step = phone.locator("#diller-activation-next")
+    expect(next_step).to_contain_text("join with the same mobile number")
+    expect(next_step.get_by_role("link", name="See your points and coupons")).to_be_visible()
     screenshot(phone, "guest-activated")
     messages.close()
 
@@ -102,3 +110,33 @@ def test_a_guest_joins_at_checkout_and_finishes_from_the_texted_link(page, shop)
     received = wait_for(lambda: store.transactions.get(order.number), "the transaction")
     assert received is not None
     assert store.members[invitation.member_id].consent.gdpr_accepted
+    assert store.members[invitation.member_id].consent.save_order_history
+
+
+def test_a_guest_without_a_mobile_number_is_told_before_paying(page, shop):
+    add_to_basket(page, shop, ESPRESSO, 1)
+    page.goto(f"{shop}/checkout/")
+    page.locator("#id_username").fill("kim@example.com")
+    page.locator("input[name=options][value=anonymous]").check()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(SHIPPING_ADDRESS_URL)
+    fill_shipping_address(
+        page, first_name="Kim", last_name="Berg", line1="Storgata 3", postcode="0155", phone=""
+    )
+    choose_standard_delivery(page)
+    to_preview(page)
+    consents = page.locator("#diller-guest-consents")
+    expect(consents.get_by_label(re.compile(r"^Join the loyalty club"))).to_be_disabled()
+    expect(consents).to_contain_text("To join, the shipping address needs a mobile number.")
+    screenshot(page, "guest-join-needs-phone")
+    consents.get_by_role("link", name="Add a mobile number").click()
+    page.wait_for_url(SHIPPING_ADDRESS_URL)
+    fill_shipping_address(
+        page, first_name="Kim", last_name="Berg", line1="Storgata 3", postcode="0155",
+        phone=GUEST_PHONE,
+    )  # fmt: skip
+    choose_standard_delivery(page)
+    to_preview(page)
+    expect(
+        page.locator("#diller-guest-consents").get_by_label(re.compile(r"^Join the loyalty club"))
+    ).to_be_enabled()

@@ -101,6 +101,29 @@ def test_the_purchase_page_shows_two_unticked_consents(guest):
     assert "checked" not in fieldset
 
 
+def input_tag(html: str, name: str) -> str:
+    at = html.index(f'name="{name}"')
+    start = html.rindex("<input", 0, at)
+    return html[start : html.index(">", at) + 1]
+
+
+def test_without_a_mobile_number_the_join_box_says_so_before_the_payment(client, shop):
+    """Joining invites the address's mobile number: without one, "join" can't be ticked, and
+    the box says where to add it."""
+    guest = checkout_as_guest(client, phone_number="")
+    html = preview(guest)
+    assert "disabled" in input_tag(html, "diller-join")
+    assert "To join, the shipping address needs a mobile number." in html
+    assert f'href="{reverse("checkout:shipping-address")}" id="diller-guest-add-phone"' in html
+    assert "disabled" not in input_tag(html, "diller-save_order_history")
+
+
+def test_with_a_mobile_number_the_join_box_can_be_ticked(guest):
+    html = preview(guest)
+    assert "disabled" not in input_tag(html, "diller-join")
+    assert 'id="diller-guest-add-phone"' not in html
+
+
 def test_ticking_join_invites_the_phone_and_registers_nobody(
     guest, django_capture_on_commit_callbacks
 ):
@@ -173,6 +196,38 @@ def test_the_purchase_reaches_diller_once_the_phones_owner_finished_from_the_lin
     assert order.number in transactions_at_diller()
     # the link has done its work: it finishes nothing else
     assert "diller-activation-invalid" in Client().get(url).content.decode()
+
+
+@pytest.mark.parametrize("history", [True, False])
+def test_the_link_shows_the_boxes_the_guest_ticked_at_checkout_and_keeps_them(
+    guest, django_capture_on_commit_callbacks, history
+):
+    """Finishing the join must not record "purchase history: no" over the guest's "yes" at
+    checkout; a box the guest left unticked stays unticked, and no answer is made up."""
+    place_order(guest, django_capture_on_commit_callbacks, history=history)
+    order = Order.objects.get()
+    token = re.search(r"token=([\w-]+)", texted(GUEST_PHONE)[-1].text).group(1)
+    url = f"{reverse('diller:activate')}?token={token}"
+    owner = Client()
+    form = owner.get(url).context["form"]
+    assert form.initial.get("gdpr_accepted") is True
+    assert bool(form.initial.get("save_order_history")) is history
+    assert "gender" not in form.initial  # Diller's "NotShared" for a record nobody filled in
+    page = owner.get(url).content.decode()
+    history_box = page[page.index('name="save_order_history"') - 200 :]
+    history_box = history_box[: history_box.index(">", 200) + 1]
+    assert ("checked" in history_box) is history
+    data = {"first_name": "Per", "last_name": "Hansen", "segment_1": "Java", "segment_3": "31"}
+    data |= {name: "on" for name, value in form.initial.items() if value is True}
+    with django_capture_on_commit_callbacks(execute=True):
+        done = owner.post(url, data).content.decode()
+    assert 'id="diller-activation-next"' in done and reverse("diller:me") in done
+    invitation = JoinInvitation.objects.get(order_number=order.number)
+    assert get_client().get_member(invitation.member_id).consent.save_order_history is history
+    joined = ConsentRecord.objects.get(
+        member_id=invitation.member_id, consent=Consent.ORDER_HISTORY, source="activation"
+    )
+    assert joined.given is history
 
 
 def test_an_owner_who_finished_elsewhere_is_found_by_the_periodic_check(
@@ -368,16 +423,31 @@ def test_the_guest_s_ticks_survive_a_check_that_sends_them_back_to_the_preview(
     assert "diller_guest_ticks" not in guest.session
 
 
-def test_the_join_box_links_the_club_s_privacy_policy_once_the_store_is_known(guest):
+def test_the_join_box_always_links_the_club_s_privacy_policy(guest):
+    """Before the store's details are in the cache the box links the club's page that leads to
+    the policy (the checkout never waits for Diller); once they are, the policy itself."""
     from django.core.cache import cache
 
     from django_diller.loyalty.store import store_details
 
     cache.clear()
     before = len(embedded_sandbox().requests)
-    assert 'id="diller-guest-privacy"' not in preview(guest)  # never asks Diller for it
-    assert len(embedded_sandbox().requests) == before
-    policy = store_details().privacy_policy_url  # the club's pages fetch the store
-    assert policy
     html = preview(guest)
+    assert len(embedded_sandbox().requests) == before  # never asks Diller for it
+    leads_there = reverse("diller:privacy-policy")
+    assert f'href="{leads_there}"' in html and 'id="diller-guest-privacy"' in html
+    policy = store_details().privacy_policy_url
+    assert policy
+    cache.clear()
+    assert guest.get(leads_there)["Location"] == policy  # asks Diller, as a club page does
+    html = preview(guest)  # the store is in the cache now
     assert f'href="{policy}"' in html and 'id="diller-guest-privacy"' in html
+
+
+def test_without_diller_the_privacy_link_leads_to_the_club_s_page(guest):
+    from django.core.cache import cache
+
+    cache.clear()
+    with embedded_sandbox().inject(error_rate=1.0):
+        response = guest.get(reverse("diller:privacy-policy"))
+    assert response["Location"] == reverse("diller:club")

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -41,7 +41,7 @@ from ...loyalty.reservations import (
 from ...loyalty.store import cached_store
 from ...loyalty.wallet import forget_wallet
 from ...models import BasketLoyalty, MemberLink
-from . import coupon_choice, preview, triggers, vouchers
+from . import coupon_choice, guests, preview, triggers, vouchers
 from .basket import basket_offers, known_snapshot, loyalty_row, open_basket_snapshot
 from .forms import GuestConsentForm
 from .guard import guarded
@@ -218,10 +218,17 @@ def _warn_without_choice(response) -> None:
 
 
 def _privacy_policy_url() -> str | None:
-    """The club's privacy policy, for the guest's "join" box, when the store's details are in
-    the cache (the checkout never waits for Diller for it; the club's pages fetch them)."""
+    """The club's privacy policy, for the guest's "join" box: its address when the store's
+    details are in the cache, else the club's page that leads there (the checkout never waits
+    for Diller for it)."""
     store = cached_store()
-    return safe_link(store.privacy_policy_url) if store is not None else None
+    address = safe_link(store.privacy_policy_url) if store is not None else None
+    if address:
+        return address
+    try:
+        return reverse("diller:privacy-policy")
+    except NoReverseMatch:  # the shop left out the club's pages
+        return None
 
 
 class DillerCheckoutMixin:
@@ -311,9 +318,23 @@ class DillerCheckoutMixin:
         send the guest back to it): then as the guest left them."""
         request = self.request
         if request.method == "POST" and request.POST.get("action") == "place_order":
-            return GuestConsentForm(request.POST)
-        ticked = request.session.get(GUEST_TICKS_KEY)
-        return GuestConsentForm(initial=ticked) if ticked else GuestConsentForm()
+            form = GuestConsentForm(request.POST)
+        else:
+            ticked = request.session.get(GUEST_TICKS_KEY)
+            form = GuestConsentForm(initial=ticked) if ticked else GuestConsentForm()
+        if self._guest_has_no_mobile():
+            form.needs_a_mobile_number()
+        return form
+
+    def _guest_has_no_mobile(self) -> bool:
+        """Whether the order's shipping address has no valid mobile number to invite: joining
+        would fail after the payment, so the box says so before it. (Without a shipping
+        address yet, the invitation reads the billing address: nothing to tell here.)"""
+        try:
+            address = self.get_shipping_address(self.request.basket)
+        except AttributeError:  # a view without Oscar's checkout session
+            return False
+        return address is not None and guests.address_phone(address) is None
 
     def _coupon_choice(self) -> coupon_choice.CouponChoice | None:
         """The member's coupons for the payment details page (not the preview), if it shows

@@ -142,7 +142,12 @@ def invite_guest_from_order(order_number: str, *, last_try: bool = True) -> str:
 
 
 def _order_phone(order):
-    address = order.shipping_address or order.billing_address
+    return address_phone(order.shipping_address or order.billing_address)
+
+
+def address_phone(address):
+    """The mobile number of an address (an order's, or the checkout's before the order), as
+    the guest's invitation reads it; None when it has none that is valid."""
     raw = str(getattr(address, "phone_number", "") or "")
     country = getattr(getattr(address, "country", None), "iso_3166_1_a2", None)
     try:
