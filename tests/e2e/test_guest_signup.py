@@ -33,14 +33,18 @@ Order = get_model("order", "Order")
 GUEST_PHONE = "+4747112233"
 
 
-def test_a_guest_joins_at_checkout_and_finishes_from_the_texted_link(page, shop):
+def start_as_guest(page, shop: str, email: str) -> None:
+    """An espresso in the basket, and the checkout begun without an account."""
     add_to_basket(page, shop, ESPRESSO, 1)
     page.goto(f"{shop}/checkout/")
-    page.locator("#id_username").fill("per@example.com")
+    page.locator("#id_username").fill(email)
     page.locator("input[name=options][value=anonymous]").check()
     page.get_by_role("button", name="Continue").click()
-
     page.wait_for_url(SHIPPING_ADDRESS_URL)
+
+
+def test_a_guest_joins_at_checkout_and_finishes_from_the_texted_link(page, shop):
+    start_as_guest(page, shop, "per@example.com")
     fill_shipping_address(
         page,
         first_name="Per",
@@ -114,12 +118,7 @@ def test_a_guest_joins_at_checkout_and_finishes_from_the_texted_link(page, shop)
 
 
 def test_a_guest_without_a_mobile_number_is_told_before_paying(page, shop):
-    add_to_basket(page, shop, ESPRESSO, 1)
-    page.goto(f"{shop}/checkout/")
-    page.locator("#id_username").fill("kim@example.com")
-    page.locator("input[name=options][value=anonymous]").check()
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(SHIPPING_ADDRESS_URL)
+    start_as_guest(page, shop, "kim@example.com")
     fill_shipping_address(
         page, first_name="Kim", last_name="Berg", line1="Storgata 3", postcode="0155", phone=""
     )
