@@ -110,6 +110,23 @@ def test_the_list_filters_on_state_and_kind_and_searches_numbers(staff_client):
     assert shown(staff_client.get(url, {"q": "9999"})) == []
 
 
+def test_the_cause_filter_offers_each_kind_of_cause_once(staff_client):
+    """One choice for all payment events, not one per event: the list of choices stays short
+    however many orders were paid."""
+    row("100001", source="payment_event:1")
+    row("100002", source="payment_event:2")
+    row("100003", source="order_status:Cancelled")
+    row("100004", source="order placed")
+    url = reverse(LIST_URL)
+    response = staff_client.get(url)
+    (causes,) = [f for f in response.context["cl"].filter_specs if f.title == "cause"]
+    choices = [c["display"] for c in causes.choices(response.context["cl"])]
+    assert choices == ["All", "a payment event", "an order status", "order placed"]
+    assert shown(staff_client.get(url, {"cause": "payment_event"})) == ["100001", "100002"]
+    assert shown(staff_client.get(url, {"cause": "order placed"})) == ["100004"]
+    assert shown(staff_client.get(url, {"cause": "order_status"})) == ["100003"]
+
+
 def test_customers_and_staff_without_permission_cannot_see_the_outbox(client, django_user_model):
     row("100001")
     customer = django_user_model.objects.create_user("kari@example.com", "kari@example.com", "pw")
