@@ -128,6 +128,21 @@ def test_a_voucher_that_cannot_be_used_is_refused_with_the_reason(guest, voucher
     assert basket_total(guest) == D("189.00")
 
 
+def voucher_box(html: str) -> str:
+    start = html.index('id="diller-voucher-code"')
+    return html[html.rindex("<input", 0, start) : html.index(">", start) + 1]
+
+
+def test_a_refused_entry_stays_in_the_box_once_so_that_a_typo_can_be_fixed(guest):
+    enter(guest, "demo50kr7hq2x<k")  # a typo in the code
+    box = voucher_box(guest.get(reverse("basket:summary")).content.decode())
+    assert 'value="demo50kr7hq2x&lt;k"' in box and 'aria-invalid="true"' in box
+    box = voucher_box(guest.get(reverse("basket:summary")).content.decode())
+    assert "value=" not in box  # once: the next page starts empty
+    enter(guest, "x" * 5000)  # a pasted page is not kept
+    assert "value=" not in voucher_box(guest.get(reverse("basket:summary")).content.decode())
+
+
 def test_a_value_in_a_custom_field_is_read_when_the_shop_names_it(guest, settings):
     with override_settings(COUPONTOOLS={**settings.COUPONTOOLS, "VALUE_FIELD": "custom1"}):
         enter(guest, SEED_VOUCHER_CUSTOM)

@@ -60,14 +60,35 @@ def add_voucher(request: HttpRequest) -> HttpResponse:
     if not vouchers_on() or not basket.id or basket.is_empty:
         messages.error(request, _("Add something to your basket first, then your voucher."))
         return HttpResponseRedirect(back)
+    typed = request.POST.get("voucher", "")
     try:
-        voucher = look_up(request.POST.get("voucher", ""))
+        voucher = look_up(typed)
     except VoucherRefused as refused:
         messages.error(request, str(refused))
+        keep_typed(request, typed)
         return HttpResponseRedirect(back)
     keep(basket.id, voucher)
     messages.success(request, _("Your voucher was added."))
     return HttpResponseRedirect(back)
+
+
+# What a refused voucher entry held, shown once in the box again so that a typo can be fixed.
+TYPED_KEY = "diller_voucher_typed"
+TYPED_KEPT = 200  # longer input is no code (a pasted page): not kept
+
+
+def keep_typed(request: HttpRequest, typed: str) -> None:
+    """Keep the refused entry for the page the shopper goes back to (only in their own
+    session: it may be their voucher, so never in a URL)."""
+    typed = typed.strip()
+    if typed and len(typed) <= TYPED_KEPT:
+        request.session[TYPED_KEY] = typed
+
+
+def typed_before(request: HttpRequest | None) -> str:
+    """The refused entry, once: the box is empty again after the page shows it."""
+    session = getattr(request, "session", None)
+    return str(session.pop(TYPED_KEY, "")) if session is not None else ""
 
 
 @require_POST

@@ -121,7 +121,7 @@ def diller_vouchers(context, basket) -> dict:
     """``{% diller_vouchers basket %}``: the Coupontools vouchers on the basket, each with a
     button that takes it off, and the form to enter one (nothing while Coupontools is off).
     Put it outside any other form: it is a form of its own."""
-    from ..vouchers import vouchers_on
+    from ..vouchers import typed_before, vouchers_on
 
     if not vouchers_on() or not basket.id:
         return {"vouchers_on": False}
@@ -140,6 +140,7 @@ def diller_vouchers(context, basket) -> dict:
         "currency": basket.currency,
         "next_url": request.get_full_path() if request is not None else "",
         "request": request,
+        "typed": typed_before(request),
     }
 
 
