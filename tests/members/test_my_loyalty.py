@@ -422,3 +422,19 @@ def test_the_leave_page_of_a_member_warns_of_what_is_lost(shopper, demo_link):
     html = shopper.get(reverse("diller:me-leave")).content.decode()
     assert "points, coupons and stamp cards are gone" in html
     assert 'name="gone"' not in html
+
+
+def test_my_page_writes_a_coupons_last_day_as_the_checkout_does(shopper, demo_link, sandbox):
+    """In words, in the shop's time zone ("Valid until March 1, 2027"): "03/01/2027" reads as
+    the third of January to most of Europe."""
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    html = shopper.get(reverse("diller:me")).content.decode()
+    coupons = get_client().get_member_coupons(SEED_MEMBER_ID)
+    last_days = {
+        date_format(timezone.localtime(c.valid_to), "DATE_FORMAT") for c in coupons if c.valid_to
+    }
+    assert last_days
+    for last_day in last_days:
+        assert f"Valid until {last_day}</p>" in html
