@@ -87,6 +87,14 @@ def diller_header_points(context: template.Context) -> dict[str, Any]:
     return {"summary": cached_member_summary(link)}
 
 
+@register.inclusion_tag("django_diller/club/_header_club_link.html", takes_context=True)
+def diller_header_club_link(context: template.Context) -> dict[str, Any]:
+    """The club's page as a navigation item, for every shopper who is not a linked member
+    (a member has their points there, :func:`diller_header_points`, which lead to their page):
+    the way in from any page of the shop."""
+    return {"shown": _link(context) is None}
+
+
 @register.inclusion_tag("django_diller/club/_account_points.html", takes_context=True)
 def diller_account_points(context: template.Context) -> dict[str, Any]:
     link = _link(context)

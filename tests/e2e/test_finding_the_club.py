@@ -34,6 +34,16 @@ MINUS = "\N{MINUS SIGN}"  # as the pages write a discount
 BASKET_POINTS = 457  # 2 x 189.00 + 79.00 at one point per krone, before any coupon
 
 
+def test_a_visitor_finds_the_club_from_a_products_page(page, shop):
+    page.goto(f"{shop}/catalogue/")
+    page.get_by_role("link", name=ESPRESSO).first.click()
+    expect(page.get_by_role("heading", name=ESPRESSO)).to_be_visible()
+    screenshot(page, "header-club-link")
+    page.locator("#diller-header-club").click()
+    page.wait_for_url(f"{shop}/loyalty/")
+    expect(page.get_by_role("heading", name=f"{SEED_STORE_NAME} loyalty club")).to_be_visible()
+
+
 def test_a_visitor_finds_the_club_from_the_home_page(page, shop):
     page.goto(f"{shop}/")
     page.locator("#loyalty-banner").get_by_role("link", name="Loyalty club").click()

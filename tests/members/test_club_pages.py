@@ -237,6 +237,26 @@ def test_the_home_pages_loyalty_button_leads_to_the_club(client):
     assert client.get(CLUB).status_code == 200
 
 
+@pytest.mark.parametrize("who", ["visitor", "shopper", "member"])
+def test_every_page_of_the_shop_leads_to_the_club_but_a_members(request, client, who):
+    """The club is found from any page (a product's, the basket), not only from the home
+    page's banner; a member's header has their points instead, which lead to their page."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from oscar.core.loading import get_model
+
+    call_command("load_demo_shop", stdout=StringIO())
+    browser = client if who == "visitor" else request.getfixturevalue("shopper")
+    if who == "member":
+        request.getfixturevalue("demo_link")
+    product = get_model("catalogue", "Product").objects.filter(is_public=True).first()
+    for url in (product.get_absolute_url(), reverse("basket:summary"), HOME):
+        html = browser.get(url).content.decode()
+        link = f'<a href="{CLUB}" class="nav-link mt-2 mt-lg-0" id="diller-header-club">'
+        assert (link in html) is (who != "member"), url
+
+
 def test_a_member_page_keeps_the_points_rule_for_the_pages_that_never_ask(shopper, demo_link):
     assert club.cached_points_rule() is None
     shopper.get(reverse("customer:profile-view"))
