@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from types import MappingProxyType
 
 CENT = Decimal("0.01")
+
+# ISO 4217 minor units of the currencies a shop here sells in.
+CURRENCY_EXPONENTS: Mapping[str, int] = MappingProxyType(
+    {"NOK": 2, "SEK": 2, "DKK": 2, "EUR": 2, "GBP": 2, "USD": 2, "CHF": 2, "PLN": 2, "ISK": 0}
+)
+
+
+def minor_unit_of(currency: str | None) -> Decimal:
+    """The smallest unit of ``currency`` (1 for ISK, 0.01 for NOK); a cent for a currency
+    the table does not know, as Oscar writes prices."""
+    exponent = CURRENCY_EXPONENTS.get((currency or "").upper(), 2)
+    return Decimal(1).scaleb(-exponent)
 
 
 def round_money(amount: Decimal, minor_unit: Decimal = CENT) -> Decimal:

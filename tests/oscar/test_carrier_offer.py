@@ -54,6 +54,19 @@ def test_whole_purchase_coupons_apply_only_when_chosen(make_basket):
     assert basket.total_incl_tax == D("71.10")
 
 
+@pytest.mark.parametrize(("currency", "discount"), [("ISK", D("8")), ("NOK", D("7.90"))])
+def test_a_coupon_is_rounded_to_the_smallest_unit_of_the_baskets_currency(
+    make_basket, currency, discount
+):
+    """10 % of 79: 7.90 krone, but 8 krónur (an ISK price has no decimals, nor its discount)."""
+    StockRecord = get_model("partner", "StockRecord")
+    StockRecord.objects.filter(product__upc=EARL_GREY).update(price_currency=currency)
+    basket = make_basket({EARL_GREY: 1}, chosen=["PCT10"])
+    assert basket.currency == currency
+    assert loyalty_discounts(basket) == {EARL_GREY: discount}
+    assert basket.total_incl_tax == D("79") - discount
+
+
 def test_a_declined_product_coupon_is_not_used(make_basket):
     basket = make_basket({BUN: 1}, declined=["FIXED30BAKERY"])
     # The bun card (4 of 5) still makes this bun free.

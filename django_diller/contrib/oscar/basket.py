@@ -20,7 +20,7 @@ from oscar.core.loading import get_model
 
 from ...adapter import get_adapter
 from ...discounts import BasketLine, DiscountPlan
-from ...discounts.rounding import CENT
+from ...discounts.rounding import minor_unit_of
 from ...discounts.sources import (
     DiscountSource,
     GatheredOffers,
@@ -37,6 +37,7 @@ Basket = get_model("basket", "Basket")
 def engine_lines(basket, offer) -> list[BasketLine]:
     """Each line with what the shop's own offers (all but ``offer``) already took off it."""
     adapter = get_adapter()
+    minor_unit = minor_unit_of(basket.currency)
     lines = []
     for line in basket.all_lines():
         shop_applications = [d for d in line.discounts.all() if d.offer is not offer]
@@ -47,7 +48,7 @@ def engine_lines(basket, offer) -> list[BasketLine]:
                 product_id=adapter.product_external_id(line.product),
                 quantity=line.quantity,
                 unit_price=line.unit_price_incl_tax or Decimal(0),
-                shop_discount=shop_amount.quantize(CENT),
+                shop_discount=shop_amount.quantize(minor_unit),
                 shop_units=min(line.quantity, line.discounts.num_consumed()),
                 eligible=adapter.line_is_eligible(line),
             )
@@ -56,8 +57,8 @@ def engine_lines(basket, offer) -> list[BasketLine]:
 
 
 # The shipping charge is not known while a basket is priced (no method chosen yet); a nominal
-# one lets the engine choose a free-shipping coupon, whose discount is then the whole charge.
-NOMINAL_SHIPPING = Decimal("0.01")
+# one (the currency's smallest unit) lets the engine choose a free-shipping coupon, whose
+# discount is then the whole charge.
 
 
 # Pricing, the templates and the checkout ask for a basket's snapshot several times in one
@@ -217,9 +218,11 @@ def plan_for_basket(basket, offer) -> DiscountPlan | None:
     loyalty = current_loyalty(basket)
     if loyalty is None:
         return None
-    shipping_charge = NOMINAL_SHIPPING if basket.is_shipping_required() else Decimal(0)
+    minor_unit = minor_unit_of(basket.currency)
+    shipping_charge = minor_unit if basket.is_shipping_required() else Decimal(0)
     return plan_from_sources(
         basket_sources(loyalty),
         offer_context(basket, offer, loyalty),
         shipping_charge=shipping_charge,
+        minor_unit=minor_unit,
     )
