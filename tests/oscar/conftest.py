@@ -1,5 +1,6 @@
 """Oscar baskets with the demo catalogue and the embedded sandbox's demo member."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -12,6 +13,7 @@ from oscar.core.loading import get_class, get_model
 from django_diller.loyalty.connection import embedded_sandbox
 from django_diller.loyalty.wallet import fetch_wallet, snapshot_for_basket
 from django_diller.models import MemberLink, Source
+from django_diller.outbox import engine as outbox
 from django_diller.sandbox import DUPLICATE_ANSWERS
 from django_diller.sandbox.seed import SEED_MEMBER_ID, SEED_STORE_ID
 
@@ -36,6 +38,15 @@ Benefit = get_model("offer", "Benefit")
 Range = get_model("offer", "Range")
 
 ESPRESSO, EARL_GREY, MUG, BUN = "7040110000012", "7040110000074", "7040110000173", "7040110000128"
+
+
+@pytest.fixture(autouse=True)
+def _no_retry_due_at_once(monkeypatch):
+    """A failed entry's retry is never due at once. Eager Celery runs the retry task inside
+    ``commit()``, ignoring its countdown: a full-jitter backoff drawn below the time the send
+    took (it may be anything up to 30 s) would send the entry again there, now and then, and a
+    test that expects it failed would find it sent."""
+    monkeypatch.setattr(outbox, "backoff", lambda attempts: timedelta(minutes=attempts))
 
 
 @pytest.fixture
