@@ -8,7 +8,8 @@ from types import MappingProxyType
 
 CENT = Decimal("0.01")
 
-# ISO 4217 minor units of the currencies a shop here sells in.
+# ISO 4217 minor units of the currencies a shop here sells in (Dintero's receipts, a provider
+# of their own, keep the same table: django_diller.dintero.receipts.CURRENCY_EXPONENTS).
 CURRENCY_EXPONENTS: Mapping[str, int] = MappingProxyType(
     {"NOK": 2, "SEK": 2, "DKK": 2, "EUR": 2, "GBP": 2, "USD": 2, "CHF": 2, "PLN": 2, "ISK": 0}
 )

@@ -5,7 +5,6 @@ them, ``contrib/oscar/receipt_facts.py`` from an Oscar order); :mod:`.mapping` t
 the body of Dintero's ``POST /accounts/{aid}/receipts``, rounding once.
 """
 
-from ...discounts.rounding import CURRENCY_EXPONENTS
 from .facts import (
     SHIPPING_KEY,
     SHOP,
@@ -19,6 +18,7 @@ from .facts import (
     StoreInfo,
 )
 from .mapping import (
+    CURRENCY_EXPONENTS,
     DISCOUNT_TYPES,
     ORIGINAL_RECEIPT,
     UnknownCurrency,

@@ -28,9 +28,12 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Any
 
-from ...discounts.rounding import CURRENCY_EXPONENTS
 from .facts import SHOP, LineDiscount, Payment, ReceiptLine, ReceiptOrder, StoreInfo
 
+# ISO 4217 minor units of the currencies a shop here sells in.
+CURRENCY_EXPONENTS: Mapping[str, int] = MappingProxyType(
+    {"NOK": 2, "SEK": 2, "DKK": 2, "EUR": 2, "GBP": 2, "USD": 2, "CHF": 2, "PLN": 2, "ISK": 0}
+)
 # Dintero's DiscountType by the discount's provider ("diller" is django_diller.discounts.DILLER).
 DISCOUNT_TYPES: Mapping[str, str] = MappingProxyType({"diller": "loyalty", SHOP: "periodic"})
 OTHER_DISCOUNT_TYPE = "external"
