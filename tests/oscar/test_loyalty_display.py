@@ -97,6 +97,8 @@ def test_the_basket_page_tells_a_member_the_points_without_asking_diller(shopper
     assert diller_requests() == asked
     box = part(html, "diller-basket-points")
     assert box is not None and "You earn 378 points with this basket." in box
+    # an estimate: the order's own points are counted on what is paid, shipping included
+    assert "coupons lower them, shipping adds to them" in box
 
 
 def test_the_basket_page_shows_no_points_while_no_page_has_read_the_rule(shopper):
