@@ -13,7 +13,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .api import DillerError
+from .api import DillerError, DillerRefused
 from .loyalty.non_eligible import refresh_list
 from .models import NonEligibleEntry, NonEligibleSnapshot
 
@@ -58,6 +58,9 @@ class NonEligibleSnapshotAdmin(_ReadOnly):
         for row in queryset:
             try:
                 fresh = refresh_list(row.store_id)
+            except DillerRefused as refusal:
+                messages.error(request, refusal.for_staff())
+                continue
             except DillerError as error:
                 messages.error(request, str(error))
                 continue

@@ -34,10 +34,16 @@ def _id(order_number: str, session: str, step: str) -> str:
     return f"{order_number}:{voucher_key(session)}:{step}"
 
 
-def lock_entry(order_number: str, session: str) -> OutboxEntry | None:
+def _entries(kind: str, order_number: str, session: str):
+    """The order's entries of ``kind`` for the voucher, found by the session id in their
+    payload: the key in their ids changes with ``SECRET_KEY``."""
     return OutboxEntry.objects.filter(
-        kind=Kind.LOCK, external_id=_id(order_number, session, "lock")
-    ).first()
+        kind=kind, order_number=order_number, payload__session=session
+    ).order_by("pk")
+
+
+def lock_entry(order_number: str, session: str) -> OutboxEntry | None:
+    return _entries(Kind.LOCK, str(order_number), session).first()
 
 
 def queue_lock(order_number: str, session: str, *, source: str = "order placed") -> OutboxEntry:
@@ -74,9 +80,7 @@ def queue_validate(
 def queue_unlock(order_number: str, session: str, *, source: str) -> OutboxEntry | None:
     """Unlock, unless the voucher was validated for the order (then it stays used)."""
     number = str(order_number)
-    validated = OutboxEntry.objects.filter(
-        kind=Kind.VALIDATE, external_id=_id(number, session, "validate")
-    ).exists()
+    validated = _entries(Kind.VALIDATE, number, session).exists()
     if validated:
         return None
     entry = outbox.enqueue(

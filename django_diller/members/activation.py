@@ -9,10 +9,11 @@ address (:mod:`.quotas`), so that tokens cannot be guessed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import IntegrityError, transaction
 
 from ..api import models as wire
@@ -52,15 +53,21 @@ class Activation:
             self.invitation and self.invitation.user_id is None and self.invitation.order_number
         )
 
-    def typed_for(self, user: AbstractBaseUser | None) -> Profile | None:
+    def typed_for(
+        self, user: AbstractBaseUser | None, joined_here: Collection[str] = ()
+    ) -> Profile | None:
         """The profile and consents typed on the join page, for the account that typed them
-        only (a stranger holding the link never sees them); for a guest's join, the consents
-        the guest ticked at checkout (and nothing else: the checkout asked for nothing else),
-        so that finishing the join keeps them rather than recording them as refused."""
+        only (a stranger holding the link never sees them). For a guest's join, the consents
+        the guest ticked at checkout (the checkout asked for nothing else), but only in the
+        browser that placed the order (``joined_here``: its orders whose guest ticked "join",
+        see :func:`remember_guest_join`): the SMS goes to the address's phone, which may be a
+        gift's recipient, whose boxes nobody may tick for them."""
         invitation = self.invitation
         if invitation is None:
             return None
         if self.for_guest:
+            if invitation.order_number not in joined_here:
+                return None
             ticked = {k: True for k, v in invitation.consents.items() if v}
             return Profile(consents=ticked)
         if user is None or invitation.user_id != user.pk:
@@ -68,6 +75,22 @@ class Activation:
         profile = Profile.from_json(invitation.profile)
         profile.consents = {k: bool(v) for k, v in invitation.consents.items()}
         return profile
+
+
+# The orders whose guest ticked "join" in this browser session, newest last.
+GUEST_JOINS_KEY = "diller_guest_joins"
+GUEST_JOINS_KEPT = 5
+
+
+def remember_guest_join(session: SessionBase, order_number: str) -> None:
+    """Remember in the guest's own session that they ticked "join" for ``order_number``: the
+    activation page shows their ticks again only there."""
+    joins = [n for n in session.get(GUEST_JOINS_KEY, []) if n != order_number]
+    session[GUEST_JOINS_KEY] = [*joins, order_number][-GUEST_JOINS_KEPT:]
+
+
+def guest_joins(session: SessionBase | None) -> list[str]:
+    return list(session.get(GUEST_JOINS_KEY, [])) if session is not None else []
 
 
 def token_digest(token: str) -> str:

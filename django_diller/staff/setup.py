@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ..api import DillerAuthError, DillerError, DillerNotFound, DillerUnavailable
+from ..api import DillerAuthError, DillerError, DillerNotFound, DillerRefused, DillerUnavailable
 from ..api import models as wire
 from ..loyalty.connection import NotConfigured, get_client
 from ..models import StoreConfiguration
@@ -27,6 +27,8 @@ def describe_error(exc: Exception) -> str:
         return gettext("Diller could not be reached: %(reason)s") % {"reason": exc}
     if isinstance(exc, DillerNotFound):
         return gettext("Diller does not know it: %(reason)s") % {"reason": exc}
+    if isinstance(exc, DillerRefused):
+        return exc.for_staff()  # Diller's reason, which the message leaves out of logs
     return str(exc)
 
 

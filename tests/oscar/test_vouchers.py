@@ -347,6 +347,22 @@ def test_the_vouchers_outbox_entries_never_show_the_id_that_redeems_it(
     assert f"{voucher[:4]}…" in admin_client.get(pages[0]).content.decode()  # the payload
 
 
+def test_a_new_secret_key_still_finds_the_vouchers_lock_and_validation(
+    guest, django_capture_on_commit_callbacks
+):
+    """The key in the ids changes with SECRET_KEY; the entries are found by their voucher."""
+    from django_diller.coupontools.queueing import lock_entry, queue_unlock
+
+    voucher = SEED_VOUCHER_AMOUNT
+    enter(guest, voucher)
+    place_order(guest, django_capture_on_commit_callbacks)
+    number = str(Order.objects.get().number)
+    with override_settings(SECRET_KEY="the shop's new secret key, at least fifty characters long"):
+        assert lock_entry(number, voucher) == OutboxEntry.objects.get(kind=Kind.LOCK)
+        assert queue_unlock(number, voucher, source="order_status:Cancelled") is None  # used
+    assert not OutboxEntry.objects.filter(kind=Kind.UNLOCK).exists()
+
+
 def test_a_key_is_the_same_for_a_voucher_and_differs_between_vouchers():
     from django_diller.coupontools.queueing import voucher_key
 

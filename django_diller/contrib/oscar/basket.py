@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
 from django.db import connection
@@ -48,7 +48,7 @@ def engine_lines(basket, offer) -> list[BasketLine]:
                 product_id=adapter.product_external_id(line.product),
                 quantity=line.quantity,
                 unit_price=line.unit_price_incl_tax or Decimal(0),
-                shop_discount=shop_amount.quantize(minor_unit),
+                shop_discount=shop_amount.quantize(minor_unit, ROUND_HALF_UP),  # as round_money
                 shop_units=min(line.quantity, line.discounts.num_consumed()),
                 eligible=adapter.line_is_eligible(line),
             )

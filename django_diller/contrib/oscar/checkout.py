@@ -321,7 +321,7 @@ class DillerCheckoutMixin:
             form = GuestConsentForm(request.POST)
         else:
             ticked = request.session.get(GUEST_TICKS_KEY)
-            form = GuestConsentForm(initial=ticked) if ticked else GuestConsentForm()
+            form = GuestConsentForm(initial=dict(ticked)) if ticked else GuestConsentForm()
         if self._guest_has_no_mobile():
             form.needs_a_mobile_number()
         return form
@@ -384,6 +384,8 @@ class DillerCheckoutMixin:
     def handle_place_order_submission(self, request):
         if not request.user.is_authenticated:
             form = GuestConsentForm(request.POST)
+            if self._guest_has_no_mobile():  # the box could not be ticked: nor posted ticked
+                form.needs_a_mobile_number()
             form.is_valid()  # two optional boxes: always valid
             self.diller_guest_consents = {
                 "join": bool(form.cleaned_data.get("join")),
@@ -582,6 +584,7 @@ class DillerCheckoutMixin:
         order is committed (Diller texts its owner a link to finish joining; see
         :mod:`.guests`), and the order's transaction waits for that in the outbox. Nothing
         here fails the placed order."""
+        from ...members.activation import remember_guest_join
         from .guests import open_guest_invitation, queue_guest_invitation, record_guest_consents
 
         number = str(order.number)
@@ -595,6 +598,7 @@ class DillerCheckoutMixin:
             logger.exception("diller could not record a guest's consents")
             return
         if join:
+            remember_guest_join(self.request.session, number)
             transaction.on_commit(lambda: queue_guest_invitation(number))
             guarded(triggers.member_joined_with_order)(order)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from ...api.errors import DillerError, DillerValidationError
-from ..activation import activation, complete_activation
+from ..activation import activation, complete_activation, guest_joins
 from ..club import link_of
 from ..code_link import resend_code, verify_code_link
 from ..errors import (
@@ -236,7 +236,7 @@ def activate(request: HttpRequest) -> HttpResponse:
         store=store,
         user=user,
         member=found.member,
-        typed=found.typed_for(user),
+        typed=found.typed_for(user, guest_joins(request.session)),
     )
     context: dict[str, Any] = {"form": form, "store": store, "for_guest": found.for_guest}
     if request.method == "POST" and form.is_valid():
