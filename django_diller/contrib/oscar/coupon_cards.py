@@ -230,6 +230,20 @@ def _nothing_left(
             "It can't be combined with %(others)s, which already discount the same items.",
             len(others),
         ) % {"others": _titles(titles.get(code, code) for code in others)}
+    cards = sorted(
+        {
+            d.reference
+            for d in plan.line_discounts
+            if d.source == "stamp_card" and d.line_id in matching
+        }
+    )
+    named = [titles.get(card_title_key(card)) for card in cards]
+    if cards and all(named):
+        return ngettext(
+            "Your stamp card %(cards)s already makes the same items free.",
+            "Your stamp cards %(cards)s already make the same items free.",
+            len(cards),
+        ) % {"cards": _titles(name for name in named if name)}
     return _(
         "The items it applies to are already discounted, and discounts are not added on top "
         "of each other."
@@ -262,6 +276,19 @@ def explain(
     return sentences.get(reason, _("This coupon gives nothing on this basket."))
 
 
+def card_title_key(card_id: object) -> str:
+    """Where :class:`_Titles` keeps a stamp card's title (apart from the coupons' codes)."""
+    return f"stamp-card:{card_id}"
+
+
+def _other_titles(basket, loyalty: BasketLoyalty) -> dict[str, str]:
+    """The titles of every source's coupons and of the member's stamp cards."""
+    offers = basket_offers(basket, loyalty)
+    titles = {c.code: c.title or c.code for c in offers.coupons}
+    titles.update({card_title_key(s.card_id): s.title for s in offers.stamp_cards if s.title})
+    return titles
+
+
 class _Titles(dict):
     """Coupon titles: the member's own, and those of the basket's other sources, gathered only
     when a title not among the member's is asked for (a reason naming another coupon)."""
@@ -289,10 +316,11 @@ def refusal_notes(
     if plan is None or loyalty is None or not plan.refused:
         return {}
     coupons = {c.code: c for c in snapshot_coupons(loyalty)}
-    # Every source's coupons, for the names of those that took a refused coupon's items.
+    # Every source's coupons and the stamp cards, for the names of those that took a refused
+    # coupon's items.
     titles = _Titles(
         {code: c.title or code for code, c in coupons.items()},
-        lambda: {c.code: c.title or c.code for c in basket_offers(basket, loyalty).coupons},
+        lambda: _other_titles(basket, loyalty),
     )
     items = basket_items(basket) if items is None else items
     notes = {}
