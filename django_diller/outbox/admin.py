@@ -152,12 +152,6 @@ CAUSES_WITH_IDS = {
 }
 
 
-def cause_of(source: str) -> str:
-    """What caused an entry, without the id of the cause (``payment_event:12`` →
-    ``payment_event``)."""
-    return source.split(":", 1)[0]
-
-
 class CauseFilter(admin.SimpleListFilter):
     """The causes by what they are, one choice for every payment event rather than one for
     each (the plain field's filter grew by a choice per event)."""

@@ -257,6 +257,22 @@ def test_every_page_of_the_shop_leads_to_the_club_but_a_members(request, client,
         assert (link in html) is (who != "member"), url
 
 
+@pytest.mark.parametrize("address", [None, "", "javascript:alert(1)"])
+def test_the_privacy_link_without_a_web_address_leads_to_the_clubs_page(
+    client, store_state, address
+):
+    """Diller's store may have no policy address, or one that is no web address: the link the
+    checkout shows still leads somewhere, never to a script."""
+    store_state.privacy_policy_url = address
+    response = client.get(reverse("diller:privacy-policy"))
+    assert response.status_code == 302 and response["Location"] == CLUB
+
+
+def test_the_privacy_link_leads_to_the_stores_policy(client, store_state):
+    store_state.privacy_policy_url = "https://example.com/privacy"
+    assert client.get(reverse("diller:privacy-policy"))["Location"] == "https://example.com/privacy"
+
+
 def test_a_member_page_keeps_the_points_rule_for_the_pages_that_never_ask(shopper, demo_link):
     assert club.cached_points_rule() is None
     shopper.get(reverse("customer:profile-view"))

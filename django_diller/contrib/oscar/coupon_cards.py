@@ -237,13 +237,13 @@ def _nothing_left(
             if d.source == "stamp_card" and d.line_id in matching
         }
     )
-    named = [titles.get(card_title_key(card)) for card in cards]
+    named = [titles.get(card_title_key(card), "") for card in cards]
     if cards and all(named):
         return ngettext(
             "Your stamp card %(cards)s already makes the same items free.",
             "Your stamp cards %(cards)s already make the same items free.",
             len(cards),
-        ) % {"cards": _titles(name for name in named if name)}
+        ) % {"cards": _titles(named)}
     return _(
         "The items it applies to are already discounted, and discounts are not added on top "
         "of each other."
